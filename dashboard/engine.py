@@ -1,0 +1,137 @@
+"""Raw cohort -> canonical table + data issues -> flagged table, all in DuckDB.
+
+Each step is one named query in `queries/`; thresholds are bound parameters. Python only
+arranges which columns feed which field (the mapping) and names the results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from dashboard.fields import FIELD_NAMES
+from dashboard.importer import RawCohort
+from dashboard.rules import RULE_IDS, RULES, STRATEGY_ADVICE
+from dashboard.sql import connect, load_query
+from dashboard.thresholds import Thresholds
+
+VARCHAR = duckdb.sqltype("VARCHAR")
+
+
+class MappingError(ValueError):
+    """A column mapping that cannot be used; the message is for the user."""
+
+
+@dataclass
+class Cohort:
+    """One loaded cohort on its own private DuckDB connection."""
+
+    con: duckdb.DuckDBPyConnection
+    raw: RawCohort
+    mapping: dict[str, str]  # canonical field -> file column
+    extra_columns: dict[str, str]  # extra_<n> -> file column, for the unmapped columns
+
+    @property
+    def student_count(self) -> int:
+        return self.con.execute("select count(*) from canonical_students").fetchone()[0]
+
+    def data_issues(self) -> duckdb.DuckDBPyRelation:
+        """row, column, value, problem: one row per problem, in spreadsheet order."""
+        return self.con.sql(load_query("data_issues"))
+
+    def flagged(self, thresholds: Thresholds) -> duckdb.DuckDBPyRelation:
+        """Every student with rule states, band, strategy, risk level, flags and unknown."""
+        return self.con.sql(load_query("flagged_students"), params=thresholds.as_params())
+
+    def export(self, scope: duckdb.DuckDBPyRelation, thresholds: Thresholds) -> duckdb.DuckDBPyRelation:
+        """The export columns (SPEC 6) for the students in `scope`, file columns named back."""
+        scope.create_view("export_scope", replace=True)
+        exported = self.con.sql(load_query("export_students"), params=export_params(thresholds))
+        taken = set(exported.columns)
+        renamed = []
+        for column in exported.columns:
+            expression = duckdb.ColumnExpression(column)
+            if column == "source_row":
+                renamed.append(expression.alias("row"))
+            elif column in self.extra_columns:
+                header = self.extra_columns[column]
+                alias = header if header not in taken and header != "row" else f"{header} (input)"
+                renamed.append(expression.alias(alias))
+            else:
+                renamed.append(expression)
+        return exported.select(*renamed)
+
+
+def export_params(thresholds: Thresholds) -> dict[str, object]:
+    return {
+        "thresholds": "; ".join(f"{name}={value}" for name, value in thresholds.as_rows()),
+        "rule_ids": list(RULE_IDS),
+        "rule_advice": [f"{rule.label}: {rule.recommendation}" for rule in RULES],
+        "strategy_ids": list(STRATEGY_ADVICE),
+        "strategy_advice": list(STRATEGY_ADVICE.values()),
+    }
+
+
+def validate_mapping(raw: RawCohort, mapping: dict[str, str]) -> dict[str, str]:
+    """Drop unmapped fields; refuse unknown fields or columns and a missing student_id."""
+    cleaned = {field: column for field, column in mapping.items() if column}
+    for field, column in cleaned.items():
+        if field not in FIELD_NAMES:
+            raise MappingError(f"{field!r} is not a cohort field")
+        if column not in raw.headers:
+            raise MappingError(f"the file has no column named {column!r}")
+    if "student_id" not in cleaned:
+        raise MappingError("choose the column that holds the student ID")
+    columns = list(cleaned.values())
+    repeated = sorted({column for column in columns if columns.count(column) > 1})
+    if repeated:
+        raise MappingError(
+            "each file column can feed only one field; used more than once: "
+            + ", ".join(repeated)
+        )
+    return cleaned
+
+
+def load_cohort(raw: RawCohort, mapping: dict[str, str] | None = None) -> Cohort:
+    """Type every row into `canonical_students` on a new connection.
+
+    DuckDB's CSV reader is tried first; a file it refuses is read again by Python's csv
+    module, so a ragged or oddly quoted file still loads whole.
+    """
+    mapping = validate_mapping(raw, raw.guessed_mapping() if mapping is None else mapping)
+    try:
+        return _load(raw, mapping)
+    except duckdb.Error:
+        fallback = raw.python_fallback()
+        if fallback is raw:
+            raise
+        return _load(fallback, mapping)
+
+
+def _load(raw: RawCohort, mapping: dict[str, str]) -> Cohort:
+    con = connect()
+    key_of = dict(zip(raw.headers, raw.column_keys, strict=True))
+    mapped_columns = set(mapping.values())
+    projection = [duckdb.ColumnExpression("source_row")]
+    for field in FIELD_NAMES:
+        if field in mapping:
+            projection.append(duckdb.ColumnExpression(key_of[mapping[field]]).alias(field))
+        else:
+            projection.append(duckdb.ConstantExpression(None).cast(VARCHAR).alias(field))
+    extra_columns: dict[str, str] = {}
+    for header in raw.headers:
+        if header not in mapped_columns:
+            key = f"extra_{len(extra_columns)}"
+            extra_columns[key] = header
+            projection.append(duckdb.ColumnExpression(key_of[header]).alias(key))
+    raw.relation(con).select(*projection).create_view("raw_canonical")
+
+    con.execute("create table column_map (field varchar, column_name varchar, position integer)")
+    con.executemany(
+        "insert into column_map values ($1, $2, $3)",
+        [(field, mapping.get(field, field), position)
+         for position, field in enumerate(FIELD_NAMES)],
+    )
+    con.sql(load_query("canonical_students")).create("canonical_students")
+    return Cohort(con, raw, mapping, extra_columns)

@@ -1,0 +1,261 @@
+"""Upload bytes -> a raw table of text cells with spreadsheet row numbers (SPEC section 2).
+
+Nothing here interprets a value: every cell stays text, typing happens in SQL
+(`queries/canonical_students.sql`). This module only decides what the file is, how to
+decode it, where its header is, and how to hand the rows to DuckDB.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from dashboard.fields import guess_mapping
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+DELIMITERS = (",", ";", "\t")
+# Python's csv module stops at 128 KiB per cell by default; a pasted essay must still load.
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+class CohortFileError(Exception):
+    """A file that cannot be used at all. The message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class CsvSource:
+    """A UTF-8 CSV without blank lines, which DuckDB's own reader can scan in parallel."""
+
+    data: bytes | Path
+    delimiter: str
+
+
+@dataclass
+class RawCohort:
+    """The upload as text cells: columns c0..cN named by `headers`, rows after `header_row`."""
+
+    file_name: str
+    headers: list[str]
+    header_row: int
+    source: CsvSource | pa.Table
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def column_keys(self) -> list[str]:
+        return [f"c{index}" for index in range(len(self.headers))]
+
+    def guessed_mapping(self) -> dict[str, str]:
+        return guess_mapping(self.headers)
+
+    def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+        """`source_row` (spreadsheet row number) then c0..cN as VARCHAR, data rows only."""
+        if isinstance(self.source, pa.Table):
+            return con.from_arrow(self.source)
+        data = self.source.data
+        reader = con.read_csv(
+            io.BytesIO(data) if isinstance(data, bytes) else str(data),
+            header=False,
+            all_varchar=True,
+            delimiter=self.source.delimiter,
+            quotechar='"',
+            escapechar='"',
+            null_padding=True,
+            names=self.column_keys,
+        )
+        # Without blank lines, record n of the file is spreadsheet row n.
+        numbered = reader.project("row_number() over () as source_row, *")
+        return numbered.filter("source_row > 1")  # the fast path only takes a header on row 1
+
+    def python_fallback(self) -> RawCohort:
+        """The same file read by Python's csv module, for what DuckDB's reader refuses."""
+        if isinstance(self.source, pa.Table):
+            return self
+        data = self.source.data
+        raw_bytes = data if isinstance(data, bytes) else Path(data).read_bytes()
+        text = raw_bytes.decode("utf-8-sig")
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=self.source.delimiter)
+        return _raw_from_records(self.file_name, records, sheet=None)
+
+
+def read_cohort(
+    data: bytes | str | Path, file_name: str | None = None, sheet: str | None = None
+) -> RawCohort:
+    """Open an upload (bytes) or a path as a raw cohort, or raise CohortFileError."""
+    path: Path | None = None
+    if isinstance(data, (str, Path)):
+        path = Path(data)
+        file_name = file_name or path.name
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise CohortFileError(f"{file_name}: the file does not exist") from None
+        except IsADirectoryError:
+            raise CohortFileError(f"{file_name}: this is a folder, not a file") from None
+        except OSError as error:
+            raise CohortFileError(f"{file_name}: the file cannot be read ({error.strerror})") \
+                from None
+    file_name = file_name or "upload"
+    if not data.strip():
+        raise CohortFileError(f"{file_name}: the file is empty")
+    if data.startswith(ZIP_MAGIC):
+        return _read_xlsx(data, file_name, sheet)
+    if data.startswith(OLE2_MAGIC):
+        raise CohortFileError(
+            f"{file_name}: this is an old-style .xls workbook; save it as .xlsx or CSV and "
+            "upload that"
+        )
+    if sheet is not None:
+        raise CohortFileError(f"{file_name}: a sheet was named, but this is not an XLSX workbook")
+    return _read_text(data, file_name, path)
+
+
+def _decode(data: bytes, file_name: str) -> tuple[str, bool]:
+    """Text of the file and whether it was UTF-8; Windows-1252 is the fallback."""
+    if b"\x00" in data[:65536]:
+        raise CohortFileError(
+            f"{file_name}: this is not a CSV or Excel file (it contains binary data); "
+            "upload a .csv, .tsv, .txt or .xlsx file"
+        )
+    try:
+        return data.decode("utf-8-sig"), True
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), False
+    except UnicodeDecodeError:
+        # Five bytes are undefined in Windows-1252; Latin-1 reads them rather than refusing.
+        return data.decode("latin-1"), False
+
+
+def detect_delimiter(header_line: str) -> str:
+    """The candidate that splits the header into the most fields; comma on a tie."""
+    counts = {
+        delimiter: len(next(csv.reader([header_line], delimiter=delimiter)))
+        for delimiter in DELIMITERS
+    }
+    return max(DELIMITERS, key=lambda delimiter: (counts[delimiter], delimiter == ","))
+
+
+_BLANK_LINE = re.compile(rb"(?:^|\n)[ \t]*\r?\n")
+
+
+def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
+    text, is_utf8 = _decode(data, file_name)
+    first_line = next((line for line in io.StringIO(text, newline="") if line.strip()), None)
+    if first_line is None:
+        raise CohortFileError(f"{file_name}: the file is empty")
+    delimiter = detect_delimiter(first_line)
+    has_inner_blank_line = _BLANK_LINE.search(data.rstrip()) is not None
+    if is_utf8 and not has_inner_blank_line:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        headers = _unique_headers(header)
+        raw = RawCohort(file_name, headers, 1, CsvSource(path or data, delimiter))
+        _require_student_id(raw)
+        return raw
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return _raw_from_records(file_name, records, sheet=None)
+
+
+def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawCohort:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except (CalamineError, ValueError, OSError) as error:
+        raise CohortFileError(
+            f"{file_name}: this is a zip file but not a readable Excel workbook ({error})"
+        ) from None
+    try:
+        names = workbook.sheet_names
+        if not names:
+            raise CohortFileError(f"{file_name}: the workbook has no sheets")
+        if sheet is None:
+            sheet = names[0]
+        elif sheet not in names:
+            listed = ", ".join(repr(name) for name in names)
+            raise CohortFileError(f"{file_name}: there is no sheet named {sheet!r} (sheets: {listed})")
+        cells = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except CalamineError as error:
+        raise CohortFileError(f"{file_name}: sheet {sheet!r} cannot be read ({error})") from None
+    finally:
+        workbook.close()
+    records = ([_cell_text(value) for value in row] for row in cells)
+    return _raw_from_records(file_name, records, sheet=sheet)
+
+
+def _cell_text(value: object) -> str:
+    """An Excel cell as the text a person would type for it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _raw_from_records(file_name: str, records, sheet: str | None) -> RawCohort:
+    """Build the raw table from parsed records; blank records keep their row numbers."""
+    header: list[str] | None = None
+    header_row = 0
+    rows: list[list[str]] = []
+    row_numbers: list[int] = []
+    for row_number, record in enumerate(records, start=1):
+        if header is None:
+            if any(cell.strip() for cell in record):
+                header, header_row = list(record), row_number
+            continue
+        if not any(cell.strip() for cell in record):
+            continue
+        rows.append(record)
+        row_numbers.append(row_number)
+    if header is None:
+        where = f" (sheet {sheet!r})" if sheet else ""
+        raise CohortFileError(f"{file_name}: the file is empty{where}")
+
+    width = max([len(header), *map(len, rows)])
+    headers = _unique_headers(header + [""] * (width - len(header)))
+    columns: dict[str, pa.Array] = {"source_row": pa.array(row_numbers, pa.int64())}
+    for index in range(width):
+        cells = [row[index] if index < len(row) and row[index] != "" else None for row in rows]
+        columns[f"c{index}"] = pa.array(cells, pa.string())
+    raw = RawCohort(file_name, headers, header_row, pa.table(columns), sheet=sheet)
+    _require_student_id(raw)
+    return raw
+
+
+def _unique_headers(header: list[str]) -> list[str]:
+    """Column names as in the file, blanks named by position and repeats numbered."""
+    seen: dict[str, int] = {}
+    headers = []
+    for position, name in enumerate(header, start=1):
+        name = name.strip() or f"(unnamed column {position})"
+        count = seen.get(name, 0) + 1
+        seen[name] = count
+        headers.append(name if count == 1 else f"{name} ({count})")
+    return headers
+
+
+def _require_student_id(raw: RawCohort) -> None:
+    if "student_id" not in raw.guessed_mapping():
+        shown = ", ".join(repr(h) for h in raw.headers[:8])
+        more = ", ..." if len(raw.headers) > 8 else ""
+        raise CohortFileError(
+            f"{raw.file_name}: no column could be matched to the student ID. The first row must "
+            f"be a header with a column such as 'Student ID' or 'ID'; found {shown}{more}"
+        )
