@@ -34,7 +34,8 @@ class Cohort:
 
     @property
     def student_count(self) -> int:
-        return self.con.execute("select count(*) from canonical_students").fetchone()[0]
+        [(count,)] = self.con.execute("select count(*) from canonical_students").fetchall()
+        return count
 
     def data_issues(self) -> duckdb.DuckDBPyRelation:
         """row, column, value, problem: one row per problem, in spreadsheet order."""

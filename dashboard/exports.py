@@ -46,7 +46,6 @@ def write_csv(relation: duckdb.DuckDBPyRelation, target: str | Path | BinaryIO,
               bom: bool = True) -> int:
     """Stream the relation as UTF-8 CSV (with a BOM so Excel shows accents); return rows."""
     safe = safe_relation(relation)
-    reader = safe.fetch_record_batch(BATCH_ROWS)
     options = pa_csv.WriteOptions(include_header=True, quoting_style="needed")
     own_file = isinstance(target, (str, Path))
     sink = open(target, "wb") if own_file else target  # noqa: SIM115 - closed below
@@ -54,7 +53,10 @@ def write_csv(relation: duckdb.DuckDBPyRelation, target: str | Path | BinaryIO,
     try:
         if bom:
             sink.write(UTF8_BOM)
-        with pa_csv.CSVWriter(sink, reader.schema, write_options=options) as writer:
+        with (
+            safe.to_arrow_reader(BATCH_ROWS) as reader,
+            pa_csv.CSVWriter(sink, reader.schema, write_options=options) as writer,
+        ):
             for batch in reader:
                 writer.write_batch(batch)
                 rows += batch.num_rows
@@ -92,13 +94,14 @@ def write_xlsx(relation: duckdb.DuckDBPyRelation, target: str | Path | BinaryIO,
     sheet.write_row(0, 0, safe.columns, header_format)
     sheet.freeze_panes(1, 1)
     rows = 0
-    for batch in safe.fetch_record_batch(BATCH_ROWS):
-        columns = [column.to_pylist() for column in batch.columns]
-        for offset, row in enumerate(zip(*columns, strict=True)):
-            row_index = rows + offset + 1
-            for column_index, value in enumerate(row):
-                _write_cell(sheet, row_index, column_index, value, date_format)
-        rows += batch.num_rows
+    with safe.to_arrow_reader(BATCH_ROWS) as reader:
+        for batch in reader:
+            columns = [column.to_pylist() for column in batch.columns]
+            for offset, row in enumerate(zip(*columns, strict=True)):
+                row_index = rows + offset + 1
+                for column_index, value in enumerate(row):
+                    _write_cell(sheet, row_index, column_index, value, date_format)
+            rows += batch.num_rows
     if thresholds is not None:
         _write_thresholds(workbook, thresholds, header_format)
     workbook.close()

@@ -9,17 +9,23 @@ from pathlib import Path
 import duckdb
 
 
-def _queries_dir():
-    packaged = resources.files("dashboard") / "queries"  # where the wheel puts them
+def project_dir(name: str):
+    """A top-level folder of the project (`queries`, `sample_data`), installed or checked out."""
+    packaged = resources.files("dashboard") / name  # where the wheel puts it
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent / "queries"  # a source checkout
+    return Path(__file__).resolve().parent.parent / name  # a source checkout
 
 
 @cache
 def load_query(name: str) -> str:
     """The text of `queries/<name>.sql`."""
-    return (_queries_dir() / f"{name}.sql").read_text(encoding="utf-8")
+    return (project_dir("queries") / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def sample_cohort_bytes() -> bytes:
+    """The bundled synthetic sample cohort."""
+    return (project_dir("sample_data") / "cohort.csv").read_bytes()
 
 
 def connect() -> duckdb.DuckDBPyConnection:
