@@ -61,15 +61,19 @@ class RawCohort:
         if isinstance(self.source, pa.Table):
             return con.from_arrow(self.source)
         data = self.source.data
+        # No sniffing: it guesses comment characters and preamble rows, and would drop them.
+        # A row this strict reading refuses sends the file to `python_fallback`.
         reader = con.read_csv(
             io.BytesIO(data) if isinstance(data, bytes) else str(data),
+            auto_detect=False,
             header=False,
-            all_varchar=True,
+            columns=dict.fromkeys(self.column_keys, "VARCHAR"),
             delimiter=self.source.delimiter,
             quotechar='"',
             escapechar='"',
+            comment="",
+            skiprows=0,
             null_padding=True,
-            names=self.column_keys,
         )
         # Without blank lines, record n of the file is spreadsheet row n.
         numbered = reader.project("row_number() over () as source_row, *")

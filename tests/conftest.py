@@ -1,0 +1,62 @@
+"""Shared fixtures: cohorts built in memory from rows, and the sample cohort loaded once."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from dashboard.engine import Cohort, load_cohort
+from dashboard.importer import read_cohort
+from dashboard.sql import sample_cohort_bytes
+from dashboard.thresholds import Thresholds
+
+
+def csv_text(rows: list[dict[str, str | None]], delimiter: str = ",") -> str:
+    """A CSV with the union of the rows' keys as header; None leaves the cell empty."""
+    headers: list[str] = []
+    for row in rows:
+        headers.extend(key for key in row if key not in headers)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if row.get(h) is None else row[h] for h in headers])
+    return buffer.getvalue()
+
+
+def load_rows(rows: list[dict[str, str | None]]) -> Cohort:
+    return load_cohort(read_cohort(csv_text(rows).encode(), "rows.csv"))
+
+
+def flag_rows(rows, thresholds: Thresholds | None = None) -> list[dict]:
+    """Flag rows from one file, in file order."""
+    cohort = load_rows(rows)
+    flagged = cohort.flagged(thresholds or Thresholds())
+    return [dict(zip(flagged.columns, values, strict=True)) for values in flagged.fetchall()]
+
+
+def flag_each(rows: list[dict]) -> list[dict]:
+    """Flag many independent rows with as few loads as possible: rows with the same columns
+    share a file (no rule looks across rows), rows with different columns get their own."""
+    results: list[dict | None] = [None] * len(rows)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for index, row in enumerate(rows):
+        groups.setdefault(tuple(sorted(row)), []).append(index)
+    for indexes in groups.values():
+        flagged = flag_rows([rows[index] for index in indexes])
+        for index, result in zip(indexes, flagged, strict=True):
+            results[index] = result
+    return results
+
+
+@pytest.fixture(scope="session")
+def sample_cohort() -> Cohort:
+    return load_cohort(read_cohort(sample_cohort_bytes(), "cohort.csv"))
+
+
+@pytest.fixture(scope="session")
+def sample_flagged(sample_cohort) -> list[dict]:
+    flagged = sample_cohort.flagged(Thresholds())
+    return [dict(zip(flagged.columns, values, strict=True)) for values in flagged.fetchall()]

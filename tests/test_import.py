@@ -1,0 +1,302 @@
+"""Import (SPEC sections 1-2): formats, encodings, header synonyms, values, data issues, refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+import xlsxwriter
+
+from dashboard.engine import load_cohort
+from dashboard.fields import FIELDS, match_field
+from dashboard.importer import CohortFileError, CsvSource, read_cohort
+from dashboard.thresholds import Thresholds
+
+
+def load(data: bytes, name: str = "cohort.csv", sheet: str | None = None):
+    return load_cohort(read_cohort(data, name, sheet=sheet))
+
+
+def students(cohort) -> list[dict]:
+    relation = cohort.con.sql("select * from canonical_students order by source_row")
+    return [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
+
+
+def issues(cohort) -> list[tuple]:
+    return cohort.data_issues().fetchall()
+
+
+def xlsx(sheets: dict[str, list[list]]) -> bytes:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    date_format = workbook.add_format({"num_format": "m/d/yyyy"})
+    for name, rows in sheets.items():
+        sheet = workbook.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, dt.date):
+                    sheet.write_datetime(r, c, dt.datetime.combine(value, dt.time()), date_format)
+                elif value is not None:
+                    sheet.write(r, c, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
+# --- headers -------------------------------------------------------------------------------
+
+SYNONYMS = [
+    ("id", "student_id"), ("Student ID", "student_id"), ("student_id", "student_id"),
+    ("Student Number", "student_id"), ("SID", "student_id"),
+    ("name", "name"), ("Student Name", "name"), ("Full name", "name"),
+    ("USMLE Step 1", "step1_result"), ("Step 1", "step1_result"), ("step1", "step1_result"),
+    ("Step 1 Result", "step1_result"), ("Step 1 attempts", "step1_attempts"),
+    ("Step 2 CK", "step2ck_score"), ("step2ck", "step2ck_score"),
+    ("Step 2 CK Score", "step2ck_score"), ("USMLE Step 2 CK", "step2ck_score"),
+    ("CK score", "step2ck_score"), ("Step 2 CK date", "step2ck_date"),
+    ("US plastics LORs", "us_plastics_lors"), ("US Plastic Surgery Letters", "us_plastics_lors"),
+    ("Plastics letters", "us_plastics_lors"), ("US PRS LORs", "us_plastics_lors"),
+    ("Sub-Is", "us_plastics_subis"), ("US plastics sub-Is", "us_plastics_subis"),
+    ("Sub internships", "us_plastics_subis"), ("pubs", "publications"),
+    ("Publications", "publications"), ("Presentations", "presentations"),
+    ("Surgery LORs", "surgery_lors"), ("Practice scores", "practice_scores"),
+    ("NBME/UWSA", "practice_scores"), ("Research year", "research_year"),
+    ("Parallel plan", "parallel_plan"), ("Class year", "class_year"), ("Stage", "stage"),
+    ("E-mail", "email"), ("Campus", "campus"), ("Advisor", "advisor"),
+    ("  STUDENT_ID  ", "student_id"), ("Step-2-CK", "step2ck_score"),
+    ("Notes", None), ("Favourite colour", None),
+]
+
+
+@pytest.mark.parametrize(("header", "field"), SYNONYMS)
+def test_header_synonyms(header, field):
+    assert match_field(header) == field
+
+
+def test_every_field_matches_its_own_name_and_label():
+    for field in FIELDS:
+        assert match_field(field.name) == field.name
+        assert match_field(field.label) == field.name
+
+
+def test_mapping_is_returned_and_first_column_wins():
+    raw = read_cohort(b"SID,Name,Student ID,Step 2 CK\nA1,Ann,X,250\n", "c.csv")
+    assert raw.guessed_mapping() == {"student_id": "SID", "name": "Name",
+                                     "step2ck_score": "Step 2 CK"}
+    cohort = load_cohort(raw)
+    assert cohort.extra_columns == {"extra_0": "Student ID"}
+
+
+# --- encodings and delimiters --------------------------------------------------------------
+
+def test_semicolons_and_windows_1252():
+    data = "Student ID;Name;Step 2 CK;Notes\nS1;José Müller;250;“quoted” – dash\n".encode("cp1252")
+    [row] = students(load(data))
+    assert row["name"] == "José Müller"
+    assert row["step2ck_score"] == 250
+    assert row["extra_0"] == "“quoted” – dash"
+
+
+def test_bom_and_tabs():
+    data = "\ufeffStudent ID\tName\tStep 2 CK\nS1\tZoë Ñúñez\t240\n".encode()
+    cohort = load(data, "cohort.tsv")
+    assert cohort.mapping["student_id"] == "Student ID"
+    [row] = students(cohort)
+    assert (row["student_id"], row["name"], row["step2ck_score"]) == ("S1", "Zoë Ñúñez", 240)
+
+
+def test_quoted_delimiters_and_newlines():
+    data = b'id,name,notes\nS1,"Smith, Jane","line one\nline two"\nS2,"Doe; ""JD""",x\n'
+    cohort = load(data)
+    rows = students(cohort)
+    assert [r["name"] for r in rows] == ["Smith, Jane", 'Doe; "JD"']
+    assert rows[0]["extra_0"] == "line one\nline two"
+    assert [r["source_row"] for r in rows] == [2, 3]
+
+
+def test_crlf_line_endings():
+    rows = students(load(b"id,step 2 ck\r\nS1,250\r\nS2,230\r\n"))
+    assert [(r["student_id"], r["step2ck_score"]) for r in rows] == [("S1", 250), ("S2", 230)]
+
+
+def test_very_long_name_survives():
+    long_name = "Ana " + "x" * 10_000
+    [row] = students(load(f"id,name\nS1,{long_name}\n".encode()))
+    assert row["name"] == long_name
+
+
+# --- rows: nothing lost, row numbers as a spreadsheet shows them ---------------------------
+
+def test_blank_lines_count_in_row_numbers():
+    data = b"id,name,step 2 ck\nS1,Ann,250\n\n\nS2,Bob,abc\n,,\nS3,Cy,240\n"
+    cohort = load(data)
+    rows = students(cohort)
+    assert [(r["student_id"], r["source_row"]) for r in rows] == [("S1", 2), ("S2", 5), ("S3", 7)]
+    assert issues(cohort) == [(5, "step 2 ck", "abc",
+                               "not a number; expected a Step 2 CK score from 1 to 300")]
+
+
+def test_leading_blank_lines_before_the_header():
+    rows = students(load(b"\n\nid,name\nS1,Ann\n"))
+    assert [(r["student_id"], r["source_row"]) for r in rows] == [("S1", 4)]
+
+
+def test_duplicate_ids_are_kept_and_reported_on_every_row():
+    cohort = load(b"id,name\nS1,Ann\nS2,Bob\nS1,Ann again\n")
+    assert [r["name"] for r in students(cohort)] == ["Ann", "Bob", "Ann again"]
+    assert issues(cohort) == [
+        (2, "id", "S1", "student ID repeated on rows 2, 4; every row is kept"),
+        (4, "id", "S1", "student ID repeated on rows 2, 4; every row is kept"),
+    ]
+
+
+def test_missing_ids_become_row_numbers():
+    cohort = load(b"Student ID,Name\nS1,Ann\n  ,Bob\n,Cy\n")
+    assert [r["student_id"] for r in students(cohort)] == ["S1", "ROW-3", "ROW-4"]
+    assert issues(cohort) == [
+        (3, "Student ID", "", "no student ID; the row is kept as ROW-3"),
+        (4, "Student ID", "", "no student ID; the row is kept as ROW-4"),
+    ]
+
+
+def test_unreadable_cells_become_missing_and_are_reported():
+    data = (
+        b"id,Step 2 CK,US PRS LORs,Pubs,Step 1,Sub-Is,Parallel plan,Stage,Step 2 CK date,"
+        b"Practice scores,Class year\n"
+        b"S1,two forty,-1,2.5,maybe,lots,perhaps,M9,31/31/2027,230;999,27\n"
+        b"S2,0,0,3,Pass,1,Y,MS2,6/1/2027,230 / 240,2027\n"
+        b"S3,301,1e2,0,NT,0,n,final year,2027-06-01,,2027.0\n"
+    )
+    cohort = load(data)
+    got = issues(cohort)
+    assert got == [
+        (2, "Class year", "27", "not a plausible year; expected e.g. 2027"),
+        (2, "Stage", "M9", "not recognised; expected M1-M2/preclinical, M3/clinical, "
+                           "M4/final year, or applying/graduate"),
+        (2, "Step 1", "maybe", "not recognised; expected pass, fail or not taken"),
+        (2, "Step 2 CK", "two forty", "not a number; expected a Step 2 CK score from 1 to 300"),
+        (2, "Step 2 CK date", "31/31/2027", "not a date; expected YYYY-MM-DD or M/D/YYYY"),
+        (2, "Practice scores", "230;999",
+         "not a list of scores from 1 to 300 (separate them with ; , / or spaces)"),
+        (2, "US PRS LORs", "-1", "negative count; expected 0 or more"),
+        (2, "Pubs", "2.5", "not a whole number; expected a count of 0 or more"),
+        (2, "Sub-Is", "lots", "not a number; expected a count of 0 or more"),
+        (2, "Parallel plan", "perhaps", "not recognised; expected yes or no"),
+        (3, "Step 2 CK", "0", "score outside 1-300; expected a Step 2 CK score from 1 to 300"),
+        (4, "Step 2 CK", "301", "score outside 1-300; expected a Step 2 CK score from 1 to 300"),
+    ]
+    rows = students(cohort)
+    assert rows[0]["step2ck_score"] is None and rows[0]["us_plastics_lors"] is None
+    assert rows[1]["stage"] == "preclinical" and rows[1]["parallel_plan"] is True
+    assert rows[1]["step2ck_date"] == dt.date(2027, 6, 1)
+    assert rows[1]["practice_scores"] == [230, 240]
+    assert rows[2]["us_plastics_lors"] == 100 and rows[2]["class_year"] == 2027
+    assert rows[2]["step1_result"] == "not_taken" and rows[2]["parallel_plan"] is False
+
+
+STAGE_SPELLINGS = [
+    ("M1", "preclinical"), ("MS2", "preclinical"), ("Basic Sciences", "preclinical"),
+    ("pre-clinical", "preclinical"), ("M3", "clinical"), ("Clinical", "clinical"),
+    ("M4", "final_year"), ("Final Year", "final_year"), ("final_year", "final_year"),
+    ("Graduate", "applying"), ("applicant", "applying"), ("Re-applicant", "applying"),
+    ("APPLYING", "applying"),
+]
+
+
+def test_stage_spellings():
+    body = "".join(f"S{i},{spelling}\n" for i, (spelling, _) in enumerate(STAGE_SPELLINGS))
+    rows = students(load(("id,stage\n" + body).encode()))
+    assert [(s, r["stage"]) for (s, _), r in zip(STAGE_SPELLINGS, rows, strict=True)] \
+        == STAGE_SPELLINGS
+
+
+def test_unmapped_columns_are_carried_to_the_export():
+    cohort = load(b"id,Notes,Mentor\nS1,call back,Dr. X\n")
+    exported = cohort.export(cohort.flagged(Thresholds()), Thresholds())
+    [row] = exported.fetchall()
+    record = dict(zip(exported.columns, row, strict=True))
+    assert (record["Notes"], record["Mentor"], record["row"]) == ("call back", "Dr. X", 2)
+
+
+def test_row_with_more_cells_than_the_header_keeps_them():
+    cohort = load(b"id,name\nS1,Ann\nS2,Bob,extra cell\n")
+    assert cohort.raw.headers == ["id", "name", "(unnamed column 3)"]
+    assert [r["extra_0"] for r in students(cohort)] == [None, "extra cell"]
+
+
+def test_fast_and_fallback_readers_agree():
+    data = ("Student ID;Name;Step 2 CK;Notes\nS1;Ann;250;\"a;b\"\nS2;Zoë;x;\nS1;C;;z\n"
+            ",D,1,\n").encode()
+    raw = read_cohort(data, "c.csv")
+    assert isinstance(raw.source, CsvSource)
+    fast = load_cohort(raw)
+    slow = load_cohort(raw.python_fallback())
+    assert students(fast) == students(slow)
+    assert issues(fast) == issues(slow)
+
+
+# --- XLSX ----------------------------------------------------------------------------------
+
+def test_xlsx_with_real_dates_numbers_and_a_second_sheet():
+    data = xlsx({
+        "Cohort": [
+            ["Student ID", "Name", "Step 2 CK", "Step 2 CK date", "US PRS LORs", "Parallel plan"],
+            ["S1", "Åsa Öberg", 245.0, dt.date(2027, 6, 1), 2, "yes"],
+            [None, None, None, None, None, None],
+            [1002, "Bo", 231, dt.date(2027, 10, 2), 0, True],
+        ],
+        "Other": [["id", "name"], ["T1", "Other sheet"]],
+    })
+    cohort = load(data, "cohort.xlsx")
+    rows = students(cohort)
+    assert [(r["student_id"], r["source_row"]) for r in rows] == [("S1", 2), ("1002", 4)]
+    assert rows[0]["name"] == "Åsa Öberg"
+    assert rows[0]["step2ck_score"] == 245
+    assert rows[0]["step2ck_date"] == dt.date(2027, 6, 1)
+    assert rows[1]["step2ck_date"] == dt.date(2027, 10, 2)
+    assert rows[1]["parallel_plan"] is True
+    assert issues(cohort) == []
+    [other] = students(load(data, "cohort.xlsx", sheet="Other"))
+    assert (other["student_id"], other["name"]) == ("T1", "Other sheet")
+
+
+def test_xlsx_unknown_sheet_is_refused_with_the_sheet_names():
+    data = xlsx({"Cohort": [["id"], ["S1"]]})
+    with pytest.raises(CohortFileError, match=r"cohort.xlsx: there is no sheet named 'Nope' "
+                                              r"\(sheets: 'Cohort'\)"):
+        read_cohort(data, "cohort.xlsx", sheet="Nope")
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+def _zip_without_workbook() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "hi")
+    return buffer.getvalue()
+
+
+REFUSALS = [
+    (b"", "c.csv: the file is empty"),
+    (b"  \n\n \r\n", "c.csv: the file is empty"),
+    (b"%PDF-1.7\x00\x01\x02binary", "c.csv: this is not a CSV or Excel file"),
+    (_zip_without_workbook(), "c.csv: this is a zip file but not a readable Excel workbook"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "c.csv: this is an old-style .xls workbook"),
+    (b"name,score\nAnn,250\n", "c.csv: no column could be matched to the student ID"),
+    (b"S1,Ann,250\nS2,Bob,240\n", "c.csv: no column could be matched to the student ID"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), REFUSALS)
+def test_unusable_files_are_refused_with_one_message(data, message):
+    with pytest.raises(CohortFileError) as refused:
+        read_cohort(data, "c.csv")
+    assert str(refused.value).startswith(message)
+
+
+def test_missing_path_is_refused(tmp_path):
+    with pytest.raises(CohortFileError, match="nope.csv: the file does not exist"):
+        read_cohort(tmp_path / "nope.csv")
+    with pytest.raises(CohortFileError, match="this is a folder, not a file"):
+        read_cohort(tmp_path)
