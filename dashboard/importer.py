@@ -159,7 +159,9 @@ def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
         raise CohortFileError(f"{file_name}: the file is empty")
     delimiter = detect_delimiter(first_line)
     has_inner_blank_line = _BLANK_LINE.search(data.rstrip()) is not None
-    if is_utf8 and not has_inner_blank_line:
+    # DuckDB ends a record at a lone CR even inside quotes; Python's csv module does not.
+    has_lone_cr = data.count(b"\r") != data.count(b"\r\n")
+    if is_utf8 and not has_inner_blank_line and not has_lone_cr:
         header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         headers = _unique_headers(header)
         raw = RawCohort(file_name, headers, 1, CsvSource(path or data, delimiter))

@@ -19,7 +19,7 @@ def csv_text(rows: list[dict[str, str | None]], delimiter: str = ",") -> str:
     for row in rows:
         headers.extend(key for key in row if key not in headers)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(headers)
     for row in rows:
         writer.writerow(["" if row.get(h) is None else row[h] for h in headers])

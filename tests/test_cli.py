@@ -1,0 +1,177 @@
+"""The command line (SPEC section 6): output columns, formats, config, issues, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+LEADING = ["student_id", "name", "risk_level", "band", "strategy", "flags", "unknown"]
+MESSY = (
+    "Student ID;Full name;Stage;Step 1;Step 2 CK;US PRS LORs;Pubs;Presentations;Sub-Is;"
+    "Parallel plan;Mentor\n"
+    "S1;José Álvarez;M4;pass;230;0;0;0;0;no;=HYPERLINK(\"http://x\")\n"
+    "S2;Ann;M4;pass;abc;2;1;1;1;yes;ok\n"
+    "\n"
+    "S1;Dup;M3;fail;250;1;2;2;1;yes;\n"
+).encode("cp1252")
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", *args],
+        capture_output=True, text=True, encoding="utf-8", cwd=cwd, timeout=120,
+    )
+
+
+@pytest.fixture
+def messy(tmp_path):
+    path = tmp_path / "messy.csv"
+    path.write_bytes(MESSY)
+    return path
+
+
+def read_csv_file(path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_stdout_csv_with_leading_columns_and_summary(messy):
+    result = run("flag", str(messy))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0])[:7] == LEADING
+    assert [(r["student_id"], r["risk_level"], r["band"], r["strategy"]) for r in rows] == [
+        ("S1", "high", "low", "general_surgery_first"),
+        ("S2", "moderate", "unknown", "pending"),
+        # Step 1 failed and only one US plastics letter: not a strong profile.
+        ("S1", "high", "competitive", "general_surgery_first"),
+    ]
+    assert rows[0]["flags"] == (
+        "STEP2_LOW;US_PLASTICS_LORS_MISSING;NO_PLASTICS_RESEARCH;NO_US_PLASTICS_SUBI;"
+        "NO_PARALLEL_PLAN"
+    )
+    assert rows[0]["name"] == "José Álvarez"
+    assert rows[0]["Mentor"] == "'=HYPERLINK(\"http://x\")"
+    assert [r["row"] for r in rows] == ["2", "3", "5"]
+    assert "3 students flagged from messy.csv" in result.stderr
+    assert "3 data issues on 3 rows" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_csv_file_has_bom_and_issues_file_is_exact(messy, tmp_path):
+    output, issues = tmp_path / "out.csv", tmp_path / "issues.csv"
+    result = run("flag", str(messy), "-o", str(output), "--issues", str(issues))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert output.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert issues.read_bytes().decode("utf-8") == (
+        '\ufeff"row","column","value","problem"\n'
+        '2,"Student ID","S1","student ID repeated on rows 2, 5; every row is kept"\n'
+        '3,"Step 2 CK","abc","not a number; expected a Step 2 CK score from 1 to 300"\n'
+        '5,"Student ID","S1","student ID repeated on rows 2, 5; every row is kept"\n'
+    )
+
+
+def test_xlsx_output_has_no_formulas_and_a_thresholds_sheet(messy, tmp_path):
+    output = tmp_path / "out.xlsx"
+    result = run("flag", str(messy), "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(output) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and all(b"<f>" not in archive.read(n) for n in sheets)
+    workbook = CalamineWorkbook.from_path(str(output))
+    assert workbook.sheet_names == ["Students", "Thresholds"]
+    students = workbook.get_sheet_by_name("Students").to_python()
+    assert students[0][:7] == LEADING
+    mentor = students[0].index("Mentor")
+    assert students[1][mentor] == "'=HYPERLINK(\"http://x\")"
+    score = students[0].index("step2ck_score")
+    assert students[1][score] == 230  # a number, not text
+    thresholds = dict(row[:2] for row in workbook.get_sheet_by_name("Thresholds").to_python()[1:])
+    assert thresholds["step2_low"] == 235 and thresholds["eras_opens"] == "2027-09-24"
+
+
+def test_config_changes_the_result_and_is_recorded(messy, tmp_path):
+    config = tmp_path / "strict.toml"
+    config.write_text("[thresholds]\nstep2_low = 255\nstep2_target = 260\n"
+                      "step2_highly_competitive = 270\n")
+    output = tmp_path / "out.csv"
+    result = run("flag", str(messy), "--config", str(config), "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    rows = read_csv_file(output)
+    assert rows[2]["band"] == "low" and "STEP2_LOW" in rows[2]["flags"]
+    assert "step2_low=255" in rows[0]["thresholds"]
+
+
+CONFIG_REFUSALS = [
+    ("[thresholds]\nstep2_lo = 230\n", "unknown key 'step2_lo' in [thresholds]"),
+    ("[thresholds]\nstep2_low = 'high'\n", "step2_low must be a whole number"),
+    ("[thresholds]\nstep2_low = 250\nstep2_target = 240\n", "out of order"),
+    ("[thresholds]\ntargeted_min = 252\n", "targeted_min <= aggressive_min"),
+    ("[calendar]\neras_opens = 'soon'\n", "eras_opens must be a date"),
+    ("[extras]\nx = 1\n", "unknown section [extras]"),
+    ("step2_low = \n", "not valid TOML"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), CONFIG_REFUSALS)
+def test_bad_config_is_refused_with_exit_2(messy, tmp_path, text, message):
+    config = tmp_path / "bad.toml"
+    config.write_text(text)
+    result = run("flag", str(messy), "--config", str(config))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_partial_config_keeps_other_defaults(messy, tmp_path):
+    config = tmp_path / "ok.toml"
+    config.write_text("[calendar]\neras_opens = 2027-05-01\n")
+    result = run("flag", str(messy), "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "step2_low=235" in result.stdout and "eras_opens=2027-05-01" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("make_input", "message"),
+    [
+        (lambda d: d / "missing.csv", "missing.csv: the file does not exist"),
+        (lambda d: _write(d / "empty.csv", b""), "empty.csv: the file is empty"),
+        (lambda d: _write(d / "doc.pdf", b"%PDF-1.4\x00\x00"), "doc.pdf: this is not a CSV"),
+        (lambda d: _write(d / "noid.csv", b"name,score\nA,1\n"),
+         "noid.csv: no column could be matched to the student ID"),
+    ],
+)
+def test_unusable_input_exits_2_without_traceback(tmp_path, make_input, message):
+    result = run("flag", str(make_input(tmp_path)))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_sheet_on_a_csv_and_bad_output_extension_are_refused(messy, tmp_path):
+    assert run("flag", str(messy), "--sheet", "x").returncode == 2
+    result = run("flag", str(messy), "-o", str(tmp_path / "out.json"))
+    assert result.returncode == 2 and "use a .csv or .xlsx" in result.stderr
+
+
+def test_usage_errors_exit_2():
+    assert run().returncode == 2
+    assert run("flag").returncode == 2
+
+
+def test_console_script_is_installed():
+    result = subprocess.run(["cohort-advisor", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "flag" in result.stdout
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path

