@@ -93,7 +93,8 @@ def flag(arguments: argparse.Namespace) -> int:
 
 def _summarise(cohort: Cohort, issues, stream) -> None:
     students = cohort.student_count
-    [(count_issues, count_rows)] = issues.aggregate('count(*), count(distinct "row")').fetchall()
+    counts = cohort.issue_counts()
+    count_issues, count_rows = counts["issues"], counts["rows_with_issues"]
     print(f"cohort-advisor: {students} students flagged from {cohort.raw.file_name}", file=stream)
     if count_issues == 0:
         print("cohort-advisor: no data issues", file=stream)

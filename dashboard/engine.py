@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from dashboard.fields import FIELD_NAMES
 from dashboard.importer import RawCohort
@@ -39,16 +40,38 @@ class Cohort:
 
     def data_issues(self) -> duckdb.DuckDBPyRelation:
         """row, column, value, problem: one row per problem, in spreadsheet order."""
-        return self.con.sql(load_query("data_issues"))
+        return self.con.sql(load_query("data_issues")).select(
+            *[duckdb.ColumnExpression(c) for c in ("row", "column", "value", "problem")])
+
+    def issue_counts(self) -> dict[str, int]:
+        """Unreadable cells, rows without an id, distinct repeated ids, rows with an issue."""
+        [counts] = self.con.sql(load_query("data_issues")).aggregate(
+            "count(*) filter (where kind = 'unreadable_cell'), "
+            "count(*) filter (where kind = 'missing_id'), "
+            "count(distinct value) filter (where kind = 'repeated_id'), "
+            "count(*), count(distinct \"row\")"
+        ).fetchall()
+        return dict(zip(("unreadable_cells", "missing_ids", "repeated_ids", "issues",
+                         "rows_with_issues"), counts, strict=True))
 
     def flagged(self, thresholds: Thresholds) -> duckdb.DuckDBPyRelation:
         """Every student with rule states, band, strategy, risk level, flags and unknown."""
         return self.con.sql(load_query("flagged_students"), params=thresholds.as_params())
 
-    def export(self, scope: duckdb.DuckDBPyRelation, thresholds: Thresholds) -> duckdb.DuckDBPyRelation:
-        """The export columns (SPEC 6) for the students in `scope`, file columns named back."""
+    def materialise_flagged(self, thresholds: Thresholds) -> None:
+        """(Re)build the `flagged_students` table the dashboard's queries read."""
+        self.con.execute("drop table if exists flagged_students")
+        self.flagged(thresholds).create("flagged_students")
+
+    def export(self, scope: duckdb.DuckDBPyRelation, thresholds: Thresholds,
+               con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyRelation:
+        """The export columns (SPEC 6) for the students in `scope`, file columns named back.
+
+        `con` is the connection (or cursor) `scope` belongs to, when it is not `self.con`.
+        """
+        con = con or self.con
         scope.create_view("export_scope", replace=True)
-        exported = self.con.sql(load_query("export_students"), params=export_params(thresholds))
+        exported = con.sql(load_query("export_students"), params=export_params(thresholds))
         taken = set(exported.columns)
         renamed = []
         for column in exported.columns:
@@ -136,3 +159,11 @@ def _load(raw: RawCohort, mapping: dict[str, str]) -> Cohort:
     )
     con.sql(load_query("canonical_students")).create("canonical_students")
     return Cohort(con, raw, mapping, extra_columns)
+
+
+def flag_records(records: pa.Table, thresholds: Thresholds) -> list[dict]:
+    """Flag typed student records on a scratch connection: the what-if panel's engine."""
+    con = connect()
+    con.from_arrow(records).create("canonical_students")
+    flagged = con.sql(load_query("flagged_students"), params=thresholds.as_params())
+    return [dict(zip(flagged.columns, row, strict=True)) for row in flagged.fetchall()]

@@ -1,4 +1,4 @@
--- Every cell that could not be read and every missing or repeated student id, by spreadsheet row.
+-- Every cell that could not be read and every missing or repeated student id, by spreadsheet row, with the kind of issue.
 with students as (
     select * from canonical_students
 ),
@@ -12,7 +12,8 @@ unreadable_cells as (
         source_row,
         cell.field as field,
         cell.value as value,
-        cell.problem as problem
+        cell.problem as problem,
+        'unreadable_cell' as kind
     from (select source_row, unnest(cell_problems) as cell from students where len(cell_problems) > 0)
 ),
 
@@ -21,7 +22,8 @@ missing_ids as (
         source_row,
         'student_id' as field,
         '' as value,
-        'no student ID; the row is kept as ' || student_id as problem
+        'no student ID; the row is kept as ' || student_id as problem,
+        'missing_id' as kind
     from students
     where given_student_id is null
 ),
@@ -34,7 +36,8 @@ repeated_ids as (
         'student ID repeated on rows '
             || string_agg(source_row::varchar, ', ' order by source_row)
                 over (partition by student_id)
-            || '; every row is kept' as problem
+            || '; every row is kept' as problem,
+        'repeated_id' as kind
     from students
     where count_rows_with_id > 1 and given_student_id is not null
 ),
@@ -52,7 +55,8 @@ final as (
         all_issues.source_row as "row",
         column_names.column_name as "column",
         all_issues.value as value,
-        all_issues.problem as problem
+        all_issues.problem as problem,
+        all_issues.kind as kind
     from all_issues
     join column_names using (field)
     order by all_issues.source_row, column_names.position

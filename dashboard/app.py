@@ -1,0 +1,51 @@
+"""Cohort Advisor: `streamlit run dashboard/app.py`. Navigation, the upload, and nothing else."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+import streamlit as st
+
+from dashboard import state
+
+log = logging.getLogger("cohort_advisor.app")
+
+st.set_page_config(page_title="Cohort Advisor", page_icon=":material/stethoscope:",
+                   layout="wide")
+
+navigation = st.navigation([
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/monitoring:",
+            default=True),
+    st.Page("app_pages/students.py", title="Students", icon=":material/groups:"),
+    st.Page("app_pages/student.py", title="Student", icon=":material/person_search:"),
+    st.Page("app_pages/import_data.py", title="Import", icon=":material/upload_file:"),
+    st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
+    st.Page("app_pages/settings.py", title="Settings", icon=":material/tune:"),
+])
+
+with st.sidebar:
+    st.file_uploader(
+        "Upload a cohort",
+        type=["csv", "tsv", "txt", "xlsx"],
+        key=state.UPLOAD_KEY,
+        max_upload_size=state.MAX_UPLOAD_MB,
+        help="One row per student with a header row. CSV, TSV or XLSX; see the Import page "
+        "for the columns Cohort Advisor reads.",
+    )
+    source = state.current_source()
+    if source.is_sample:
+        st.info("Showing the **sample cohort** of 150 invented students. Upload your cohort "
+                "above to replace it.", icon=":material/science:")
+    else:
+        st.caption("Cohort file")
+        st.text(source.file_name)
+
+try:
+    navigation.run()
+except Exception as error:  # the advisor sees a message, never a traceback
+    # Log where it failed, not the message: messages can quote student values.
+    log.error("page %s failed with %s at\n%s", navigation.title, type(error).__name__,
+              "".join(traceback.format_tb(error.__traceback__)))
+    st.error("Something went wrong on this page. Your cohort is unchanged; try again, or "
+             "reload the page. The failure was logged for the team.")

@@ -1,0 +1,115 @@
+"""Cohort overview: who needs attention and why, at a glance; clicking a chart filters."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, state, ui, views
+from dashboard.rules import RULES_BY_ID
+
+loaded = state.loaded_cohort()
+if loaded.cohort is None:
+    ui.show_refusal(loaded.error)
+    st.stop()
+con = loaded.cohort.con
+thresholds = state.thresholds()
+summary = views.cohort_summary(con)
+
+st.title("Cohort overview")
+st.caption("Counts and charts for the whole cohort. Click a bar, or drag over the scatter "
+           "plot, to list those students below and on the Students page.")
+
+total = summary["count_students"]
+columns = st.columns(6)
+columns[0].metric("Students", f"{total:,}")
+columns[1].metric("High risk", f"{summary['count_high']:,}",
+                  help="At least one critical flag")
+columns[2].metric("Moderate risk", f"{summary['count_moderate']:,}",
+                  help="Warnings but no critical flag")
+columns[3].metric("Step 1 fail / repeat", f"{summary['count_step1_fail']:,}",
+                  help=RULES_BY_ID["STEP1_FAIL"].title)
+columns[4].metric(f"Step 2 CK under {thresholds.step2_low}", f"{summary['count_step2_low']:,}",
+                  help=RULES_BY_ID["STEP2_LOW"].title)
+columns[5].metric(f"Under {thresholds.us_plastics_lors_min} US plastics letters",
+                  f"{summary['count_us_plastics_lors_missing']:,}",
+                  help="Final-year and applying students (and those with no stage) only")
+
+picks: list[tuple[str, dict]] = []
+
+
+def chart(figure, key: str) -> dict:
+    event = st.altair_chart(figure, on_select="rerun", key=key)
+    return event.selection if event else {}
+
+
+left, right = st.columns([1, 1.3])
+with left:
+    selection = chart(charts.risk_levels_chart(summary), "overview_risk_chart")
+    if selection.get(charts.SELECT_RISK):
+        risk = selection[charts.SELECT_RISK][0]["risk_level"]
+        picks.append((f"risk level {risk}", {"risk_levels": (risk,)}))
+    selection = chart(charts.strategy_chart(views.strategy_mix(con)), "overview_strategy_chart")
+    if selection.get(charts.SELECT_STRATEGY):
+        strategy = selection[charts.SELECT_STRATEGY][0]["strategy"]
+        picks.append((f"strategy {strategy}", {"strategies": (strategy,)}))
+with right:
+    selection = chart(charts.flag_prevalence_chart(views.flag_prevalence(con)),
+                      "overview_flag_chart")
+    if selection.get(charts.SELECT_FLAG):
+        rule_id = selection[charts.SELECT_FLAG][0]["rule_id"]
+        picks.append((f"flag {RULES_BY_ID[rule_id].label}", {"flags": (rule_id,)}))
+
+left, right = st.columns(2)
+with left:
+    selection = chart(charts.score_histogram(views.score_distribution(con), thresholds),
+                      "overview_score_chart")
+    if selection.get(charts.SELECT_BAND):
+        band = selection[charts.SELECT_BAND][0]["band"]
+        picks.append((f"band {band}", {"bands": (band,)}))
+    if summary["count_without_score"]:
+        st.caption(f"{summary['count_without_score']:,} students have no Step 2 CK score yet "
+                   "and are not in this chart.")
+with right:
+    selection = chart(charts.score_vs_research_chart(views.score_vs_research(con), thresholds),
+                      "overview_scatter_chart")
+    region = selection.get(charts.SELECT_REGION)
+    if region and "step2ck_score" in region:
+        low_score, high_score = region["step2ck_score"]
+        low_research, high_research = region.get("count_research", [0, 10_000])
+        picks.append((
+            f"Step 2 CK {round(low_score)}-{round(high_score)}, research "
+            f"{round(low_research)}-{round(high_research)}",
+            {"score_min": int(round(low_score)), "score_max": int(round(high_score)),
+             "research_min": int(round(low_research)), "research_max": int(round(high_research))},
+        ))
+
+group_by = st.segmented_control(
+    "Risk by", options=list(views.GROUPINGS), format_func=views.GROUPINGS.get,
+    default="campus", key="overview_group_by",
+) or "campus"
+selection = chart(
+    charts.risk_by_group_chart(views.risk_by_group(con, group_by), views.GROUPINGS[group_by]),
+    f"overview_group_chart_{group_by}",
+)
+if selection.get(charts.SELECT_GROUP):
+    picked = selection[charts.SELECT_GROUP][0]
+    value, risk = picked["group_value"], picked["risk_level"]
+    changes = {"risk_levels": (risk,)}
+    if value != "(not given)":
+        changes[{"class_year": "class_years", "campus": "campuses",
+                 "advisor": "advisors"}[group_by]] = (
+            (int(value),) if group_by == "class_year" else (value,))
+    picks.append((f"{views.GROUPINGS[group_by].lower()} and risk {risk}", changes))
+
+if picks:
+    description, changes = picks[-1]
+    chosen = views.StudentFilter().changed(**changes)
+    state.set_student_filter(chosen)
+    frame, matched = views.student_page(con, chosen, page=1, page_size=50)
+    st.subheader(f"Students: {description}")
+    st.caption(f"{matched:,} students match. The list is open on the Students page too; "
+               "the 50 most urgent are shown here.")
+    st.dataframe(ui.readable(frame), hide_index=True, column_config=ui.student_column_config(),
+                 key="overview_picked_table")
+    st.page_link("app_pages/students.py", label="Open the Students page",
+                 icon=":material/groups:")

@@ -1,0 +1,160 @@
+"""One student: profile, every raised flag with its evidence and advice, missing data,
+strategy, next steps for the stage, and a what-if panel."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import advice, state, ui, views
+from dashboard.rules import (
+    BAND_LABELS,
+    RULES_BY_ID,
+    STRATEGY_ADVICE,
+    STRATEGY_LABELS,
+    rule_state,
+)
+
+SEVERITY_ICONS = {"critical": ":material/error:", "warning": ":material/warning:",
+                  "info": ":material/info:"}
+
+loaded = state.loaded_cohort()
+if loaded.cohort is None:
+    ui.show_refusal(loaded.error)
+    st.stop()
+con = loaded.cohort.con
+thresholds = state.thresholds()
+
+choices = views.student_choices(con, state.student_filter())
+selected_row = st.session_state.get("student_row")
+if selected_row is not None and selected_row not in [row for row, _, _ in choices]:
+    record = views.student_record(con, selected_row)
+    if record is not None:
+        choices = [(record["source_row"], record["student_id"], record["name"]), *choices]
+labels = {row: f"{student_id} · {name or '(no name)'} (row {row})"
+          for row, student_id, name in choices}
+
+st.title("Student")
+if not choices:
+    st.info("No student matches the filters on the Students page.")
+    st.stop()
+picked = st.selectbox(
+    "Student (from the filtered list, most urgent first)", options=list(labels),
+    index=list(labels).index(selected_row) if selected_row in labels else 0,
+    format_func=labels.get, key="student_picker",
+)
+st.session_state["student_row"] = picked
+student = views.student_record(con, picked)
+
+# Uploaded text is shown with st.text: never Markdown.
+st.text(f"{student['name'] or '(no name)'}  ·  {student['student_id']}  ·  "
+        f"spreadsheet row {student['source_row']}")
+risk_colour = {"high": "red", "moderate": "orange", "low": "green"}[student["risk_level"]]
+st.badge(f"{ui.RISK_LABELS[student['risk_level']]} risk", color=risk_colour)
+
+overview, flags_tab, plan_tab, what_if_tab = st.tabs(
+    ["Profile", "Flags and missing data", "Strategy and next steps", "What if"])
+
+with overview:
+    metrics = st.columns(4)
+    metrics[0].metric("Step 2 CK", student["step2ck_score"] or "none yet",
+                      help=BAND_LABELS[student["band"]])
+    letters = student["us_plastics_lors"]
+    metrics[1].metric("US plastics letters", "unknown" if letters is None else letters)
+    metrics[2].metric("Research items",
+                      (student["publications"] or 0) + (student["presentations"] or 0))
+    metrics[3].metric("Strategy", STRATEGY_LABELS[student["strategy"]])
+    st.dataframe(pd.DataFrame(advice.profile_rows(student)), hide_index=True,
+                 column_config={"field": "Field", "value": "Value"}, key="student_profile")
+    extras = {header: student[key] for key, header in loaded.cohort.extra_columns.items()}
+    if extras:
+        st.caption("Other columns from the file")
+        st.dataframe(pd.DataFrame({"column": list(extras), "value": [
+            "" if v is None else str(v) for v in extras.values()]}), hide_index=True,
+            key="student_extras")
+
+with flags_tab:
+    flags = advice.raised_flags(student, thresholds)
+    if not flags:
+        st.success("No flag is raised for this student.")
+    for flag in flags:
+        with st.container(border=True):
+            heading = f"**{flag['severity'].title()}: {flag['title']}**"
+            if flag["is_core"]:
+                heading += " (one of the guidance's three core risk factors)"
+            st.markdown(heading)  # fixed catalogue wording only
+            st.text(flag["evidence"])
+            st.markdown(flag["explanation"])
+            st.markdown(f"**What to do:** {flag['recommendation']}")
+            st.caption(f"Guidance: {flag['guidance']}")
+    missing = advice.missing_data(student, loaded.cohort.mapping)
+    if missing:
+        st.subheader("Missing data")
+        st.caption("These rules cannot be checked until the data is filled in; they count as "
+                   "unknown, never as clear.")
+        st.dataframe(pd.DataFrame(missing), hide_index=True, key="student_missing")
+
+with plan_tab:
+    st.subheader(f"Strategy: {STRATEGY_LABELS[student['strategy']]}")
+    st.markdown(STRATEGY_ADVICE[student["strategy"]])
+    for reason in advice.strategy_reasoning(student, thresholds):
+        st.text(f"• {reason}")
+    stage_label, steps = advice.next_steps(student)
+    st.subheader(f"Next steps: {stage_label}")
+    if student["stage"] is None:
+        st.caption("No stage in the file; showing the application-year plan.")
+    for step in steps:
+        st.markdown(f"- {step}")
+
+with what_if_tab:
+    st.caption("Try changes and see how flags, band and strategy would move. Nothing is saved.")
+    inputs = st.columns(3)
+    changes = {
+        "step2ck_score": inputs[0].number_input(
+            "Step 2 CK", min_value=1, max_value=300, value=student["step2ck_score"],
+            placeholder="no score", key=f"student_whatif_score_{picked}"),
+        "us_plastics_lors": inputs[1].number_input(
+            "US plastics letters", min_value=0, max_value=20,
+            value=student["us_plastics_lors"], placeholder="unknown",
+            key=f"student_whatif_lors_{picked}"),
+        "us_plastics_subis": inputs[2].number_input(
+            "US plastics sub-Is", min_value=0, max_value=20,
+            value=student["us_plastics_subis"], placeholder="unknown",
+            key=f"student_whatif_subis_{picked}"),
+        "publications": inputs[0].number_input(
+            "Publications", min_value=0, max_value=200, value=student["publications"],
+            placeholder="unknown", key=f"student_whatif_pubs_{picked}"),
+        "presentations": inputs[1].number_input(
+            "Presentations", min_value=0, max_value=200, value=student["presentations"],
+            placeholder="unknown", key=f"student_whatif_pres_{picked}"),
+    }
+    plan_options = {True: "Yes", False: "No", None: "Unknown"}
+    changes["parallel_plan"] = inputs[2].selectbox(
+        "Parallel plan", options=list(plan_options), format_func=plan_options.get,
+        index=list(plan_options).index(student["parallel_plan"]),
+        key=f"student_whatif_plan_{picked}")
+    changes = {k: (int(v) if isinstance(v, float) else v) for k, v in changes.items()}
+    outcome = views.what_if(con, picked, changes, thresholds)
+    before_after = pd.DataFrame({
+        "": ["Risk level", "Band", "Strategy", "Flags"],
+        "now": [ui.RISK_LABELS[student["risk_level"]], BAND_LABELS[student["band"]],
+                STRATEGY_LABELS[student["strategy"]],
+                ", ".join(RULES_BY_ID[r].label for r in student["flags"].split(";") if r)
+                or "none"],
+        "with these changes": [
+            ui.RISK_LABELS[outcome["risk_level"]], BAND_LABELS[outcome["band"]],
+            STRATEGY_LABELS[outcome["strategy"]],
+            ", ".join(RULES_BY_ID[r].label for r in outcome["flags"].split(";") if r) or "none"],
+    })
+    st.dataframe(before_after, hide_index=True, key="student_whatif_result")
+    cleared = [RULES_BY_ID[r].label for r in student["flags"].split(";")
+               if r and rule_state(outcome[r]) != "raised"]
+    if cleared:
+        st.success("Would clear: " + ", ".join(cleared))
+
+st.download_button(
+    "Download advising summary (HTML)",
+    data=advice.summary_html(student, thresholds, loaded.cohort.mapping),
+    file_name=f"advising-summary-row-{student['source_row']}.html", mime="text/html",
+    key="student_summary_download", icon=":material/description:",
+)

@@ -1,0 +1,117 @@
+"""Students: the cohort filtered and ordered by priority; selecting a row opens the student."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from dashboard import state, ui, views
+from dashboard.rules import (
+    BAND_LABELS,
+    BANDS,
+    RISK_LEVELS,
+    RULES,
+    RULES_BY_ID,
+    STAGE_LABELS,
+    STRATEGIES,
+    STRATEGY_LABELS,
+)
+
+PAGE_SIZE = 100
+
+loaded = state.loaded_cohort()
+if loaded.cohort is None:
+    ui.show_refusal(loaded.error)
+    st.stop()
+con = loaded.cohort.con
+stored = state.student_filter()
+options = views.filter_options(con)
+
+st.title("Students")
+
+top = st.columns([2.2, 1.2, 2.2, 3])
+search = top[0].text_input("Search name or ID", value=stored.search, key="students_search",
+                           placeholder="e.g. Okafor or S000123")
+at_risk_only = top[1].toggle("At risk only", value=stored.at_risk_only,
+                             key="students_at_risk_only",
+                             help="Hide students whose risk level is low")
+risk_levels = top[2].pills("Risk level", options=list(RISK_LEVELS), selection_mode="multi",
+                           default=list(stored.risk_levels), format_func=ui.RISK_LABELS.get,
+                           key="students_risk_levels")
+flags = top[3].multiselect("Has any of these flags", options=[rule.id for rule in RULES],
+                           default=list(stored.flags),
+                           format_func=lambda rule_id: RULES_BY_ID[rule_id].label,
+                           key="students_flags")
+
+with st.expander("More filters: band, strategy, stage, class year, campus, advisor",
+                 expanded=bool(stored.bands or stored.strategies or stored.stages
+                               or stored.class_years or stored.campuses or stored.advisors)):
+    more = st.columns(3)
+    bands = more[0].multiselect("Step 2 CK band", options=list(BANDS),
+                                default=list(stored.bands), format_func=BAND_LABELS.get,
+                                key="students_bands")
+    strategies = more[1].multiselect("Strategy", options=list(STRATEGIES),
+                                     default=list(stored.strategies),
+                                     format_func=STRATEGY_LABELS.get, key="students_strategies")
+    stage_options = [*STAGE_LABELS, "missing"]
+    stages = more[2].multiselect("Stage", options=stage_options, default=list(stored.stages),
+                                 format_func=lambda s: STAGE_LABELS.get(s, "Not given"),
+                                 key="students_stages")
+    class_years = more[0].multiselect(
+        "Class year", options=options["class_years"],
+        default=[y for y in stored.class_years if y in options["class_years"]],
+        key="students_class_years")
+    campuses = more[1].multiselect(
+        "Campus", options=options["campuses"],
+        default=[c for c in stored.campuses if c in options["campuses"]],
+        key="students_campuses")
+    advisors = more[2].multiselect(
+        "Advisor", options=options["advisors"],
+        default=[a for a in stored.advisors if a in options["advisors"]],
+        key="students_advisors")
+
+current = stored.changed(
+    search=search.strip(), at_risk_only=at_risk_only, risk_levels=tuple(risk_levels or ()),
+    flags=tuple(flags), bands=tuple(bands), strategies=tuple(strategies), stages=tuple(stages),
+    class_years=tuple(class_years), campuses=tuple(campuses), advisors=tuple(advisors),
+)
+if current != stored:
+    state.set_student_filter(current)
+
+if current.score_min is not None or current.research_min is not None:
+    note, clear = st.columns([5, 1])
+    note.caption(
+        f"Also limited to the chart selection: Step 2 CK {current.score_min}-{current.score_max},"
+        f" research items {current.research_min}-{current.research_max}."
+    )
+    if clear.button("Clear chart selection", key="students_clear_region"):
+        state.set_student_filter(current.changed(score_min=None, score_max=None,
+                                                 research_min=None, research_max=None))
+        st.rerun()
+
+page = st.session_state.get("students_page", 1)
+frame, total = views.student_page(con, current, page, PAGE_SIZE)
+pages = max(1, math.ceil(total / PAGE_SIZE))
+if page > pages:
+    page = st.session_state["students_page"] = pages
+    frame, total = views.student_page(con, current, page, PAGE_SIZE)
+
+summary = views.cohort_summary(con)
+st.caption(
+    f"{total:,} of {summary['count_students']:,} students match, most urgent first (critical "
+    "flags, then warnings, then lowest Step 2 CK). Select a row to open the student. "
+    "🔴 critical · 🟠 warning · 🔵 info (before the final year)."
+)
+event = st.dataframe(
+    ui.readable(frame), hide_index=True, column_config=ui.student_column_config(),
+    on_select="rerun", selection_mode="single-row", key="students_table",
+    height=min(38 + 35 * max(len(frame), 1), 640),
+)
+if event and event.selection.rows:
+    st.session_state["student_row"] = int(frame.iloc[event.selection.rows[0]]["source_row"])
+    st.switch_page("app_pages/student.py")
+
+if pages > 1:
+    st.number_input(f"Page (of {pages:,}, {PAGE_SIZE} students each)", min_value=1,
+                    max_value=pages, step=1, key="students_page")

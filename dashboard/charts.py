@@ -1,0 +1,193 @@
+"""Altair chart builders for the cohort overview. Each takes a small aggregated frame and
+returns an `alt.Chart` whose selection parameter the page reads back (`on_select`)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from dashboard.rules import BAND_LABELS, BANDS, RULES, STRATEGIES, STRATEGY_LABELS
+from dashboard.thresholds import Thresholds
+
+RISK_ORDER = ["high", "moderate", "low"]
+RISK_COLOURS = ["#c0392b", "#e67e22", "#2e8b57"]
+STATE_ORDER = ["critical", "warning", "info", "unknown"]
+STATE_COLOURS = ["#c0392b", "#e67e22", "#2e86c1", "#b3b6b7"]
+BAND_COLOURS = ["#1e8449", "#58d68d", "#f5b041", "#cb4335", "#b3b6b7"]
+
+SELECT_BAND = "band_pick"
+SELECT_FLAG = "flag_pick"
+SELECT_STRATEGY = "strategy_pick"
+SELECT_GROUP = "group_pick"
+SELECT_REGION = "region_pick"
+SELECT_RISK = "risk_pick"
+
+
+def _risk_colour(title: str = "Risk") -> alt.Color:
+    return alt.Color("risk_level:N", title=title,
+                     scale=alt.Scale(domain=RISK_ORDER, range=RISK_COLOURS),
+                     sort=RISK_ORDER)
+
+
+def risk_levels_chart(summary: dict[str, int]) -> alt.Chart:
+    frame = pd.DataFrame({
+        "risk_level": RISK_ORDER,
+        "count_students": [summary["count_high"], summary["count_moderate"], summary["count_low"]],
+    })
+    pick = alt.selection_point(name=SELECT_RISK, fields=["risk_level"])
+    return (
+        alt.Chart(frame, title="Students by risk level")
+        .mark_bar()
+        .encode(
+            x=alt.X("count_students:Q", title="Students"),
+            y=alt.Y("risk_level:N", title=None, sort=RISK_ORDER),
+            color=_risk_colour(),
+            opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
+            tooltip=[alt.Tooltip("risk_level:N", title="Risk"),
+                     alt.Tooltip("count_students:Q", title="Students")],
+        )
+        .add_params(pick)
+        .properties(height=140)
+    )
+
+
+def flag_prevalence_chart(prevalence: pd.DataFrame) -> alt.Chart:
+    pick = alt.selection_point(name=SELECT_FLAG, fields=["rule_id"])
+    labels = [rule.label for rule in RULES]
+    return (
+        alt.Chart(prevalence, title="Flags raised, by severity (grey: data missing)")
+        .mark_bar()
+        .encode(
+            x=alt.X("count_students:Q", title="Students", stack="zero"),
+            y=alt.Y("rule:N", title=None, sort=labels),
+            color=alt.Color("state:N", title="Severity",
+                            scale=alt.Scale(domain=STATE_ORDER, range=STATE_COLOURS),
+                            sort=STATE_ORDER),
+            order=alt.Order("state_rank:Q"),
+            opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
+            tooltip=[alt.Tooltip("rule:N", title="Flag"), alt.Tooltip("state:N", title="State"),
+                     alt.Tooltip("count_students:Q", title="Students")],
+        )
+        .transform_calculate(state_rank=f"indexof({STATE_ORDER!r}, datum.state)")
+        .add_params(pick)
+        .properties(height=300)
+    )
+
+
+def score_histogram(distribution: pd.DataFrame, thresholds: Thresholds) -> alt.LayerChart:
+    pick = alt.selection_point(name=SELECT_BAND, fields=["band"])
+    frame = distribution.assign(band_label=distribution["band"].map(BAND_LABELS))
+    bars = (
+        alt.Chart(frame)
+        .mark_bar(binSpacing=1)
+        .encode(
+            x=alt.X("bin_start:Q", bin="binned", title="Step 2 CK score",
+                    scale=alt.Scale(zero=False)),
+            x2="bin_end:Q",
+            y=alt.Y("sum(count_students):Q", title="Students"),
+            color=alt.Color("band:N", title="Band",
+                            scale=alt.Scale(domain=list(BANDS), range=BAND_COLOURS),
+                            sort=list(BANDS),
+                            legend=alt.Legend(labelExpr=_label_expr(BAND_LABELS))),
+            opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
+            tooltip=[alt.Tooltip("bin_start:Q", title="From"),
+                     alt.Tooltip("bin_end:Q", title="Up to"),
+                     alt.Tooltip("band_label:N", title="Band"),
+                     alt.Tooltip("sum(count_students):Q", title="Students")],
+        )
+        .add_params(pick)
+    )
+    lines = pd.DataFrame({
+        "score": [thresholds.step2_low, thresholds.step2_target,
+                  thresholds.step2_highly_competitive],
+        "label": [f"low < {thresholds.step2_low}", f"target {thresholds.step2_target}",
+                  f"highly competitive {thresholds.step2_highly_competitive}"],
+    })
+    rules = alt.Chart(lines).mark_rule(strokeDash=[4, 3], color="#34495e").encode(x="score:Q")
+    text = (
+        alt.Chart(lines)
+        .mark_text(align="left", dx=3, dy=-4, fontSize=11, color="#34495e", baseline="top")
+        .encode(x="score:Q", y=alt.value(0), text="label:N")
+    )
+    return alt.layer(bars, rules, text, title="Step 2 CK distribution").properties(height=260)
+
+
+def strategy_chart(mix: pd.DataFrame) -> alt.Chart:
+    pick = alt.selection_point(name=SELECT_STRATEGY, fields=["strategy"])
+    frame = mix.assign(strategy_label=mix["strategy"].map(STRATEGY_LABELS))
+    return (
+        alt.Chart(frame, title="Recommended application strategy")
+        .mark_bar()
+        .encode(
+            x=alt.X("sum(count_students):Q", title="Students"),
+            y=alt.Y("strategy_label:N", title=None,
+                    sort=[STRATEGY_LABELS[s] for s in STRATEGIES]),
+            color=_risk_colour(),
+            opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
+            tooltip=[alt.Tooltip("strategy_label:N", title="Strategy"),
+                     alt.Tooltip("risk_level:N", title="Risk"),
+                     alt.Tooltip("sum(count_students):Q", title="Students")],
+        )
+        .add_params(pick)
+        .properties(height=180)
+    )
+
+
+def risk_by_group_chart(grouped: pd.DataFrame, group_title: str) -> alt.Chart:
+    pick = alt.selection_point(name=SELECT_GROUP, fields=["group_value", "risk_level"])
+    return (
+        alt.Chart(grouped, title=f"Risk by {group_title.lower()}")
+        .mark_bar()
+        .encode(
+            x=alt.X("count_students:Q", title="Students", stack="zero"),
+            y=alt.Y("group_value:N", title=None),
+            color=_risk_colour(),
+            order=alt.Order("risk_rank:Q"),
+            opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
+            tooltip=[alt.Tooltip("group_value:N", title=group_title),
+                     alt.Tooltip("risk_level:N", title="Risk"),
+                     alt.Tooltip("count_students:Q", title="Students")],
+        )
+        .transform_calculate(risk_rank=f"indexof({RISK_ORDER!r}, datum.risk_level)")
+        .add_params(pick)
+        .properties(height=alt.Step(22))
+    )
+
+
+def score_vs_research_chart(points: pd.DataFrame, thresholds: Thresholds) -> alt.LayerChart:
+    region = alt.selection_interval(name=SELECT_REGION, encodings=["x", "y"])
+    frame = points.assign(
+        letters=points["count_us_plastics_lors_capped"].map(
+            {0: "0", 1: "1", 2: "2", 3: "3 or more"}))
+    dots = (
+        alt.Chart(frame)
+        .mark_point(filled=True)
+        .encode(
+            x=alt.X("step2ck_score:Q", title="Step 2 CK score", scale=alt.Scale(zero=False)),
+            y=alt.Y("count_research:Q", title="Plastics publications + presentations"),
+            size=alt.Size("count_students:Q", title="Students",
+                          scale=alt.Scale(range=[30, 400])),
+            color=_risk_colour(),
+            shape=alt.Shape("letters:N", title="US plastics letters",
+                            sort=["0", "1", "2", "3 or more"]),
+            opacity=alt.condition(region, alt.value(0.9), alt.value(0.25)),
+            tooltip=[alt.Tooltip("step2ck_score:Q", title="Step 2 CK"),
+                     alt.Tooltip("count_research:Q", title="Research items"),
+                     alt.Tooltip("letters:N", title="US plastics letters"),
+                     alt.Tooltip("risk_level:N", title="Risk"),
+                     alt.Tooltip("count_students:Q", title="Students")],
+        )
+        .add_params(region)
+    )
+    low_line = (
+        alt.Chart(pd.DataFrame({"score": [thresholds.step2_low]}))
+        .mark_rule(strokeDash=[4, 3], color="#34495e")
+        .encode(x="score:Q")
+    )
+    return alt.layer(dots, low_line, title="Step 2 CK against research output "
+                     "(drag to select a region)").properties(height=300)
+
+
+def _label_expr(labels: dict[str, str]) -> str:
+    cases = " : ".join(f"datum.label == {key!r} ? {value!r}" for key, value in labels.items())
+    return f"{cases} : datum.label"

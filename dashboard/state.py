@@ -1,0 +1,107 @@
+"""The UI edge: what one browser session holds, and the caching of engine results per session.
+
+A cohort lives in `st.session_state` (a private DuckDB connection per session): two
+advisors never share data, and nothing about students is written to disk. Keys are
+prefixed by the page that owns them (`import_`, `students_`, `student_`, `settings_`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import streamlit as st
+
+from dashboard.engine import Cohort, MappingError, load_cohort
+from dashboard.importer import CohortFileError, read_cohort
+from dashboard.sql import sample_cohort_bytes
+from dashboard.thresholds import Thresholds
+from dashboard.views import StudentFilter
+
+log = logging.getLogger("cohort_advisor.app")
+
+SAMPLE_FILE_NAME = "sample cohort (150 invented students)"
+UPLOAD_KEY = "import_upload"
+MAX_UPLOAD_MB = 50
+
+
+@dataclass(frozen=True)
+class Source:
+    file_name: str
+    data: bytes
+    is_sample: bool
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def current_source() -> Source:
+    uploaded = st.session_state.get(UPLOAD_KEY)
+    if uploaded is None:
+        return Source(SAMPLE_FILE_NAME, sample_cohort_bytes(), is_sample=True)
+    return Source(uploaded.name, uploaded.getvalue(), is_sample=False)
+
+
+def thresholds() -> Thresholds:
+    return st.session_state.setdefault("settings_thresholds", Thresholds())
+
+
+def set_thresholds(new: Thresholds) -> None:
+    st.session_state["settings_thresholds"] = new
+
+
+def student_filter() -> StudentFilter:
+    return st.session_state.setdefault("students_filter", StudentFilter())
+
+
+def set_student_filter(new: StudentFilter) -> None:
+    st.session_state["students_filter"] = new
+    st.session_state["students_page"] = 1
+
+
+def mapping_override(source: Source) -> dict[str, str] | None:
+    """The advisor's column mapping for this file, or None to use the detected one."""
+    saved = st.session_state.get("import_mapping")
+    if saved is None or saved[0] != source.digest:
+        return None
+    return saved[1]
+
+
+def set_mapping_override(source: Source, mapping: dict[str, str] | None) -> None:
+    st.session_state["import_mapping"] = None if mapping is None else (source.digest, mapping)
+
+
+@dataclass
+class Loaded:
+    source: Source
+    cohort: Cohort | None
+    error: str | None
+
+
+def loaded_cohort() -> Loaded:
+    """The session's cohort, flagged with the session's thresholds; loaded once per file,
+    mapping and thresholds."""
+    source = current_source()
+    mapping = mapping_override(source)
+    key = (source.digest, tuple(sorted((mapping or {}).items())))
+    cached = st.session_state.get("data_cohort")
+    if cached is None or cached[0] != key:
+        cached = (key, _load(source, mapping), None)
+        st.session_state["data_cohort"] = cached
+    _, loaded, flagged_with = cached
+    if loaded.cohort is not None and flagged_with != thresholds():
+        loaded.cohort.materialise_flagged(thresholds())
+        st.session_state["data_cohort"] = (key, loaded, thresholds())
+    return loaded
+
+
+def _load(source: Source, mapping: dict[str, str] | None) -> Loaded:
+    try:
+        with st.spinner(f"Loading {source.file_name}: reading, checking every cell, flagging..."):
+            raw = read_cohort(source.data, source.file_name)
+            cohort = load_cohort(raw, mapping)
+    except (CohortFileError, MappingError) as error:
+        return Loaded(source, None, str(error))
+    return Loaded(source, cohort, None)

@@ -1,0 +1,49 @@
+"""Small Streamlit helpers shared by the pages: table column set-up and plain-text messages.
+
+Uploaded text (names, ids, file and column names) only ever reaches the screen through
+`st.dataframe`, `st.text` or `st.code`, which render no Markdown or HTML (SPEC section 8).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.rules import BAND_LABELS, STAGE_LABELS, STRATEGY_LABELS
+
+RISK_LABELS = {"high": "High", "moderate": "Moderate", "low": "Low"}
+
+
+def show_refusal(message: str) -> None:
+    """A refused file or mapping: a fixed heading, then the message as plain text."""
+    with st.container(border=True):
+        st.error("This cohort file cannot be used.", icon=":material/block:")
+        st.text(message)
+
+
+def student_column_config() -> dict:
+    return {
+        "student_id": st.column_config.TextColumn("Student ID"),
+        "name": st.column_config.TextColumn("Name"),
+        "risk_level": st.column_config.TextColumn("Risk"),
+        "flag_labels": st.column_config.TextColumn("Flags", width="large"),
+        "band": st.column_config.TextColumn("Band"),
+        "strategy": st.column_config.TextColumn("Strategy"),
+        "stage": st.column_config.TextColumn("Stage"),
+        "step2ck_score": st.column_config.NumberColumn("Step 2 CK", format="%d"),
+        "us_plastics_lors": st.column_config.NumberColumn("US plastics LORs", format="%d"),
+        "class_year": st.column_config.NumberColumn("Class", format="%d"),
+        "campus": st.column_config.TextColumn("Campus"),
+        "advisor": st.column_config.TextColumn("Advisor"),
+        "source_row": None,
+    }
+
+
+def readable(frame):
+    """Enum columns as words an advisor reads (Final year, Targeted integrated...)."""
+    labels = {"risk_level": RISK_LABELS, "band": BAND_LABELS, "strategy": STRATEGY_LABELS,
+              "stage": STAGE_LABELS}
+    shown = frame.copy()
+    for column, mapping in labels.items():
+        if column in shown:
+            shown[column] = shown[column].map(lambda value, m=mapping: m.get(value, value))
+    return shown

@@ -1,0 +1,175 @@
+"""What the dashboard shows, computed in DuckDB from the `flagged_students` table.
+
+Plain functions of a connection and bound parameters, testable without Streamlit; every
+result is small (aggregates, or one page of students), whatever the size of the cohort.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from dashboard.engine import flag_records
+from dashboard.fields import FIELD_NAMES
+from dashboard.rules import RULES, RULES_BY_ID, SEVERITIES
+from dashboard.sql import load_query
+from dashboard.thresholds import Thresholds
+
+SEVERITY_MARKS = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
+GROUPINGS = {"class_year": "Class year", "campus": "Campus", "advisor": "Advisor"}
+
+
+@dataclass(frozen=True)
+class StudentFilter:
+    """The Students page's filters; empty means no restriction."""
+
+    risk_levels: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    bands: tuple[str, ...] = ()
+    strategies: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    class_years: tuple[int, ...] = ()
+    campuses: tuple[str, ...] = ()
+    advisors: tuple[str, ...] = ()
+    search: str = ""
+    at_risk_only: bool = False
+    score_min: int | None = None
+    score_max: int | None = None
+    research_min: int | None = None
+    research_max: int | None = None
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def as_params(self) -> dict[str, object]:
+        params = asdict(self)
+        params.pop("extra")
+        return {key: list(value) if isinstance(value, tuple) else value
+                for key, value in params.items()}
+
+    def changed(self, **values) -> StudentFilter:
+        return replace(self, **values)
+
+    @property
+    def is_empty(self) -> bool:
+        return self == StudentFilter()
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> duckdb.DuckDBPyRelation:
+    return con.sql(load_query(name), params=params or None)
+
+
+def cohort_summary(con) -> dict[str, int]:
+    relation = query(con, "cohort_summary")
+    [row] = relation.fetchall()
+    return dict(zip(relation.columns, row, strict=True))
+
+
+def flag_prevalence(con) -> pd.DataFrame:
+    frame = query(con, "flag_prevalence").df()
+    order = {rule.id: position for position, rule in enumerate(RULES)}
+    frame["rule"] = frame["rule_id"].map(lambda rule_id: RULES_BY_ID[rule_id].label)
+    frame["order"] = frame["rule_id"].map(order)
+    return frame.sort_values(["order", "state"]).reset_index(drop=True)
+
+
+def score_distribution(con, bin_width: int = 5) -> pd.DataFrame:
+    return query(con, "score_distribution", bin_width=bin_width).df()
+
+
+def strategy_mix(con) -> pd.DataFrame:
+    return query(con, "strategy_mix").df()
+
+
+def risk_by_group(con, group_by: str) -> pd.DataFrame:
+    if group_by not in GROUPINGS:
+        raise ValueError(f"cannot group by {group_by!r}")
+    return query(con, "risk_by_group", group_by=group_by).df()
+
+
+def score_vs_research(con) -> pd.DataFrame:
+    return query(con, "score_vs_research").df()
+
+
+def filter_options(con) -> dict[str, list]:
+    relation = query(con, "filter_options")
+    [row] = relation.fetchall()
+    options = dict(zip(relation.columns, row, strict=True))
+    return {key: [value for value in values if value is not None] for key, values in
+            options.items()}
+
+
+def filtered_students(con, student_filter: StudentFilter) -> duckdb.DuckDBPyRelation:
+    return query(con, "filtered_students", **student_filter.as_params())
+
+
+def flag_labels(rule_states: dict[str, str], rule_ids: list[str]) -> str:
+    """Raised rules as short labels marked by severity, most severe first."""
+    ordered = sorted(rule_ids, key=lambda rule_id: SEVERITIES.index(rule_states[rule_id]))
+    return ", ".join(
+        f"{SEVERITY_MARKS[rule_states[rule_id]]} {RULES_BY_ID[rule_id].label}"
+        for rule_id in ordered
+    )
+
+
+STUDENT_TABLE_COLUMNS = (
+    "source_row", "student_id", "name", "risk_level", "flag_labels", "band", "strategy", "stage",
+    "step2ck_score", "us_plastics_lors", "class_year", "campus", "advisor",
+)
+
+
+def student_page(con, student_filter: StudentFilter, page: int, page_size: int
+                 ) -> tuple[pd.DataFrame, int]:
+    """One page of the filtered students (most urgent first) and how many match in all."""
+    matched = filtered_students(con, student_filter)
+    [(total,)] = matched.aggregate("count(*)").fetchall()
+    rule_columns = [rule.id for rule in RULES]
+    rows = matched.limit(page_size, offset=max(page - 1, 0) * page_size)
+    frame = rows.select(
+        *[duckdb.ColumnExpression(c) for c in
+          (*STUDENT_TABLE_COLUMNS[:4], *STUDENT_TABLE_COLUMNS[5:], *rule_columns,
+           "raised_rule_ids")]
+    ).df()
+    frame["flag_labels"] = [
+        flag_labels({rule_id: row[rule_id] for rule_id in rule_columns}, list(row["raised_rule_ids"]))
+        for _, row in frame.iterrows()
+    ]
+    return frame[list(STUDENT_TABLE_COLUMNS)], total
+
+
+def student_record(con, source_row: int) -> dict | None:
+    """Everything known about the student on one spreadsheet row."""
+    relation = con.sql("select * from flagged_students where source_row = $row",
+                       params={"row": source_row})
+    rows = relation.fetchall()
+    return dict(zip(relation.columns, rows[0], strict=True)) if rows else None
+
+
+def student_choices(con, student_filter: StudentFilter, limit: int = 2000) -> list[tuple]:
+    """(source_row, student_id, name) of filtered students, for the drill-down picker."""
+    return filtered_students(con, student_filter).select(
+        duckdb.ColumnExpression("source_row"), duckdb.ColumnExpression("student_id"),
+        duckdb.ColumnExpression("name"),
+    ).limit(limit).fetchall()
+
+
+WHAT_IF_FIELDS = ("step2ck_score", "us_plastics_lors", "publications", "presentations",
+                  "us_plastics_subis", "parallel_plan")
+
+
+def what_if(con, source_row: int, changes: dict, thresholds: Thresholds) -> dict:
+    """The student's flags, band and strategy if the changed fields held these values."""
+    unknown_fields = set(changes) - set(WHAT_IF_FIELDS)
+    if unknown_fields:
+        raise ValueError(f"what-if cannot change {sorted(unknown_fields)}")
+    columns = ("source_row", "given_student_id", "count_rows_with_id", *FIELD_NAMES)
+    record = con.sql("select * from canonical_students where source_row = $row",
+                     params={"row": source_row}).select(
+        *[duckdb.ColumnExpression(column) for column in columns]).to_arrow_table()
+    for name, value in changes.items():
+        position = record.schema.get_field_index(name)
+        record = record.set_column(position, name,
+                                   pa.array([value], type=record.schema.field(name).type))
+    [flagged] = flag_records(record, thresholds)
+    return flagged

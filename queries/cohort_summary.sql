@@ -1,0 +1,21 @@
+-- How many students are at each risk level and carry each of the guidance's three core risk factors.
+with students as (
+    select * from flagged_students
+),
+
+final as (
+    select
+        count(*) as count_students,
+        count(*) filter (where risk_level = 'high') as count_high,
+        count(*) filter (where risk_level = 'moderate') as count_moderate,
+        count(*) filter (where risk_level = 'low') as count_low,
+        count(*) filter (where STEP1_FAIL in ('critical', 'warning', 'info')) as count_step1_fail,
+        count(*) filter (where STEP2_LOW in ('critical', 'warning', 'info')) as count_step2_low,
+        count(*) filter (where US_PLASTICS_LORS_MISSING in ('critical', 'warning'))
+            as count_us_plastics_lors_missing,
+        count(*) filter (where unknown <> '') as count_with_unknown,
+        count(*) filter (where step2ck_score is null) as count_without_score
+    from students
+)
+
+select * from final

@@ -1,0 +1,44 @@
+-- The students that match the advisor's filters, most urgent first: critical flags, then warnings, then lowest score.
+with students as (
+    select * from flagged_students
+),
+
+matched as (
+    select *
+    from students
+    where (len($risk_levels::varchar[]) = 0 or list_contains($risk_levels::varchar[], risk_level))
+        and (len($flags::varchar[]) = 0 or list_has_any($flags::varchar[], string_split(flags, ';')))
+        and (len($bands::varchar[]) = 0 or list_contains($bands::varchar[], band))
+        and (len($strategies::varchar[]) = 0 or list_contains($strategies::varchar[], strategy))
+        and (len($stages::varchar[]) = 0
+            or list_contains($stages::varchar[], coalesce(stage, 'missing')))
+        and (len($class_years::integer[]) = 0
+            or list_contains($class_years::integer[], class_year))
+        and (len($campuses::varchar[]) = 0 or list_contains($campuses::varchar[], campus))
+        and (len($advisors::varchar[]) = 0 or list_contains($advisors::varchar[], advisor))
+        and (
+            $search::varchar = ''
+            or contains(lower(coalesce(name, '')), lower($search::varchar))
+            or contains(lower(student_id), lower($search::varchar))
+        )
+        and (not $at_risk_only::boolean or risk_level <> 'low')
+        and ($score_min::integer is null or step2ck_score >= $score_min::integer)
+        and ($score_max::integer is null or step2ck_score <= $score_max::integer)
+        and ($research_min::integer is null
+            or coalesce(publications, 0) + coalesce(presentations, 0) >= $research_min::integer)
+        and ($research_max::integer is null
+            or coalesce(publications, 0) + coalesce(presentations, 0) <= $research_max::integer)
+),
+
+final as (
+    select
+        *,
+        list_transform(
+            list_filter(rules, lambda r: r.state in ('critical', 'warning', 'info')),
+            lambda r: r.rule_id
+        ) as raised_rule_ids
+    from matched
+    order by count_critical desc, count_warning desc, step2ck_score asc nulls last, source_row
+)
+
+select * from final
