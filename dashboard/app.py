@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from pathlib import Path
 
 import streamlit as st
 
@@ -11,7 +12,8 @@ from dashboard import state
 
 log = logging.getLogger("cohort_advisor.app")
 
-st.set_page_config(page_title="Cohort Advisor", page_icon=":material/stethoscope:",
+# A local icon: a Material or emoji icon would make the browser fetch it from a font CDN.
+st.set_page_config(page_title="Cohort Advisor", page_icon=str(Path(__file__).with_name("icon.png")),
                    layout="wide")
 
 navigation = st.navigation([
@@ -29,6 +31,7 @@ with st.sidebar:
         "Upload a cohort",
         type=["csv", "tsv", "txt", "xlsx"],
         key=state.UPLOAD_KEY,
+        on_change=state.remember_upload,
         max_upload_size=state.MAX_UPLOAD_MB,
         help="One row per student with a header row. CSV, TSV or XLSX; see the Import page "
         "for the columns Cohort Advisor reads.",
@@ -37,9 +40,6 @@ with st.sidebar:
     if source.is_sample:
         st.info("Showing the **sample cohort** of 150 invented students. Upload your cohort "
                 "above to replace it.", icon=":material/science:")
-    else:
-        st.caption("Cohort file")
-        st.text(source.file_name)
 
 try:
     navigation.run()

@@ -39,7 +39,7 @@ def risk_levels_chart(summary: dict[str, int]) -> alt.Chart:
         alt.Chart(frame, title="Students by risk level")
         .mark_bar()
         .encode(
-            x=alt.X("count_students:Q", title="Students"),
+            x=alt.X("count_students:Q", title="Students", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y("risk_level:N", title=None, sort=RISK_ORDER),
             color=_risk_colour(),
             opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
@@ -47,7 +47,7 @@ def risk_levels_chart(summary: dict[str, int]) -> alt.Chart:
                      alt.Tooltip("count_students:Q", title="Students")],
         )
         .add_params(pick)
-        .properties(height=140)
+        .properties(height=alt.Step(30))
     )
 
 
@@ -59,7 +59,7 @@ def flag_prevalence_chart(prevalence: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("count_students:Q", title="Students", stack="zero"),
-            y=alt.Y("rule:N", title=None, sort=labels),
+            y=alt.Y("rule:N", title=None, sort=labels, axis=alt.Axis(labelLimit=220)),
             color=alt.Color("state:N", title="Severity",
                             scale=alt.Scale(domain=STATE_ORDER, range=STATE_COLOURS),
                             sort=STATE_ORDER),
@@ -70,7 +70,7 @@ def flag_prevalence_chart(prevalence: pd.DataFrame) -> alt.Chart:
         )
         .transform_calculate(state_rank=f"indexof({STATE_ORDER!r}, datum.state)")
         .add_params(pick)
-        .properties(height=300)
+        .properties(height=alt.Step(24))
     )
 
 
@@ -121,7 +121,8 @@ def strategy_chart(mix: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("sum(count_students):Q", title="Students"),
             y=alt.Y("strategy_label:N", title=None,
-                    sort=[STRATEGY_LABELS[s] for s in STRATEGIES]),
+                    sort=[STRATEGY_LABELS[s] for s in STRATEGIES],
+                    axis=alt.Axis(labelLimit=220)),
             color=_risk_colour(),
             opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
             tooltip=[alt.Tooltip("strategy_label:N", title="Strategy"),
@@ -129,7 +130,7 @@ def strategy_chart(mix: pd.DataFrame) -> alt.Chart:
                      alt.Tooltip("sum(count_students):Q", title="Students")],
         )
         .add_params(pick)
-        .properties(height=180)
+        .properties(height=alt.Step(30))
     )
 
 
@@ -140,7 +141,7 @@ def risk_by_group_chart(grouped: pd.DataFrame, group_title: str) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("count_students:Q", title="Students", stack="zero"),
-            y=alt.Y("group_value:N", title=None),
+            y=alt.Y("group_value:N", title=None, axis=alt.Axis(labelLimit=220)),
             color=_risk_colour(),
             order=alt.Order("risk_rank:Q"),
             opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
@@ -166,7 +167,8 @@ def score_vs_research_chart(points: pd.DataFrame, thresholds: Thresholds) -> alt
             x=alt.X("step2ck_score:Q", title="Step 2 CK score", scale=alt.Scale(zero=False)),
             y=alt.Y("count_research:Q", title="Plastics publications + presentations"),
             size=alt.Size("count_students:Q", title="Students",
-                          scale=alt.Scale(range=[30, 400])),
+                          scale=alt.Scale(range=[40, 400]),
+                          legend=alt.Legend(format="d", tickMinStep=1)),
             color=_risk_colour(),
             shape=alt.Shape("letters:N", title="US plastics letters",
                             sort=["0", "1", "2", "3 or more"]),

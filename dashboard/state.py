@@ -37,11 +37,20 @@ class Source:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def current_source() -> Source:
+def remember_upload() -> None:
+    """The uploader's on_change callback: keep the file beyond the widget's own state, which
+    Streamlit resets when a page is switched from code (`st.switch_page`)."""
     uploaded = st.session_state.get(UPLOAD_KEY)
-    if uploaded is None:
+    st.session_state["data_upload"] = (
+        None if uploaded is None else (uploaded.name, uploaded.getvalue()))
+
+
+def current_source() -> Source:
+    upload = st.session_state.get("data_upload")
+    if upload is None:
         return Source(SAMPLE_FILE_NAME, sample_cohort_bytes(), is_sample=True)
-    return Source(uploaded.name, uploaded.getvalue(), is_sample=False)
+    name, data = upload
+    return Source(name, data, is_sample=False)
 
 
 def thresholds() -> Thresholds:

@@ -25,7 +25,10 @@ def student_column_config() -> dict:
         "student_id": st.column_config.TextColumn("Student ID"),
         "name": st.column_config.TextColumn("Name"),
         "risk_level": st.column_config.TextColumn("Risk"),
-        "flag_labels": st.column_config.TextColumn("Flags", width="large"),
+        "critical_flags": st.column_config.TextColumn("Critical flags", width="medium"),
+        "warning_flags": st.column_config.TextColumn("Warnings", width="medium"),
+        "info_flags": st.column_config.TextColumn(
+            "Early notes", help="Flags raised before the final year: information only"),
         "band": st.column_config.TextColumn("Band"),
         "strategy": st.column_config.TextColumn("Strategy"),
         "stage": st.column_config.TextColumn("Stage"),
@@ -47,3 +50,8 @@ def readable(frame):
         if column in shown:
             shown[column] = shown[column].map(lambda value, m=mapping: m.get(value, value))
     return shown
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """'1 cell', '3 cells', '1,200 students'."""
+    return f"{count:,} {singular if count == 1 else (plural or singular + 's')}"

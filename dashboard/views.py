@@ -14,11 +14,10 @@ import pyarrow as pa
 
 from dashboard.engine import flag_records
 from dashboard.fields import FIELD_NAMES
-from dashboard.rules import RULES, RULES_BY_ID, SEVERITIES
+from dashboard.rules import RULES, RULES_BY_ID
 from dashboard.sql import load_query
 from dashboard.thresholds import Thresholds
 
-SEVERITY_MARKS = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
 GROUPINGS = {"class_year": "Class year", "campus": "Campus", "advisor": "Advisor"}
 
 
@@ -104,19 +103,18 @@ def filtered_students(con, student_filter: StudentFilter) -> duckdb.DuckDBPyRela
     return query(con, "filtered_students", **student_filter.as_params())
 
 
-def flag_labels(rule_states: dict[str, str], rule_ids: list[str]) -> str:
-    """Raised rules as short labels marked by severity, most severe first."""
-    ordered = sorted(rule_ids, key=lambda rule_id: SEVERITIES.index(rule_states[rule_id]))
-    return ", ".join(
-        f"{SEVERITY_MARKS[rule_states[rule_id]]} {RULES_BY_ID[rule_id].label}"
-        for rule_id in ordered
-    )
+def labels_of(rule_states: dict[str, str], rule_ids: list[str], severity: str) -> str:
+    """The short labels of the raised rules at one severity, in catalogue order."""
+    return ", ".join(RULES_BY_ID[rule_id].label for rule_id in rule_ids
+                     if rule_states[rule_id] == severity)
 
 
 STUDENT_TABLE_COLUMNS = (
-    "source_row", "student_id", "name", "risk_level", "flag_labels", "band", "strategy", "stage",
-    "step2ck_score", "us_plastics_lors", "class_year", "campus", "advisor",
+    "source_row", "student_id", "name", "risk_level", "critical_flags", "warning_flags",
+    "band", "strategy", "stage", "step2ck_score", "us_plastics_lors", "class_year", "campus",
+    "advisor", "info_flags",
 )
+_LABEL_COLUMNS = {"critical_flags": "critical", "warning_flags": "warning", "info_flags": "info"}
 
 
 def student_page(con, student_filter: StudentFilter, page: int, page_size: int
@@ -125,16 +123,16 @@ def student_page(con, student_filter: StudentFilter, page: int, page_size: int
     matched = filtered_students(con, student_filter)
     [(total,)] = matched.aggregate("count(*)").fetchall()
     rule_columns = [rule.id for rule in RULES]
+    data_columns = [c for c in STUDENT_TABLE_COLUMNS if c not in _LABEL_COLUMNS]
     rows = matched.limit(page_size, offset=max(page - 1, 0) * page_size)
-    frame = rows.select(
-        *[duckdb.ColumnExpression(c) for c in
-          (*STUDENT_TABLE_COLUMNS[:4], *STUDENT_TABLE_COLUMNS[5:], *rule_columns,
-           "raised_rule_ids")]
-    ).df()
-    frame["flag_labels"] = [
-        flag_labels({rule_id: row[rule_id] for rule_id in rule_columns}, list(row["raised_rule_ids"]))
-        for _, row in frame.iterrows()
-    ]
+    frame = rows.select(*[duckdb.ColumnExpression(c) for c in
+                          (*data_columns, *rule_columns, "raised_rule_ids")]).df()
+    for column, severity in _LABEL_COLUMNS.items():
+        frame[column] = [
+            labels_of({rule_id: row[rule_id] for rule_id in rule_columns},
+                      list(row["raised_rule_ids"]), severity)
+            for _, row in frame.iterrows()
+        ]
     return frame[list(STUDENT_TABLE_COLUMNS)], total
 
 

@@ -25,10 +25,10 @@ if loaded.cohort is None:
 cohort = loaded.cohort
 issues = cohort.data_issues()
 counts = cohort.issue_counts()
-parts = [f"{cohort.student_count:,} students loaded",
-         f"{counts['unreadable_cells']:,} cells could not be read",
-         f"{counts['repeated_ids']:,} duplicate IDs",
-         f"{counts['missing_ids']:,} rows without an ID"]
+parts = [ui.counted(cohort.student_count, "student") + " loaded",
+         ui.counted(counts["unreadable_cells"], "cell") + " could not be read",
+         ui.counted(counts["repeated_ids"], "duplicate ID"),
+         ui.counted(counts["missing_ids"], "row") + " without an ID"]
 st.subheader("; ".join(parts))
 st.text(f"File: {source.file_name}" + ("  (bundled sample data)" if source.is_sample else ""))
 

@@ -50,7 +50,10 @@ student = views.student_record(con, picked)
 st.text(f"{student['name'] or '(no name)'}  ·  {student['student_id']}  ·  "
         f"spreadsheet row {student['source_row']}")
 risk_colour = {"high": "red", "moderate": "orange", "low": "green"}[student["risk_level"]]
-st.badge(f"{ui.RISK_LABELS[student['risk_level']]} risk", color=risk_colour)
+badges = st.columns([1, 6])
+badges[0].badge(f"{ui.RISK_LABELS[student['risk_level']]} risk", color=risk_colour)
+badges[1].caption(f"Strategy: {STRATEGY_LABELS[student['strategy']]} · Step 2 CK band: "
+                  f"{BAND_LABELS[student['band']]}")
 
 overview, flags_tab, plan_tab, what_if_tab = st.tabs(
     ["Profile", "Flags and missing data", "Strategy and next steps", "What if"])
@@ -63,7 +66,8 @@ with overview:
     metrics[1].metric("US plastics letters", "unknown" if letters is None else letters)
     metrics[2].metric("Research items",
                       (student["publications"] or 0) + (student["presentations"] or 0))
-    metrics[3].metric("Strategy", STRATEGY_LABELS[student["strategy"]])
+    metrics[3].metric("Flags raised", len([r for r in student["flags"].split(";") if r]),
+                      help="Critical, warning and early (info) flags together")
     st.dataframe(pd.DataFrame(advice.profile_rows(student)), hide_index=True,
                  column_config={"field": "Field", "value": "Value"}, key="student_profile")
     extras = {header: student[key] for key, header in loaded.cohort.extra_columns.items()}
@@ -135,18 +139,23 @@ with what_if_tab:
         key=f"student_whatif_plan_{picked}")
     changes = {k: (int(v) if isinstance(v, float) else v) for k, v in changes.items()}
     outcome = views.what_if(con, picked, changes, thresholds)
-    before_after = pd.DataFrame({
-        "": ["Risk level", "Band", "Strategy", "Flags"],
+    summary_rows = pd.DataFrame({
+        "": ["Risk level", "Step 2 CK band", "Strategy"],
         "now": [ui.RISK_LABELS[student["risk_level"]], BAND_LABELS[student["band"]],
-                STRATEGY_LABELS[student["strategy"]],
-                ", ".join(RULES_BY_ID[r].label for r in student["flags"].split(";") if r)
-                or "none"],
-        "with these changes": [
-            ui.RISK_LABELS[outcome["risk_level"]], BAND_LABELS[outcome["band"]],
-            STRATEGY_LABELS[outcome["strategy"]],
-            ", ".join(RULES_BY_ID[r].label for r in outcome["flags"].split(";") if r) or "none"],
+                STRATEGY_LABELS[student["strategy"]]],
+        "with these changes": [ui.RISK_LABELS[outcome["risk_level"]],
+                               BAND_LABELS[outcome["band"]],
+                               STRATEGY_LABELS[outcome["strategy"]]],
     })
-    st.dataframe(before_after, hide_index=True, key="student_whatif_result")
+    st.dataframe(summary_rows, hide_index=True, key="student_whatif_result")
+    flag_rows = pd.DataFrame([
+        {"flag": RULES_BY_ID[rule_id].label, "now": student[rule_id],
+         "with these changes": outcome[rule_id]}
+        for rule_id in RULES_BY_ID
+        if student[rule_id] != "clear" or outcome[rule_id] != "clear"
+    ])
+    if not flag_rows.empty:
+        st.dataframe(flag_rows, hide_index=True, key="student_whatif_flags")
     cleared = [RULES_BY_ID[r].label for r in student["flags"].split(";")
                if r and rule_state(outcome[r]) != "raised"]
     if cleared:

@@ -30,7 +30,7 @@ options = views.filter_options(con)
 
 st.title("Students")
 
-top = st.columns([2.2, 1.2, 2.2, 3])
+top = st.columns([2.2, 1.4, 2.2, 3])
 search = top[0].text_input("Search name or ID", value=stored.search, key="students_search",
                            placeholder="e.g. Okafor or S000123")
 at_risk_only = top[1].toggle("At risk only", value=stored.at_risk_only,
@@ -100,8 +100,7 @@ if page > pages:
 summary = views.cohort_summary(con)
 st.caption(
     f"{total:,} of {summary['count_students']:,} students match, most urgent first (critical "
-    "flags, then warnings, then lowest Step 2 CK). Select a row to open the student. "
-    "🔴 critical · 🟠 warning · 🔵 info (before the final year)."
+    "flags, then warnings, then lowest Step 2 CK). Select a row to open the student."
 )
 event = st.dataframe(
     ui.readable(frame), hide_index=True, column_config=ui.student_column_config(),

@@ -1,0 +1,164 @@
+"""End to end in a real browser: Playwright drives Debian's Chromium against `streamlit run`.
+
+An advisor's Monday: upload a messy cohort, filter to the students at risk, open one, download
+the export and read it. Screenshots land in tests/artifacts/ at 1440x900 and 1280x720.
+Chromium missing is a failure, not a skip: CI installs it (.ci/run).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+MESSY = ROOT / "tests" / "data" / "messy_cohort.csv"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("streamlit did not start: " + process.stdout.read().decode()[-2000:])
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed: apt-get install -y chromium (see .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def wait_idle(page, timeout: float = 30_000) -> None:
+    """Until Streamlit has finished running the script (no 'Running...' status widget)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_timeout(300)
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def open_page(page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    wait_idle(page)
+
+
+@pytest.mark.parametrize("viewport", [(1440, 900), (1280, 720)], ids=["1440x900", "1280x720"])
+def test_advisor_monday(server, browser, viewport):
+    width, height = viewport
+    size = f"{width}x{height}"
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  accept_downloads=True)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(server)
+    wait_idle(page, timeout=60_000)
+    page.get_by_text("Cohort overview").wait_for()
+    assert page.get_by_text("sample cohort").first.is_visible()
+    shoot(page, f"01-overview-sample-{size}")
+
+    # Upload the messy cohort.
+    page.locator("input[type=file]").set_input_files(str(MESSY))
+    wait_idle(page, timeout=60_000)
+    page.get_by_text("Students", exact=True).first.wait_for()
+    metric = page.get_by_test_id("stMetric").first
+    assert "9" in metric.inner_text()
+    shoot(page, f"02-overview-messy-{size}")
+
+    open_page(page, "Import")
+    page.get_by_text("9 students loaded; 2 cells could not be read; 1 duplicate ID; "
+                     "1 row without an ID").wait_for()
+    shoot(page, f"03-import-{size}")
+
+    # Filter to the students at risk and open the first one.
+    open_page(page, "Students")
+    page.get_by_text("At risk only").click()
+    wait_idle(page)
+    caption = page.get_by_text("students match, most urgent first").inner_text()
+    assert caption.startswith("5 of 9 students match")
+    shoot(page, f"04-students-at-risk-{size}")
+    grid = page.get_by_test_id("stDataFrame").first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection cell
+    wait_idle(page)
+    page.get_by_text("Download advising summary (HTML)").wait_for()
+    assert page.get_by_role("heading", name="Student").is_visible()
+    shoot(page, f"05-student-{size}")
+    page.get_by_role("tab", name="Flags and missing data").click()
+    wait_idle(page)
+    shoot(page, f"06-student-flags-{size}")
+    page.get_by_role("tab", name="What if").click()
+    wait_idle(page)
+    shoot(page, f"07-student-what-if-{size}")
+
+    # The export holds the at-risk students, formula-safe.
+    open_page(page, "Export")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    text = Path(download.value.path()).read_bytes().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 5
+    assert all(row["risk_level"] in ("high", "moderate") for row in rows)
+    assert rows[0]["risk_level"] == "high"
+    notes = {row["student_id"]: row["Notes"] for row in rows}
+    assert notes["A-104"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+    names = {row["name"] for row in rows}
+    assert "![x](http://127.0.0.1:9/p.png)" in names and "José Martínez" in names
+    shoot(page, f"08-export-{size}")
+
+    # Markdown and HTML in names loaded nothing: every request went to the app itself.
+    assert all(url.startswith(server) or url.startswith("data:") or url.startswith("blob:")
+               for url in requests), [u for u in requests if not u.startswith(server)]
+    context.close()
