@@ -1,0 +1,164 @@
+"""AppTest: every page runs, and the widgets an advisor touches change what is shown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+MESSY = Path(__file__).resolve().parent / "data" / "messy_cohort.csv"
+PAGES = ["app_pages/overview.py", "app_pages/students.py", "app_pages/student.py",
+         "app_pages/import_data.py", "app_pages/export.py", "app_pages/settings.py"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def start(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at: AppTest, path: Path = MESSY) -> AppTest:
+    # The uploader's on_change keeps the file for the session, as in the browser.
+    at.file_uploader(key="import_upload").set_value((path.name, path.read_bytes(), "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def frame_with(at: AppTest, column: str):
+    """The first table on the page that has this column (display tables carry no key)."""
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_sample(page):
+    at = start(page)
+    assert at.title, f"{page} shows no title"
+    assert not at.error
+
+
+def test_overview_answers_who_needs_attention():
+    at = start()
+    assert metric(at, "Students") == "150"
+    assert int(metric(at, "High risk")) > 0
+    specs = [json.loads(element.proto.spec) for element in at.get("vega_lite_chart")]
+    assert len(specs) == 6
+    assert all(element.proto.selection_mode for element in at.get("vega_lite_chart"))
+    titles = {json.dumps(spec.get("title")) for spec in specs}
+    assert any("Step 2 CK distribution" in title for title in titles)
+    assert any("Flags raised" in title for title in titles)
+    assert any("Risk by campus" in title for title in titles)
+
+
+def test_upload_replaces_the_sample_and_reports_issues():
+    at = upload(start())
+    assert metric(at, "Students") == "9"
+    at.switch_page("app_pages/import_data.py").run()
+    assert [h.value for h in at.subheader][0] == (
+        "9 students loaded; 2 cells could not be read; 1 duplicate ID; 1 row without an ID")
+    issues = frame_with(at, "problem")
+    assert list(issues.columns) == ["row", "column", "value", "problem"]
+    assert issues["row"].tolist() == [3, 7, 8, 8, 9]
+
+
+def test_refused_upload_shows_a_message_not_a_traceback(tmp_path):
+    bad = tmp_path / "notes.csv"
+    bad.write_bytes(b"name,score\nAnn,250\n")
+    at = upload(start(), bad)
+    assert not at.exception
+    assert [e.value for e in at.error] == ["This cohort file cannot be used."]
+    assert any("no column could be matched to the student ID" in t.value for t in at.text)
+
+
+def test_mapping_override_is_applied():
+    at = upload(start("app_pages/import_data.py"))
+    at.selectbox(key="import_map_step2ck_score").set_value("")
+    next(b for b in at.button if b.label == "Apply mapping").click().run()
+    assert not at.exception
+    at.switch_page("app_pages/overview.py").run()
+    # Without a Step 2 CK column no score is low, and every student's strategy is pending.
+    assert metric(at, "Step 2 CK under 235") == "0"
+
+
+def test_filters_narrow_the_student_list():
+    at = upload(start("app_pages/students.py"))
+    caption = next(c.value for c in at.caption if "students match" in c.value)
+    assert caption.startswith("9 of 9 students match")
+    at.toggle(key="students_at_risk_only").set_value(True).run()
+    caption = next(c.value for c in at.caption if "students match" in c.value)
+    assert caption.startswith("5 of 9 students match")
+    table = at.dataframe(key="students_table").value
+    assert table["student_id"].tolist()[:3] == ["A-101", "ROW-9", "A-103"]
+    at.text_input(key="students_search").set_value("chlo").run()
+    assert at.dataframe(key="students_table").value["student_id"].tolist() == ["A-105"]
+
+
+def test_flag_filter_uses_rule_ids_and_shows_labels():
+    at = start("app_pages/students.py")
+    at.multiselect(key="students_flags").set_value(["STEP1_FAIL"]).run()
+    table = at.dataframe(key="students_table").value
+    assert len(table) == 15
+    assert all("Step 1 fail / repeat" in labels for labels in table["critical_flags"])
+
+
+def test_student_drilldown_shows_flags_missing_data_and_what_if():
+    at = upload(start())
+    at.session_state["student_row"] = 2  # A-101: Step 2 CK 229, no US plastics letters
+    at.switch_page("app_pages/student.py").run()
+    assert not at.exception
+    assert at.text[0].value.startswith("José Martínez  ·  A-101")
+    markdown = " ".join(m.value for m in at.markdown)
+    assert "Critical: Step 2 CK below the low-score line" in markdown
+    assert any(t.value == "Step 2 CK 229, under the low-score line of 235" for t in at.text)
+    at.number_input(key="student_whatif_score_2").set_value(252).run()
+    result = frame_with(at, "with these changes")
+    assert result.loc[result[""] == "Step 2 CK band", "with these changes"].item() \
+        == "Competitive"
+
+
+def test_threshold_change_shows_everywhere():
+    at = start("app_pages/settings.py")
+    at.number_input(key="settings_step2_low").set_value(245)
+    next(b for b in at.button if b.label == "Apply thresholds").click().run()
+    assert not at.exception
+    at.switch_page("app_pages/overview.py").run()
+    assert "Step 2 CK under 245" in [m.label for m in at.metric]
+    low_245 = int(metric(at, "Step 2 CK under 245"))
+    at.switch_page("app_pages/settings.py").run()
+    next(b for b in at.button if b.label == "Reset to the guidance's defaults").click().run()
+    at.switch_page("app_pages/overview.py").run()
+    assert int(metric(at, "Step 2 CK under 235")) < low_245
+
+
+def test_out_of_order_thresholds_are_refused():
+    at = start("app_pages/settings.py")
+    at.number_input(key="settings_step2_target").set_value(200)
+    next(b for b in at.button if b.label == "Apply thresholds").click().run()
+    assert [e.value for e in at.error] == ["Those thresholds cannot be used."]
+    assert any("out of order" in t.value for t in at.text)
+
+
+def test_untrusted_names_never_reach_markdown():
+    at = upload(start())
+    for page in PAGES:
+        at.switch_page(page).run()
+        rendered = [m.value for m in at.markdown] + [c.value for c in at.caption] \
+            + [e.value for e in at.error] + [s.value for s in at.subheader]
+        assert not any("![x]" in text or "<img" in text for text in rendered), page
