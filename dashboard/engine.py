@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from dashboard.fields import FIELD_NAMES
 from dashboard.importer import RawCohort
-from dashboard.rules import RULE_IDS, RULES, STRATEGY_ADVICE
+from dashboard.rules import RULE_IDS, RULES
 from dashboard.sql import connect, load_query
 from dashboard.thresholds import Thresholds
 
@@ -89,11 +89,9 @@ class Cohort:
 
 def export_params(thresholds: Thresholds) -> dict[str, object]:
     return {
-        "thresholds": "; ".join(f"{name}={value}" for name, value in thresholds.as_rows()),
+        **thresholds.as_params(),
         "rule_ids": list(RULE_IDS),
-        "rule_advice": [f"{rule.label}: {rule.recommendation}" for rule in RULES],
-        "strategy_ids": list(STRATEGY_ADVICE),
-        "strategy_advice": list(STRATEGY_ADVICE.values()),
+        "rule_actions": [rule.action for rule in RULES],
     }
 
 
@@ -149,7 +147,7 @@ def _load(raw: RawCohort, mapping: dict[str, str]) -> Cohort:
             key = f"extra_{len(extra_columns)}"
             extra_columns[key] = header
             projection.append(duckdb.ColumnExpression(key_of[header]).alias(key))
-    raw.relation(con).select(*projection).create_view("raw_canonical")
+    raw.relation(con).filter(raw.has_content()).select(*projection).create_view("raw_canonical")
 
     con.execute("create table column_map (field varchar, column_name varchar, position integer)")
     con.executemany(

@@ -7,10 +7,10 @@ decode it, where its header is, and how to hand the rows to DuckDB.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +53,13 @@ class RawCohort:
     def column_keys(self) -> list[str]:
         return [f"c{index}" for index in range(len(self.headers))]
 
+    def has_content(self) -> duckdb.Expression:
+        """True for a row with at least one non-blank cell: a row of blanks is no student."""
+        return duckdb.CoalesceOperator(*[
+            duckdb.FunctionExpression("cell_text", duckdb.ColumnExpression(key))
+            for key in self.column_keys
+        ]).isnotnull()
+
     def guessed_mapping(self) -> dict[str, str]:
         return guess_mapping(self.headers)
 
@@ -75,9 +82,10 @@ class RawCohort:
             skiprows=0,
             null_padding=True,
         )
-        # Without blank lines, record n of the file is spreadsheet row n.
+        # Without blank lines, record n of the file is spreadsheet row n; the fast path only
+        # takes a header on row 1.
         numbered = reader.project("row_number() over () as source_row, *")
-        return numbered.filter("source_row > 1")  # the fast path only takes a header on row 1
+        return numbered.filter(duckdb.ColumnExpression("source_row") > 1)
 
     def python_fallback(self) -> RawCohort:
         """The same file read by Python's csv module, for what DuckDB's reader refuses."""
@@ -85,7 +93,7 @@ class RawCohort:
             return self
         data = self.source.data
         raw_bytes = data if isinstance(data, bytes) else Path(data).read_bytes()
-        text = raw_bytes.decode("utf-8-sig")
+        text, _ = _decode(raw_bytes, self.file_name)
         records = csv.reader(io.StringIO(text, newline=""), delimiter=self.source.delimiter)
         return _raw_from_records(self.file_name, records, sheet=None)
 
@@ -122,13 +130,17 @@ def read_cohort(
     return _read_text(data, file_name, path)
 
 
-def _decode(data: bytes, file_name: str) -> tuple[str, bool]:
-    """Text of the file and whether it was UTF-8; Windows-1252 is the fallback."""
+def _refuse_binary(data: bytes, file_name: str) -> None:
     if b"\x00" in data[:65536]:
         raise CohortFileError(
             f"{file_name}: this is not a CSV or Excel file (it contains binary data); "
             "upload a .csv, .tsv, .txt or .xlsx file"
         )
+
+
+def _decode(data: bytes, file_name: str) -> tuple[str, bool]:
+    """Text of the file and whether it was UTF-8; Windows-1252 is the fallback."""
+    _refuse_binary(data, file_name)
     try:
         return data.decode("utf-8-sig"), True
     except UnicodeDecodeError:
@@ -149,26 +161,48 @@ def detect_delimiter(header_line: str) -> str:
     return max(DELIMITERS, key=lambda delimiter: (counts[delimiter], delimiter == ","))
 
 
-_BLANK_LINE = re.compile(rb"(?:^|\n)[ \t]*\r?\n")
+HEAD_CHARS = 1 << 20  # enough text to hold the header row
+
+
+def _duckdb_reads_it_as_a_spreadsheet_would(data: bytes) -> bool:
+    """DuckDB's reader skips empty lines (a spreadsheet counts them in its row numbers) and
+    ends a record at a lone CR even inside quotes; such files go to Python's csv module."""
+    body = data.rstrip()
+    starts_blank = body[:1] in (b"\n", b"\r") or body.startswith(b"\xef\xbb\xbf\n")
+    has_blank_line = b"\n\n" in body or b"\n\r\n" in body
+    has_lone_cr = body.count(b"\r") != body.count(b"\r\n")
+    return not (starts_blank or has_blank_line or has_lone_cr)
 
 
 def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
-    text, is_utf8 = _decode(data, file_name)
-    first_line = next((line for line in io.StringIO(text, newline="") if line.strip()), None)
-    if first_line is None:
-        raise CohortFileError(f"{file_name}: the file is empty")
-    delimiter = detect_delimiter(first_line)
-    has_inner_blank_line = _BLANK_LINE.search(data.rstrip()) is not None
-    # DuckDB ends a record at a lone CR even inside quotes; Python's csv module does not.
-    has_lone_cr = data.count(b"\r") != data.count(b"\r\n")
-    if is_utf8 and not has_inner_blank_line and not has_lone_cr:
-        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        headers = _unique_headers(header)
-        raw = RawCohort(file_name, headers, 1, CsvSource(path or data, delimiter))
+    head = _utf8_head(data)
+    if head is not None and _duckdb_reads_it_as_a_spreadsheet_would(data):
+        _refuse_binary(data, file_name)
+        first_line = next((line for line in io.StringIO(head, newline="") if line.strip()), None)
+        if first_line is None:
+            raise CohortFileError(f"{file_name}: the file is empty")
+        delimiter = detect_delimiter(first_line)
+        header = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter))
+        # DuckDB checks the rest is UTF-8 as it reads; if not, `python_fallback` decodes it.
+        raw = RawCohort(file_name, _unique_headers(header), 1, CsvSource(path or data, delimiter))
         _require_student_id(raw)
         return raw
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    text, _ = _decode(data, file_name)
+    first_line = next((line for line in io.StringIO(text[:HEAD_CHARS], newline="")
+                       if line.strip()), None)
+    if first_line is None:
+        raise CohortFileError(f"{file_name}: the file is empty")
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(first_line))
     return _raw_from_records(file_name, records, sheet=None)
+
+
+def _utf8_head(data: bytes) -> str | None:
+    """The first megabyte as text if it is UTF-8 (a character cut at the end is fine)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    try:
+        return decoder.decode(data[:HEAD_CHARS], final=False)
+    except UnicodeDecodeError:
+        return None
 
 
 def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawCohort:
@@ -226,8 +260,8 @@ def _raw_from_records(file_name: str, records, sheet: str | None) -> RawCohort:
             if any(cell.strip() for cell in record):
                 header, header_row = list(record), row_number
             continue
-        if not any(cell.strip() for cell in record):
-            continue
+        if not any(record):
+            continue  # an empty line is no student, but it keeps its row number
         rows.append(record)
         row_numbers.append(row_number)
     if header is None:

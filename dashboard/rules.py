@@ -25,6 +25,7 @@ class Rule:
     evidence: str  # the student's value against the threshold; str.format fields
     explanation: str  # why it matters
     recommendation: str  # what to do next
+    action: str  # the recommendation in one line, for exports
     guidance: str  # section of the guidance it comes from
     is_core: bool = False  # one of the three risk factors the guidance singles out
 
@@ -53,6 +54,7 @@ RULES: tuple[Rule, ...] = (
             "categorical general surgery (or prelim/other surgical fields) with an independent "
             "plastics fellowship as the long-term route."
         ),
+        action="Prove recovery with a strong Step 2 CK; plan general surgery as the backup",
         guidance="Step 1 as a US Citizen IMG: If You Have Already Failed Step 1; FAQ 3",
         is_core=True,
     ),
@@ -76,6 +78,7 @@ RULES: tuple[Rule, ...] = (
             "plastics letters are strong. Put the year into plastics research, US sub-Is and "
             "letters from surgeons who have watched the student work."
         ),
+        action="Lead with categorical general surgery; apply to few integrated programs",
         guidance="If Your Step 2 CK Is Low: Realistic Strategy for the Integrated Plastics Match",
         is_core=True,
     ),
@@ -98,6 +101,7 @@ RULES: tuple[Rule, ...] = (
             "compensates for the score: plastics publications and presentations, US sub-Is and "
             "letters from US plastic surgeons."
         ),
+        action="Targeted integrated list plus a solid general surgery list",
         guidance="What Is a Competitive Step 2 CK Score for Plastics?; Application Year",
     ),
     Rule(
@@ -119,6 +123,7 @@ RULES: tuple[Rule, ...] = (
             "8-12 week study block. Check seat availability at US test centres early; some "
             "international sites fill up. Test only once practice exams reach the target."
         ),
+        action="Book Step 2 CK so the score is out before ERAS opens",
         guidance="Structuring Your Step 2 CK Preparation: Timeline Planning",
     ),
     Rule(
@@ -141,6 +146,7 @@ RULES: tuple[Rule, ...] = (
             "missing the ERAS timeline: extend the study period, target the weak subjects, and "
             "bring in a tutor or the school's academic support."
         ),
+        action="Delay Step 2 CK until practice scores reach the target",
         guidance="Data-Driven Score Targets; FAQ 4",
     ),
     Rule(
@@ -164,6 +170,7 @@ RULES: tuple[Rule, ...] = (
             "3-4 weeks or more. Ask only attendings who can speak in detail about the student's "
             "work and growth."
         ),
+        action="Arrange US plastics sub-Is or research to earn two letters",
         guidance="Building an Application That Rises Above a Low Score: Compelling Letters of "
         "Recommendation",
         is_core=True,
@@ -187,6 +194,7 @@ RULES: tuple[Rule, ...] = (
             "a detailed letter from an attending who has worked with the student for several "
             "weeks."
         ),
+        action="Earn a detailed letter on a US general surgery rotation",
         guidance="Compelling Letters of Recommendation; Strategic US Clinical Experience",
     ),
     Rule(
@@ -209,6 +217,7 @@ RULES: tuple[Rule, ...] = (
             "abstracts or manuscripts before ERAS; for a weaker file, consider a dedicated US "
             "research year."
         ),
+        action="Start quick plastics projects: case reports, reviews, chart reviews",
         guidance="Building an Application That Rises Above a Low Score: Maximize Plastic "
         "Surgery Research",
     ),
@@ -230,6 +239,7 @@ RULES: tuple[Rule, ...] = (
             "academic centre), timed in the late clinical or early final year so that letters "
             "arrive before ERAS."
         ),
+        action="Apply early for US plastic surgery sub-internships",
         guidance="Strategic US Clinical Experience; Late Clinical / Early Final Year",
     ),
     Rule(
@@ -250,6 +260,7 @@ RULES: tuple[Rule, ...] = (
             "prelim year or another surgical field as further options), so that the student "
             "matches into training that keeps a plastics fellowship open."
         ),
+        action="Add a parallel application, usually categorical general surgery",
         guidance="Parallel Planning: Protecting Your Surgical Career While Still Aiming for "
         "Plastics",
     ),

@@ -1,4 +1,4 @@
--- The flagged list as exported: SPEC 6's leading columns, per-rule severity, recommendations, the input fields, the unmapped columns.
+-- The flagged list as exported: SPEC 6's leading columns, per-rule severity, recommendations, the input fields, the unmapped columns, the thresholds used.
 with students as (
     select * from export_scope
 ),
@@ -22,13 +22,12 @@ final as (
         NO_PLASTICS_RESEARCH,
         NO_US_PLASTICS_SUBI,
         NO_PARALLEL_PLAN,
-        map($strategy_ids, $strategy_advice)[strategy] as strategy_advice,
         array_to_string(
             list_transform(
                 string_split(nullif(flags, ''), ';'),
-                lambda rule_id: map($rule_ids, $rule_advice)[rule_id]
+                lambda rule_id: map($rule_ids, $rule_actions)[rule_id]
             ),
-            ' | '
+            '; '
         ) as recommendations,
         email,
         class_year,
@@ -48,7 +47,17 @@ final as (
         research_year,
         parallel_plan,
         columns('^source_row$|^extra_[0-9]+$'),
-        $thresholds as thresholds
+        $step2_low::integer as threshold_step2_low,
+        $step2_target::integer as threshold_step2_target,
+        $step2_highly_competitive::integer as threshold_step2_highly_competitive,
+        $aggressive_min::integer as threshold_aggressive_min,
+        $targeted_min::integer as threshold_targeted_min,
+        $us_plastics_lors_min::integer as threshold_us_plastics_lors_min,
+        $surgery_lors_min::integer as threshold_surgery_lors_min,
+        $practice_low::integer as threshold_practice_low,
+        $practice_low_count::integer as threshold_practice_low_count,
+        $strong_research_min::integer as threshold_strong_research_min,
+        strftime($eras_opens::date, '%Y-%m-%d') as threshold_eras_opens
     from students
 )
 

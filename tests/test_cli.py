@@ -106,7 +106,8 @@ def test_config_changes_the_result_and_is_recorded(messy, tmp_path):
     assert result.returncode == 0, result.stderr
     rows = read_csv_file(output)
     assert rows[2]["band"] == "low" and "STEP2_LOW" in rows[2]["flags"]
-    assert "step2_low=255" in rows[0]["thresholds"]
+    assert rows[0]["threshold_step2_low"] == "255"
+    assert rows[0]["threshold_targeted_min"] == "240"
 
 
 CONFIG_REFUSALS = [
@@ -136,7 +137,8 @@ def test_partial_config_keeps_other_defaults(messy, tmp_path):
     config.write_text("[calendar]\neras_opens = 2027-05-01\n")
     result = run("flag", str(messy), "--config", str(config))
     assert result.returncode == 0, result.stderr
-    assert "step2_low=235" in result.stdout and "eras_opens=2027-05-01" in result.stdout
+    [row, *_] = csv.DictReader(io.StringIO(result.stdout))
+    assert (row["threshold_step2_low"], row["threshold_eras_opens"]) == ("235", "2027-05-01")
 
 
 @pytest.mark.parametrize(

@@ -300,3 +300,13 @@ def test_missing_path_is_refused(tmp_path):
         read_cohort(tmp_path / "nope.csv")
     with pytest.raises(CohortFileError, match="this is a folder, not a file"):
         read_cohort(tmp_path)
+
+
+def test_invalid_utf8_after_the_first_megabyte_falls_back_to_windows_1252():
+    filler = "".join(f"S{i},Name {i}\n" for i in range(120_000)).encode()
+    data = b"id,name\n" + filler + "S-late,Ren\u00e9e\n".encode("cp1252")
+    raw = read_cohort(data, "big.csv")
+    assert isinstance(raw.source, CsvSource)  # the head was UTF-8: DuckDB tries first
+    rows = students(load_cohort(raw))
+    assert len(rows) == 120_001
+    assert rows[-1]["name"] == "Renée" and rows[-1]["source_row"] == 120_002
