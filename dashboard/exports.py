@@ -6,7 +6,6 @@ headers, which come from the uploaded file too, go through `safe_text`, the same
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -95,12 +94,13 @@ def write_xlsx(relation: duckdb.DuckDBPyRelation, target: str | Path | BinaryIO,
     sheet.freeze_panes(1, 1)
     rows = 0
     with safe.to_arrow_reader(BATCH_ROWS) as reader:
+        writers = [_cell_writer(sheet, field.type, date_format) for field in reader.schema]
         for batch in reader:
             columns = [column.to_pylist() for column in batch.columns]
-            for offset, row in enumerate(zip(*columns, strict=True)):
-                row_index = rows + offset + 1
-                for column_index, value in enumerate(row):
-                    _write_cell(sheet, row_index, column_index, value, date_format)
+            for offset, row in enumerate(zip(*columns, strict=True), start=rows + 1):
+                for column_index, (write, value) in enumerate(zip(writers, row, strict=True)):
+                    if value is not None:
+                        write(offset, column_index, value)
             rows += batch.num_rows
     if thresholds is not None:
         _write_thresholds(workbook, thresholds, header_format)
@@ -115,19 +115,17 @@ def xlsx_bytes(relation: duckdb.DuckDBPyRelation, thresholds: Thresholds | None,
     return buffer.getvalue()
 
 
-def _write_cell(sheet, row: int, column: int, value: object, date_format) -> None:
-    if value is None:
-        return
-    if isinstance(value, str):
-        sheet.write_string(row, column, value)
-    elif isinstance(value, bool):
-        sheet.write_boolean(row, column, value)
-    elif isinstance(value, (int, float)):
-        sheet.write_number(row, column, value)
-    elif isinstance(value, dt.date):
-        sheet.write_datetime(row, column, value, date_format)
-    else:
-        sheet.write_string(row, column, safe_text(str(value)))
+def _cell_writer(sheet, arrow_type: pa.DataType, date_format):
+    """The xlsxwriter call for a column's type, chosen once per column rather than per cell."""
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return sheet.write_string
+    if pa.types.is_boolean(arrow_type):
+        return sheet.write_boolean
+    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+        return sheet.write_number
+    if pa.types.is_date(arrow_type) or pa.types.is_timestamp(arrow_type):
+        return lambda row, column, value: sheet.write_datetime(row, column, value, date_format)
+    return lambda row, column, value: sheet.write_string(row, column, safe_text(str(value)))
 
 
 def _write_thresholds(workbook, thresholds: Thresholds, header_format) -> None:

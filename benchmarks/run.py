@@ -1,0 +1,163 @@
+"""Benchmark figures for the README: python benchmarks/run.py [--rows 1000000] [--skip-app]
+
+Each figure is measured in one run against its baseline on the same file:
+  1. CLI end to end vs DuckDB's own COPY (read_csv -> CSV), time and peak memory
+  2. the same rules in pandas, row by row (benchmarks/pandas_baseline.py)
+  3. growth: 10k, 100k and 1M rows
+  4. XLSX: read 100,000 rows x 19 columns; write the flagged export
+  5. the app at 50,000 students: first load, a filter change, a threshold change (AppTest)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+
+
+def run(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MiB) of one child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def cohort_file(rows: int) -> Path:
+    path = OUT / f"cohort-{rows}.csv"
+    if not path.exists():
+        subprocess.run([sys.executable, "-m", "dashboard.synthetic", "--rows", str(rows),
+                        "-o", str(path)], check=True, cwd=ROOT)
+    return path
+
+
+def duckdb_copy(path: Path) -> list[str]:
+    code = ("import duckdb,sys; duckdb.sql(\"copy (select * from read_csv('\" + sys.argv[1] + "
+            "\"')) to '\" + sys.argv[2] + \"' (header)\")")
+    return [sys.executable, "-c", code, str(path), str(OUT / "copy.csv")]
+
+
+def cli(path: Path, output: str = "flagged.csv") -> list[str]:
+    return [sys.executable, "-m", "dashboard.cli", "flag", str(path), "-o", str(OUT / output)]
+
+
+def best_of(command: list[str], repeats: int) -> tuple[float, float]:
+    results = [run(command) for _ in range(repeats)]
+    return min(r[0] for r in results), max(r[1] for r in results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--skip-app", action="store_true")
+    parser.add_argument("--repeats", type=int, default=2)
+    arguments = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores, "
+          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+          f"{platform.python_implementation()} {platform.python_version()}")
+
+    print("\n1+3. CLI end to end vs DuckDB COPY on the same file (best of "
+          f"{arguments.repeats}; peak RSS)")
+    print(f"{'rows':>10} {'cli s':>8} {'cli MiB':>8} {'copy s':>8} {'copy MiB':>9} {'ratio':>6}")
+    sizes = sorted({10_000, 100_000, arguments.rows})
+    for rows in sizes:
+        path = cohort_file(rows)
+        cli_s, cli_mib = best_of(cli(path), arguments.repeats)
+        copy_s, copy_mib = best_of(duckdb_copy(path), arguments.repeats)
+        print(f"{rows:>10,} {cli_s:>8.2f} {cli_mib:>8.0f} {copy_s:>8.2f} {copy_mib:>9.0f} "
+              f"{cli_s / copy_s:>6.2f}")
+
+    print("\n2. The same rules in pandas, row by row, at 100,000 rows")
+    path = cohort_file(100_000)
+    pandas_s, _ = run([sys.executable, str(ROOT / "benchmarks" / "pandas_baseline.py"),
+                       str(path), str(OUT / "pandas.csv")])
+    cli_s, _ = best_of(cli(path), arguments.repeats)
+    print(f"pandas row by row {pandas_s:.2f} s; cohort-advisor {cli_s:.2f} s; "
+          f"cohort-advisor is {pandas_s / cli_s:.1f}x faster")
+
+    print("\n4. XLSX, 100,000 rows x 19 columns")
+    xlsx_figures()
+
+    if not arguments.skip_app:
+        print("\n5. The app at 50,000 students (AppTest, in process)")
+        app_figures(cohort_file(50_000))
+
+
+def xlsx_figures() -> None:
+    sys.path.insert(0, str(ROOT))
+    import xlsxwriter
+
+    from dashboard.engine import load_cohort
+    from dashboard.exports import write_xlsx
+    from dashboard.importer import read_cohort
+    from dashboard.synthetic import synthetic_cohort
+    from dashboard.thresholds import Thresholds
+
+    source = OUT / "cohort-100000.xlsx"
+    if not source.exists():
+        table = synthetic_cohort(100_000)
+        workbook = xlsxwriter.Workbook(str(source), {"constant_memory": True})
+        sheet = workbook.add_worksheet("Cohort")
+        sheet.write_row(0, 0, table.column_names)
+        for index, row in enumerate(zip(*[c.to_pylist() for c in table.columns]), start=1):
+            sheet.write_row(index, 0, row)
+        workbook.close()
+    started = time.perf_counter()
+    raw = read_cohort(source)
+    read_s = time.perf_counter() - started
+    cohort = load_cohort(raw)
+    loaded_s = time.perf_counter() - started
+    thresholds = Thresholds()
+    started = time.perf_counter()
+    write_xlsx(cohort.export(cohort.flagged(thresholds), thresholds), OUT / "flagged.xlsx",
+               thresholds)
+    write_s = time.perf_counter() - started
+    print(f"read (calamine) {read_s:.2f} s; read and typed in DuckDB {loaded_s:.2f} s; "
+          f"write flagged export (xlsxwriter) {write_s:.2f} s")
+
+
+def app_figures(path: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    app = str(ROOT / "dashboard" / "app.py")
+    at = AppTest.from_file(app, default_timeout=120)
+    at.run()
+    data = path.read_bytes()
+    started = time.perf_counter()
+    at.file_uploader(key="import_upload").set_value((path.name, data, "text/csv")).run()
+    first_load = time.perf_counter() - started
+    at.switch_page("app_pages/students.py").run()
+    started = time.perf_counter()
+    at.toggle(key="students_at_risk_only").set_value(True).run()
+    filter_s = time.perf_counter() - started
+    started = time.perf_counter()
+    at.multiselect(key="students_flags").set_value(["STEP2_LOW"]).run()
+    flag_filter_s = time.perf_counter() - started
+    at.switch_page("app_pages/settings.py").run()
+    at.number_input(key="settings_step2_low").set_value(240)
+    started = time.perf_counter()
+    next(b for b in at.button if b.label == "Apply thresholds").click().run()
+    threshold_s = time.perf_counter() - started
+    at.switch_page("app_pages/overview.py").run()
+    started = time.perf_counter()
+    at.run()
+    overview_s = time.perf_counter() - started
+    assert not at.exception, at.exception
+    print(f"upload and first render {first_load:.2f} s; at-risk filter {filter_s:.2f} s; "
+          f"flag filter {flag_filter_s:.2f} s; threshold change {threshold_s:.2f} s; "
+          f"overview rerender {overview_s:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
