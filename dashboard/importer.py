@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -205,9 +206,29 @@ def _utf8_head(data: bytes) -> str | None:
         return None
 
 
+MAX_XLSX_UNPACKED = 512 * 1024 * 1024
+MAX_XLSX_RATIO = 200
+
+
+def _refuse_zip_bomb(data: bytes, file_name: str) -> None:
+    """Check the zip's own directory before unpacking anything: a small upload that unpacks
+    to gigabytes is refused instead of filling the server's memory."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+    except zipfile.BadZipFile:
+        raise CohortFileError(
+            f"{file_name}: this is a damaged zip file, not a readable Excel workbook") from None
+    if unpacked > MAX_XLSX_UNPACKED or unpacked > MAX_XLSX_RATIO * max(len(data), 1) + 2**20:
+        raise CohortFileError(
+            f"{file_name}: the workbook unpacks to {unpacked / 2**20:,.0f} MB, too large to "
+            "open safely; save the cohort sheet alone as CSV or XLSX and upload that")
+
+
 def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawCohort:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    _refuse_zip_bomb(data, file_name)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except (CalamineError, ValueError, OSError) as error:

@@ -1,0 +1,108 @@
+"""Hostile input: arbitrary cells never crash the loader or lose a row; zip bombs are refused;
+sessions stay private; formula payloads in data issues are neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from dashboard.engine import load_cohort
+from dashboard.exports import csv_bytes
+from dashboard.importer import CohortFileError, read_cohort
+
+NUMERIC_COLUMNS = ("step2ck_score", "us_plastics_lors")
+# Any text but NUL (a NUL byte marks a binary file, which is refused whole).
+CELL = st.one_of(
+    st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=40),
+    st.sampled_from(["NULL", "None", "NaN", "nan", "-0", "1e3", "245.0", "٢٤٥", "\u200b245",
+                     "\u202eevil", "=1+1", "2,5", " 12 ", "inf", "1" * 400]),
+    st.integers(-10**6, 10**6).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+ROW = st.fixed_dictionaries({
+    "student_id": st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=12)
+    .map(lambda text: "S" + text),
+    "name": CELL, "step2ck_score": CELL, "us_plastics_lors": CELL, "parallel_plan": CELL,
+    "notes": CELL,
+})
+
+
+def encode(rows: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    columns = ["student_id", "name", *NUMERIC_COLUMNS, "parallel_plan", "notes"]
+    writer.writerow(columns)
+    writer.writerows([[row[column] for column in columns] for row in rows])
+    return buffer.getvalue().encode("utf-8")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(st.lists(ROW, min_size=1, max_size=12))
+def test_arbitrary_cells_never_crash_lose_or_reorder_rows(rows):
+    cohort = load_cohort(read_cohort(encode(rows), "fuzz.csv"))
+    relation = cohort.con.sql(
+        "select source_row, given_student_id, step2ck_score, us_plastics_lors, "
+        "extra_0 from canonical_students order by source_row")
+    loaded = relation.fetchall()
+    assert [row[0] for row in loaded] == list(range(2, len(rows) + 2))
+    issues = {(row, column) for row, column, _, _ in cohort.data_issues().fetchall()}
+    for (row_number, given_id, score, letters, notes), original in zip(loaded, rows,
+                                                                        strict=True):
+        assert given_id.strip() == original["student_id"].strip()
+        assert notes == (original["notes"] or None)
+        for column, typed in zip(NUMERIC_COLUMNS, (score, letters), strict=True):
+            if typed is None and original[column].strip():
+                assert (row_number, column) in issues, (column, original[column])
+
+
+def test_a_student_called_null_stays_a_student():
+    data = b"id,name\nS1,Null\nS2,None\nS3,NaN\nS4,\n"
+    cohort = load_cohort(read_cohort(data, "nulls.csv"))
+    names = cohort.con.sql("select name from canonical_students order by source_row").fetchall()
+    assert names == [("Null",), ("None",), ("NaN",), (None,)]
+
+
+def test_formula_payloads_in_data_issues_are_neutralised():
+    data = b'id,Step 2 CK\nS1,"=HYPERLINK(""http://x"")"\nS2,@SUM(1)\n'
+    cohort = load_cohort(read_cohort(data, "payload.csv"))
+    text = csv_bytes(cohort.data_issues()).decode("utf-8-sig")
+    values = [row["value"] for row in csv.DictReader(io.StringIO(text))]
+    assert values == ["'=HYPERLINK(\"http://x\")", "'@SUM(1)"]
+
+
+def test_zip_bomb_is_refused_before_unpacking():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (300 * 2**20))
+    data = buffer.getvalue()
+    assert len(data) < 2 * 2**20
+    try:
+        read_cohort(data, "bomb.xlsx")
+    except CohortFileError as refused:
+        assert "too large to open safely" in str(refused)
+    else:
+        raise AssertionError("a zip bomb was opened")
+
+
+def test_sessions_do_not_see_each_others_cohorts():
+    from streamlit.testing.v1 import AppTest
+
+    app = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+    messy = Path(__file__).resolve().parent / "data" / "messy_cohort.csv"
+    first, second = AppTest.from_file(app, default_timeout=60), AppTest.from_file(
+        app, default_timeout=60)
+    first.run()
+    second.run()
+    first.file_uploader(key="import_upload").set_value(
+        (messy.name, messy.read_bytes(), "text/csv")).run()
+    second.run()
+    students = {m.label: m.value for m in first.metric}["Students"], \
+        {m.label: m.value for m in second.metric}["Students"]
+    assert students == ("9", "150")
