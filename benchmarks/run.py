@@ -110,7 +110,8 @@ def xlsx_figures() -> None:
         workbook = xlsxwriter.Workbook(str(source), {"constant_memory": True})
         sheet = workbook.add_worksheet("Cohort")
         sheet.write_row(0, 0, table.column_names)
-        for index, row in enumerate(zip(*[c.to_pylist() for c in table.columns]), start=1):
+        for index, row in enumerate(zip(*[c.to_pylist() for c in table.columns], strict=True),
+                                   start=1):
             sheet.write_row(index, 0, row)
         workbook.close()
     started = time.perf_counter()

@@ -243,7 +243,8 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawCohort:
             sheet = names[0]
         elif sheet not in names:
             listed = ", ".join(repr(name) for name in names)
-            raise CohortFileError(f"{file_name}: there is no sheet named {sheet!r} (sheets: {listed})")
+            raise CohortFileError(
+                f"{file_name}: there is no sheet named {sheet!r} (sheets: {listed})")
         cells = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     except CalamineError as error:
         raise CohortFileError(f"{file_name}: sheet {sheet!r} cannot be read ({error})") from None

@@ -114,3 +114,14 @@ def _load(source: Source, mapping: dict[str, str] | None) -> Loaded:
     except (CohortFileError, MappingError) as error:
         return Loaded(source, None, str(error))
     return Loaded(source, cohort, None)
+
+
+def require_cohort() -> Loaded:
+    """The session's cohort for a page; a refused file shows its message and ends the page."""
+    from dashboard.ui import show_refusal
+
+    loaded = loaded_cohort()
+    if loaded.cohort is None:
+        show_refusal(loaded.error)
+        st.stop()
+    return loaded

@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
@@ -170,7 +171,9 @@ def test_usage_errors_exit_2():
 
 
 def test_console_script_is_installed():
-    result = subprocess.run(["cohort-advisor", "--help"], capture_output=True, text=True)
+    # The script sits beside the interpreter of the environment the package went into.
+    script = Path(sys.executable).parent / "cohort-advisor"
+    result = subprocess.run([str(script), "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "flag" in result.stdout
 
 

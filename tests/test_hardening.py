@@ -16,16 +16,18 @@ from dashboard.exports import csv_bytes
 from dashboard.importer import CohortFileError, read_cohort
 
 NUMERIC_COLUMNS = ("step2ck_score", "us_plastics_lors")
-# Any text but NUL (a NUL byte marks a binary file, which is refused whole).
+# Any text but NUL (a NUL byte marks a binary file, which is refused whole) and lone
+# surrogates (which no file can hold).
+CHARACTERS = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
 CELL = st.one_of(
-    st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=40),
+    st.text(CHARACTERS, max_size=40),
     st.sampled_from(["NULL", "None", "NaN", "nan", "-0", "1e3", "245.0", "٢٤٥", "\u200b245",
                      "\u202eevil", "=1+1", "2,5", " 12 ", "inf", "1" * 400]),
     st.integers(-10**6, 10**6).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
 ROW = st.fixed_dictionaries({
-    "student_id": st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=12)
+    "student_id": st.text(CHARACTERS, max_size=12)
     .map(lambda text: "S" + text),
     "name": CELL, "step2ck_score": CELL, "us_plastics_lors": CELL, "parallel_plan": CELL,
     "notes": CELL,

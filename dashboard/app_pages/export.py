@@ -7,13 +7,10 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import state, ui, views
+from dashboard import state, views
 from dashboard.exports import csv_bytes, xlsx_bytes
 
-loaded = state.loaded_cohort()
-if loaded.cohort is None:
-    ui.show_refusal(loaded.error)
-    st.stop()
+loaded = state.require_cohort()
 cohort = loaded.cohort
 thresholds = state.thresholds()
 student_filter = state.student_filter()

@@ -9,7 +9,6 @@ from dashboard import state, ui
 from dashboard.engine import MappingError, validate_mapping
 from dashboard.exports import csv_bytes
 from dashboard.fields import FIELDS
-from dashboard.importer import CohortFileError, read_cohort
 
 NOT_MAPPED = ""
 
@@ -17,11 +16,8 @@ st.title("Import")
 st.caption("Upload a cohort in the sidebar (CSV, TSV or XLSX, one row per student, a header "
            "row). Nothing is stored: the cohort lives in this browser session only.")
 
-loaded = state.loaded_cohort()
+loaded = state.require_cohort()
 source = loaded.source
-if loaded.cohort is None:
-    ui.show_refusal(loaded.error)
-    st.stop()
 cohort = loaded.cohort
 issues = cohort.data_issues()
 counts = cohort.issue_counts()

@@ -7,10 +7,7 @@ import streamlit as st
 from dashboard import charts, state, ui, views
 from dashboard.rules import RULES_BY_ID
 
-loaded = state.loaded_cohort()
-if loaded.cohort is None:
-    ui.show_refusal(loaded.error)
-    st.stop()
+loaded = state.require_cohort()
 con = loaded.cohort.con
 thresholds = state.thresholds()
 summary = views.cohort_summary(con)

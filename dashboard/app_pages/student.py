@@ -18,10 +18,7 @@ from dashboard.rules import (
 SEVERITY_ICONS = {"critical": ":material/error:", "warning": ":material/warning:",
                   "info": ":material/info:"}
 
-loaded = state.loaded_cohort()
-if loaded.cohort is None:
-    ui.show_refusal(loaded.error)
-    st.stop()
+loaded = state.require_cohort()
 con = loaded.cohort.con
 thresholds = state.thresholds()
 

@@ -20,10 +20,7 @@ from dashboard.rules import (
 
 PAGE_SIZE = 100
 
-loaded = state.loaded_cohort()
-if loaded.cohort is None:
-    ui.show_refusal(loaded.error)
-    st.stop()
+loaded = state.require_cohort()
 con = loaded.cohort.con
 stored = state.student_filter()
 options = views.filter_options(con)
