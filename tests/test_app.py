@@ -94,7 +94,7 @@ def test_mapping_override_is_applied():
     assert not at.exception
     at.switch_page("app_pages/overview.py").run()
     # Without a Step 2 CK column no score is low, and every student's strategy is pending.
-    assert metric(at, "Step 2 CK under 235") == "0"
+    assert metric(at, "Step 2 CK < 235") == "0"
 
 
 def test_filters_narrow_the_student_list():
@@ -139,12 +139,12 @@ def test_threshold_change_shows_everywhere():
     next(b for b in at.button if b.label == "Apply thresholds").click().run()
     assert not at.exception
     at.switch_page("app_pages/overview.py").run()
-    assert "Step 2 CK under 245" in [m.label for m in at.metric]
-    low_245 = int(metric(at, "Step 2 CK under 245"))
+    assert "Step 2 CK < 245" in [m.label for m in at.metric]
+    low_245 = int(metric(at, "Step 2 CK < 245"))
     at.switch_page("app_pages/settings.py").run()
     next(b for b in at.button if b.label == "Reset to the guidance's defaults").click().run()
     at.switch_page("app_pages/overview.py").run()
-    assert int(metric(at, "Step 2 CK under 235")) < low_245
+    assert int(metric(at, "Step 2 CK < 235")) < low_245
 
 
 def test_out_of_order_thresholds_are_refused():

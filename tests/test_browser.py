@@ -124,7 +124,7 @@ def test_advisor_monday(server, browser, viewport):
 
     # Filter to the students at risk and open the first one.
     open_page(page, "Students")
-    page.get_by_text("At risk only").click()
+    page.get_by_text("At risk", exact=True).click()
     wait_idle(page)
     caption = page.get_by_text("students match, most urgent first").inner_text()
     assert caption.startswith("5 of 9 students match")

@@ -23,11 +23,11 @@ columns[1].metric("High risk", f"{summary['count_high']:,}",
                   help="At least one critical flag")
 columns[2].metric("Moderate risk", f"{summary['count_moderate']:,}",
                   help="Warnings but no critical flag")
-columns[3].metric("Step 1 fail / repeat", f"{summary['count_step1_fail']:,}",
+columns[3].metric("Step 1 fail", f"{summary['count_step1_fail']:,}",
                   help=RULES_BY_ID["STEP1_FAIL"].title)
-columns[4].metric(f"Step 2 CK under {thresholds.step2_low}", f"{summary['count_step2_low']:,}",
+columns[4].metric(f"Step 2 CK < {thresholds.step2_low}", f"{summary['count_step2_low']:,}",
                   help=RULES_BY_ID["STEP2_LOW"].title)
-columns[5].metric(f"Under {thresholds.us_plastics_lors_min} US plastics LORs",
+columns[5].metric(f"< {thresholds.us_plastics_lors_min} US plastics LORs",
                   f"{summary['count_us_plastics_lors_missing']:,}",
                   help="Final-year and applying students (and those with no stage) only")
 

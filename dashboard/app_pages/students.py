@@ -30,9 +30,9 @@ st.title("Students")
 top = st.columns([2.2, 1.4, 2.2, 3])
 search = top[0].text_input("Search name or ID", value=stored.search, key="students_search",
                            placeholder="e.g. Okafor or S000123")
-at_risk_only = top[1].toggle("At risk only", value=stored.at_risk_only,
+at_risk_only = top[1].toggle("At risk", value=stored.at_risk_only,
                              key="students_at_risk_only",
-                             help="Hide students whose risk level is low")
+                             help="Only students at high or moderate risk")
 risk_levels = top[2].pills("Risk level", options=list(RISK_LEVELS), selection_mode="multi",
                            default=list(stored.risk_levels), format_func=ui.RISK_LABELS.get,
                            key="students_risk_levels")
