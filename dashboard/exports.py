@@ -141,7 +141,3 @@ def _write_thresholds(workbook, thresholds: Thresholds, header_format) -> None:
     sheet.set_column(0, 0, 26)
     sheet.set_column(2, 2, 60)
 
-
-def thresholds_table(thresholds: Thresholds) -> pa.Table:
-    names, values = zip(*thresholds.as_rows(), strict=True)
-    return pa.table({"threshold": list(names), "value": list(values)})

@@ -268,7 +268,6 @@ RULES: tuple[Rule, ...] = (
 
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
-CORE_RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES if rule.is_core)
 
 
 def rule_state(value: str | None) -> str:

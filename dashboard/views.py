@@ -6,7 +6,7 @@ result is small (aggregates, or one page of students), whatever the size of the 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 
 import duckdb
 import pandas as pd
@@ -39,13 +39,10 @@ class StudentFilter:
     score_max: int | None = None
     research_min: int | None = None
     research_max: int | None = None
-    extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     def as_params(self) -> dict[str, object]:
-        params = asdict(self)
-        params.pop("extra")
         return {key: list(value) if isinstance(value, tuple) else value
-                for key, value in params.items()}
+                for key, value in asdict(self).items()}
 
     def changed(self, **values) -> StudentFilter:
         return replace(self, **values)
