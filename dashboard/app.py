@@ -36,6 +36,9 @@ with st.sidebar:
         help="One row per student with a header row. CSV, TSV or XLSX; see the Import page "
         "for the columns Cohort Advisor reads.",
     )
+    st.toggle("Privacy mode", key=state.PRIVACY_KEY, value=state.privacy_mode(),
+              on_change=state.remember_privacy,
+              help="Hide student names and emails on every page, for screen sharing")
     source = state.current_source()
     if source.is_sample:
         st.info("Showing the **sample cohort** of 150 invented students. Upload your cohort "

@@ -64,14 +64,17 @@ class Cohort:
         self.flagged(thresholds).create("flagged_students")
 
     def export(self, scope: duckdb.DuckDBPyRelation, thresholds: Thresholds,
-               con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyRelation:
+               con: duckdb.DuckDBPyConnection | None = None,
+               hide_personal: bool = False) -> duckdb.DuckDBPyRelation:
         """The export columns (SPEC 6) for the students in `scope`, file columns named back.
 
-        `con` is the connection (or cursor) `scope` belongs to, when it is not `self.con`.
+        `con` is the connection (or cursor) `scope` belongs to, when it is not `self.con`;
+        `hide_personal` masks names and emails (privacy mode).
         """
         con = con or self.con
         scope.create_view("export_scope", replace=True)
-        exported = con.sql(load_query("export_students"), params=export_params(thresholds))
+        params = {**export_params(thresholds), "hide_personal": hide_personal}
+        exported = con.sql(load_query("export_students"), params=params)
         taken = set(exported.columns)
         renamed = []
         for column in exported.columns:

@@ -23,6 +23,7 @@ log = logging.getLogger("cohort_advisor.app")
 
 SAMPLE_FILE_NAME = "sample cohort (150 invented students)"
 UPLOAD_KEY = "import_upload"
+PRIVACY_KEY = "app_privacy"
 MAX_UPLOAD_MB = 50
 
 
@@ -43,6 +44,15 @@ def remember_upload() -> None:
     uploaded = st.session_state.get(UPLOAD_KEY)
     st.session_state["data_upload"] = (
         None if uploaded is None else (uploaded.name, uploaded.getvalue()))
+
+
+def remember_privacy() -> None:
+    """The privacy switch's on_change callback (kept beyond the widget, like the upload)."""
+    st.session_state["data_privacy"] = bool(st.session_state.get(PRIVACY_KEY))
+
+
+def privacy_mode() -> bool:
+    return bool(st.session_state.get("data_privacy", False))
 
 
 def current_source() -> Source:

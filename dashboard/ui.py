@@ -41,11 +41,24 @@ def student_column_config() -> dict:
     }
 
 
-def readable(frame):
-    """Enum columns as words an advisor reads (Final year, Targeted integrated...)."""
+MASK = "•••"
+PERSONAL_COLUMNS = ("name", "email")
+
+
+def masked(value: object, privacy: bool) -> object:
+    """A name or email as shown: hidden in privacy mode (for screen sharing)."""
+    return MASK if privacy and value is not None else value
+
+
+def readable(frame, privacy: bool = False):
+    """Enum columns as words an advisor reads (Final year, Targeted integrated...); names and
+    emails masked in privacy mode."""
     labels = {"risk_level": RISK_LABELS, "band": BAND_LABELS, "strategy": STRATEGY_LABELS,
               "stage": STAGE_LABELS}
     shown = frame.copy()
+    for column in PERSONAL_COLUMNS:
+        if privacy and column in shown:
+            shown[column] = shown[column].map(lambda value: masked(value, True))
     for column, mapping in labels.items():
         if column in shown:
             shown[column] = shown[column].map(lambda value, m=mapping: m.get(value, value))

@@ -6,7 +6,7 @@ with students as (
 final as (
     select
         student_id,
-        name,
+        case when $hide_personal::boolean and name is not null then '•••' else name end as name,
         risk_level,
         band,
         strategy,
@@ -29,7 +29,8 @@ final as (
             ),
             '; '
         ) as recommendations,
-        email,
+        case when $hide_personal::boolean and email is not null then '•••' else email end
+            as email,
         class_year,
         stage,
         campus,

@@ -162,3 +162,15 @@ def test_untrusted_names_never_reach_markdown():
         rendered = [m.value for m in at.markdown] + [c.value for c in at.caption] \
             + [e.value for e in at.error] + [s.value for s in at.subheader]
         assert not any("![x]" in text or "<img" in text for text in rendered), page
+
+
+def test_privacy_mode_masks_names_on_screen():
+    at = upload(start("app_pages/students.py"))
+    assert "José Martínez" in frame_with(at, "name")["name"].tolist()
+    at.toggle(key="app_privacy").set_value(True).run()
+    names = frame_with(at, "name")["name"].tolist()
+    assert set(names) == {"•••"}
+    at.session_state["student_row"] = 2
+    at.switch_page("app_pages/student.py").run()
+    assert at.text[0].value.startswith("•••  ·  A-101")
+    assert not any("José" in t.value for t in at.text)

@@ -107,3 +107,11 @@ def test_exact_csv_export_of_one_student():
         '"S1","Zoë","moderate","borderline","targeted_integrated","STEP2_BELOW_TARGET",'
         '"",241,true,2,"-2"\n'
     )
+
+
+def test_export_can_hide_names_and_emails():
+    cohort = load_rows([{"student_id": "S1", "name": "Zoë", "email": "z@example.edu"},
+                        {"student_id": "S2", "name": None, "email": None}])
+    exported = cohort.export(cohort.flagged(Thresholds()), Thresholds(), hide_personal=True)
+    assert exported.select("student_id, name, email").fetchall() == [
+        ("S1", "•••", "•••"), ("S2", None, None)]

@@ -33,10 +33,14 @@ st.caption(
 )
 
 
+hide_personal = st.checkbox("Hide names and emails in the export",
+                            value=state.privacy_mode(), key="export_hide_personal")
+
+
 def export_relation(connection):
     """The filtered export, on its own cursor so that a download never races the page."""
     return cohort.export(views.filtered_students(connection, student_filter), thresholds,
-                         con=connection)
+                         con=connection, hide_personal=hide_personal)
 
 
 stamp = dt.date.today().isoformat()

@@ -106,7 +106,8 @@ if picks:
     st.subheader(f"Students: {description}")
     st.caption(f"{matched:,} students match. The list is open on the Students page too; "
                "the 50 most urgent are shown here.")
-    st.dataframe(ui.readable(frame), hide_index=True, column_config=ui.student_column_config(),
+    st.dataframe(ui.readable(frame, state.privacy_mode()), hide_index=True,
+                 column_config=ui.student_column_config(),
                  key="overview_picked_table")
     st.page_link("app_pages/students.py", label="Open the Students page",
                  icon=":material/groups:")

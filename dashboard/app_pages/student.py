@@ -28,7 +28,8 @@ if selected_row is not None and selected_row not in [row for row, _, _ in choice
     record = views.student_record(con, selected_row)
     if record is not None:
         choices = [(record["source_row"], record["student_id"], record["name"]), *choices]
-labels = {row: f"{student_id} · {name or '(no name)'} (row {row})"
+privacy = state.privacy_mode()
+labels = {row: f"{student_id} · {ui.masked(name, privacy) or '(no name)'} (row {row})"
           for row, student_id, name in choices}
 
 st.title("Student")
@@ -44,7 +45,7 @@ st.session_state["student_row"] = picked
 student = views.student_record(con, picked)
 
 # Uploaded text is shown with st.text: never Markdown.
-st.text(f"{student['name'] or '(no name)'}  ·  {student['student_id']}  ·  "
+st.text(f"{ui.masked(student['name'], privacy) or '(no name)'}  ·  {student['student_id']}  ·  "
         f"spreadsheet row {student['source_row']}")
 risk_colour = {"high": "red", "moderate": "orange", "low": "green"}[student["risk_level"]]
 badges = st.columns([1, 6])
@@ -65,7 +66,10 @@ with overview:
                       (student["publications"] or 0) + (student["presentations"] or 0))
     metrics[3].metric("Flags raised", len([r for r in student["flags"].split(";") if r]),
                       help="Critical, warning and early (info) flags together")
-    st.dataframe(pd.DataFrame(advice.profile_rows(student)), hide_index=True,
+    profile = pd.DataFrame(advice.profile_rows(student))
+    if privacy:
+        profile.loc[profile["field"].isin(["Name", "Email"]), "value"] = ui.MASK
+    st.dataframe(profile, hide_index=True,
                  column_config={"field": "Field", "value": "Value"}, key="student_profile")
     extras = {header: student[key] for key, header in loaded.cohort.extra_columns.items()}
     if extras:

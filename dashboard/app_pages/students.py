@@ -100,7 +100,8 @@ st.caption(
     "flags, then warnings, then lowest Step 2 CK). Select a row to open the student."
 )
 event = st.dataframe(
-    ui.readable(frame), hide_index=True, column_config=ui.student_column_config(),
+    ui.readable(frame, state.privacy_mode()), hide_index=True,
+    column_config=ui.student_column_config(),
     on_select="rerun", selection_mode="single-row", key="students_table",
     height=min(38 + 35 * max(len(frame), 1), 640),
 )
