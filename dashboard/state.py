@@ -7,6 +7,7 @@ prefixed by the page that owns them (`import_`, `students_`, `student_`, `settin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -32,10 +33,16 @@ class Source:
     file_name: str
     data: bytes
     is_sample: bool
+    digest: str  # identifies the file in caches; hashed once, when it arrives
 
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+
+def _source(file_name: str, data: bytes, is_sample: bool) -> Source:
+    return Source(file_name, data, is_sample, hashlib.sha256(data).hexdigest())
+
+
+@functools.cache
+def _sample_source() -> Source:
+    return _source(SAMPLE_FILE_NAME, sample_cohort_bytes(), is_sample=True)
 
 
 def remember_upload() -> None:
@@ -43,7 +50,7 @@ def remember_upload() -> None:
     Streamlit resets when a page is switched from code (`st.switch_page`)."""
     uploaded = st.session_state.get(UPLOAD_KEY)
     st.session_state["data_upload"] = (
-        None if uploaded is None else (uploaded.name, uploaded.getvalue()))
+        None if uploaded is None else _source(uploaded.name, uploaded.getvalue(), False))
 
 
 def remember_privacy() -> None:
@@ -56,11 +63,7 @@ def privacy_mode() -> bool:
 
 
 def current_source() -> Source:
-    upload = st.session_state.get("data_upload")
-    if upload is None:
-        return Source(SAMPLE_FILE_NAME, sample_cohort_bytes(), is_sample=True)
-    name, data = upload
-    return Source(name, data, is_sample=False)
+    return st.session_state.get("data_upload") or _sample_source()
 
 
 def thresholds() -> Thresholds:

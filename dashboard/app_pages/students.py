@@ -94,9 +94,8 @@ if page > pages:
     page = st.session_state["students_page"] = pages
     frame, total = views.student_page(con, current, page, PAGE_SIZE)
 
-summary = views.cohort_summary(con)
 st.caption(
-    f"{total:,} of {summary['count_students']:,} students match, most urgent first (critical "
+    f"{total:,} of {loaded.cohort.student_count:,} students match, most urgent first (critical "
     "flags, then warnings, then lowest Step 2 CK). Select a row to open the student."
 )
 event = st.dataframe(
