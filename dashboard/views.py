@@ -158,7 +158,7 @@ def what_if(con, source_row: int, changes: dict, thresholds: Thresholds) -> dict
     unknown_fields = set(changes) - set(WHAT_IF_FIELDS)
     if unknown_fields:
         raise ValueError(f"what-if cannot change {sorted(unknown_fields)}")
-    columns = ("source_row", "given_student_id", "count_rows_with_id", *FIELD_NAMES)
+    columns = ("source_row", "given_student_id", *FIELD_NAMES)
     record = con.sql("select * from canonical_students where source_row = $row",
                      params={"row": source_row}).select(
         *[duckdb.ColumnExpression(column) for column in columns]).to_arrow_table()

@@ -128,10 +128,8 @@ checked as (
 -- The working columns (text_*, number_*) stay behind; the unmapped extra_* columns go on.
 final as (
     select
-        columns(lambda name: not regexp_matches(name, '^(text|number)_|^practice_score_tokens$')),
-        count(*) over (partition by student_id) as count_rows_with_id
+        columns(lambda name: not regexp_matches(name, '^(text|number)_|^practice_score_tokens$'))
     from checked
-    order by source_row
 )
 
 select * from final

@@ -28,18 +28,23 @@ missing_ids as (
     where given_student_id is null
 ),
 
+repeated as (
+    select student_id, string_agg(source_row::varchar, ', ' order by source_row) as row_list
+    from students
+    group by student_id
+    having count(*) > 1
+),
+
 repeated_ids as (
     select
-        source_row,
+        students.source_row,
         'student_id' as field,
-        student_id as value,
-        'student ID repeated on rows '
-            || string_agg(source_row::varchar, ', ' order by source_row)
-                over (partition by student_id)
-            || '; every row is kept' as problem,
+        students.student_id as value,
+        'student ID repeated on rows ' || repeated.row_list || '; every row is kept' as problem,
         'repeated_id' as kind
     from students
-    where count_rows_with_id > 1 and given_student_id is not null
+    join repeated using (student_id)
+    where students.given_student_id is not null
 ),
 
 all_issues as (

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import zipfile
 
+import duckdb
 import pytest
 import xlsxwriter
 
@@ -310,3 +311,13 @@ def test_invalid_utf8_after_the_first_megabyte_falls_back_to_windows_1252():
     rows = students(load_cohort(raw))
     assert len(rows) == 120_001
     assert rows[-1]["name"] == "Renée" and rows[-1]["source_row"] == 120_002
+
+
+def test_a_large_file_keeps_file_order_without_sorting():
+    # DuckDB reads this in parallel; rows must still come out as the spreadsheet has them.
+    body = "".join(f"S{i},{200 + i % 90}\n" for i in range(300_000))
+    cohort = load(("id,step 2 ck\n" + body).encode())
+    rows = cohort.con.sql("select source_row, student_id from canonical_students").fetchall()
+    assert rows == [(i + 2, f"S{i}") for i in range(300_000)]
+    flagged = cohort.flagged(Thresholds()).select(duckdb.ColumnExpression("source_row"))
+    assert [row for (row,) in flagged.fetchall()] == list(range(2, 300_002))
