@@ -8,13 +8,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import state
+from dashboard import access, state
 
 log = logging.getLogger("cohort_advisor.app")
 
 # A local icon: a Material or emoji icon would make the browser fetch it from a font CDN.
 st.set_page_config(page_title="Cohort Advisor", page_icon=str(Path(__file__).with_name("icon.png")),
                    layout="wide")
+
+access.require_access()  # before anything about students reaches the page
 
 navigation = st.navigation([
     st.Page("app_pages/overview.py", title="Overview", icon=":material/monitoring:",

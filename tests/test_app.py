@@ -174,3 +174,43 @@ def test_privacy_mode_masks_names_on_screen():
     at.switch_page("app_pages/student.py").run()
     assert at.text[0].value.startswith("•••  ·  A-101")
     assert not any("José" in t.value for t in at.text)
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+        "client_id": "cohort-advisor", "client_secret": "secret",
+        "server_metadata_url": "https://login.example.edu/.well-known/openid-configuration"}
+
+
+def signed(user: dict | None, allowed: list[str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = AUTH
+    at.secrets["cohort_advisor"] = {"allowed_emails": allowed}
+    at.user = user if user is not None else {"is_logged_in": False}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_with_sign_in_configured_nothing_shows_before_sign_in():
+    at = signed(None, ["advisor@example.edu"])
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.metric and not at.dataframe
+
+
+def test_an_account_off_the_allowlist_sees_no_students():
+    at = signed({"is_logged_in": True, "email": "stranger@example.com"},
+                ["advisor@example.edu"])
+    assert "not on the list of advisors" in at.error[0].value
+    assert not at.metric and not at.dataframe
+
+
+def test_an_allowed_advisor_sees_the_cohort():
+    at = signed({"is_logged_in": True, "email": "Advisor@Example.edu"},
+                ["advisor@example.edu"])
+    assert metric(at, "Students") == "150"
+    assert "Advisor@Example.edu" in [t.value for t in at.sidebar.text]
+
+
+def test_sign_in_configured_with_an_empty_allowlist_lets_no_one_in():
+    at = signed({"is_logged_in": True, "email": "advisor@example.edu"}, [])
+    assert at.error and not at.metric
