@@ -11,12 +11,14 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dashboard.fields import guess_mapping
 
@@ -250,7 +252,8 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawCohort:
         raise CohortFileError(f"{file_name}: sheet {sheet!r} cannot be read ({error})") from None
     finally:
         workbook.close()
-    records = ([_cell_text(value) for value in row] for row in cells)
+    records = ([value if type(value) is str else _cell_text(value) for value in row]
+               for row in cells)
     return _raw_from_records(file_name, records, sheet=sheet)
 
 
@@ -293,9 +296,12 @@ def _raw_from_records(file_name: str, records, sheet: str | None) -> RawCohort:
     width = max([len(header), *map(len, rows)])
     headers = _unique_headers(header + [""] * (width - len(header)))
     columns: dict[str, pa.Array] = {"source_row": pa.array(row_numbers, pa.int64())}
-    for index in range(width):
-        cells = [row[index] if index < len(row) and row[index] != "" else None for row in rows]
-        columns[f"c{index}"] = pa.array(cells, pa.string())
+    transposed = list(itertools.zip_longest(*rows, fillvalue=""))
+    transposed += [("",) * len(rows)] * (width - len(transposed))
+    empty = pa.scalar(None, pa.string())
+    for index, cells in enumerate(transposed):
+        text = pa.array(cells, pa.string())
+        columns[f"c{index}"] = pc.if_else(pc.equal(text, ""), empty, text)
     raw = RawCohort(file_name, headers, header_row, pa.table(columns), sheet=sheet)
     _require_student_id(raw)
     return raw

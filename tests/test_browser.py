@@ -162,3 +162,26 @@ def test_advisor_monday(server, browser, viewport):
     assert all(url.startswith(server) or url.startswith("data:") or url.startswith("blob:")
                for url in requests), [u for u in requests if not u.startswith(server)]
     context.close()
+
+
+def test_two_advisors_at_once_see_only_their_own_cohort(server, browser, tmp_path):
+    other = tmp_path / "other_cohort.csv"
+    other.write_text("Student ID,Name,Step 2 CK\nB-1,Only In Other,250\nB-2,Second Other,230\n",
+                     encoding="utf-8")
+    contexts = [browser.new_context(viewport={"width": 1440, "height": 900}) for _ in range(2)]
+    pages = [context.new_page() for context in contexts]
+    for page in pages:
+        page.goto(server)
+        wait_idle(page, timeout=60_000)
+    # Both upload before either looks: the sessions are live on one server at the same time.
+    pages[0].locator("input[type=file]").set_input_files(str(MESSY))
+    pages[1].locator("input[type=file]").set_input_files(str(other))
+    for page in pages:
+        wait_idle(page, timeout=60_000)
+    counts = [page.get_by_test_id("stMetric").first.inner_text().split()[-1] for page in pages]
+    assert counts == ["9", "2"]
+    open_page(pages[1], "Students")
+    table_text = pages[1].get_by_test_id("stDataFrame").first.inner_text()
+    assert "José" not in table_text
+    for context in contexts:
+        context.close()
