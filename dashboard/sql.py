@@ -31,5 +31,7 @@ def sample_cohort_bytes() -> bytes:
 def connect() -> duckdb.DuckDBPyConnection:
     """A private in-memory database with the macros of `queries/macros.sql`."""
     con = duckdb.connect(":memory:")
+    # No progress bar: it would write into the CLI's output and the server's log.
+    con.execute("set enable_progress_bar = false")
     con.execute(load_query("macros"))
     return con
