@@ -214,3 +214,25 @@ def test_an_allowed_advisor_sees_the_cohort():
 def test_sign_in_configured_with_an_empty_allowlist_lets_no_one_in():
     at = signed({"is_logged_in": True, "email": "advisor@example.edu"}, [])
     assert at.error and not at.metric
+
+
+def test_an_unexpected_failure_shows_a_generic_message_and_logs_no_student_value(
+        monkeypatch, caplog):
+    from dashboard import views
+
+    student_value = "José Martínez"
+
+    def broken(con):
+        # A message quoting a student value, as a database error can.
+        message = f"could not read student {student_value}"
+        raise RuntimeError(message)
+
+    monkeypatch.setattr(views, "strategy_mix", broken)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "Something went wrong on this page. Your cohort is unchanged; try again, or reload the "
+        "page. The failure was logged for the team."]
+    assert "RuntimeError" in caplog.text
+    assert "José" not in caplog.text
