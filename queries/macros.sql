@@ -16,33 +16,34 @@ create or replace macro whole_in(number, low, high) as
 create or replace macro enum_key(text) as
     regexp_replace(lower(text), '[^a-z0-9]', '', 'g');
 
-create or replace macro stage_of(text) as
+-- These take enum_key(text), computed once per cell by the caller.
+create or replace macro stage_of(key) as
     case
-        when enum_key(text) in (
+        when key in (
             'm1', 'm2', 'ms1', 'ms2', 'mi', 'mii', 'y1', 'y2', 'year1', 'year2', 'firstyear',
             'secondyear', 'preclinical', 'preclin', 'preclinicals', 'basicsciences',
             'basicscience', 'basicsci', 'bs'
         ) then 'preclinical'
-        when enum_key(text) in (
+        when key in (
             'm3', 'ms3', 'miii', 'y3', 'year3', 'thirdyear', 'clinical', 'clinicals',
             'coreclinical', 'clerkship', 'clerkships', 'coreclerkships', 'corerotations', 'core'
         ) then 'clinical'
-        when enum_key(text) in (
+        when key in (
             'm4', 'ms4', 'miv', 'y4', 'year4', 'fourthyear', 'finalyear', 'final', 'senior',
             'lateclinical'
         ) then 'final_year'
-        when enum_key(text) in (
+        when key in (
             'applying', 'applicant', 'application', 'applicationyear', 'graduate', 'graduated',
             'grad', 'reapplicant', 'reapplying', 'reapplication', 'postgraduate', 'postgrad',
             'img', 'alumni', 'alumnus'
         ) then 'applying'
     end;
 
-create or replace macro step1_of(text) as
+create or replace macro step1_of(key) as
     case
-        when enum_key(text) in ('pass', 'p', 'passed') then 'pass'
-        when enum_key(text) in ('fail', 'f', 'failed') then 'fail'
-        when enum_key(text) in (
+        when key in ('pass', 'p', 'passed') then 'pass'
+        when key in ('fail', 'f', 'failed') then 'fail'
+        when key in (
             'nottaken', 'nt', 'pending', 'scheduled', 'notyettaken', 'notyet', 'planned',
             'booked', 'nottakenyet', 'notattempted'
         ) then 'not_taken'
@@ -50,10 +51,8 @@ create or replace macro step1_of(text) as
 
 create or replace macro boolean_of(text) as
     case
-        when regexp_replace(lower(text), '\s', '', 'g')
-            in ('yes', 'y', 'true', 't', '1', '1.0', 'x', '✓', '✔') then true
-        when regexp_replace(lower(text), '\s', '', 'g')
-            in ('no', 'n', 'false', 'f', '0', '0.0') then false
+        when lower(text) in ('yes', 'y', 'true', 't', '1', '1.0', 'x', '✓', '✔') then true
+        when lower(text) in ('no', 'n', 'false', 'f', '0', '0.0') then false
     end;
 
 create or replace macro date_of(text) as

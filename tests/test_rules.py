@@ -274,3 +274,8 @@ def test_only_student_id_makes_every_dependent_rule_unknown():
     # A missing stage counts as a readiness stage, so a missing score is pending.
     assert row["flags"] == "STEP2_PENDING"
     assert (row["band"], row["strategy"], row["risk_level"]) == ("unknown", "pending", "moderate")
+
+
+def test_a_number_that_is_not_a_boolean_is_not_read_as_yes():
+    [row] = flag_rows([student(parallel_plan="10")])
+    assert row["NO_PARALLEL_PLAN"] == "unknown"
