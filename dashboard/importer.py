@@ -8,8 +8,10 @@ decode it, where its header is, and how to hand the rows to DuckDB.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
+import gc
 import io
 import itertools
 import zipfile
@@ -98,7 +100,8 @@ class RawCohort:
         raw_bytes = data if isinstance(data, bytes) else Path(data).read_bytes()
         text, _ = _decode(raw_bytes, self.file_name)
         records = csv.reader(io.StringIO(text, newline=""), delimiter=self.source.delimiter)
-        return _raw_from_records(self.file_name, records, sheet=None)
+        with _no_gc_pauses():
+            return _raw_from_records(self.file_name, records, sheet=None)
 
 
 def read_cohort(
@@ -196,7 +199,8 @@ def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
     if first_line is None:
         raise CohortFileError(f"{file_name}: the file is empty")
     records = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(first_line))
-    return _raw_from_records(file_name, records, sheet=None)
+    with _no_gc_pauses():
+        return _raw_from_records(file_name, records, sheet=None)
 
 
 def _utf8_head(data: bytes) -> str | None:
@@ -247,14 +251,27 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawCohort:
             listed = ", ".join(repr(name) for name in names)
             raise CohortFileError(
                 f"{file_name}: there is no sheet named {sheet!r} (sheets: {listed})")
-        cells = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        with _no_gc_pauses():  # millions of short-lived cell objects, none of them cyclic
+            cells = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            records = [[value if type(value) is str else _cell_text(value) for value in row]
+                       for row in cells]
+            del cells
+            return _raw_from_records(file_name, iter(records), sheet=sheet)
     except CalamineError as error:
         raise CohortFileError(f"{file_name}: sheet {sheet!r} cannot be read ({error})") from None
     finally:
         workbook.close()
-    records = ([value if type(value) is str else _cell_text(value) for value in row]
-               for row in cells)
-    return _raw_from_records(file_name, records, sheet=sheet)
+
+
+@contextlib.contextmanager
+def _no_gc_pauses():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _cell_text(value: object) -> str:
