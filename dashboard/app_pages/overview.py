@@ -27,7 +27,7 @@ columns[3].metric("Step 1 fail", f"{summary['count_step1_fail']:,}",
                   help=RULES_BY_ID["STEP1_FAIL"].title)
 columns[4].metric(f"Step 2 CK < {thresholds.step2_low}", f"{summary['count_step2_low']:,}",
                   help=RULES_BY_ID["STEP2_LOW"].title)
-columns[5].metric(f"< {thresholds.us_plastics_lors_min} US plastics LORs",
+columns[5].metric(f"< {thresholds.us_plastics_lors_min} plastics LORs",
                   f"{summary['count_us_plastics_lors_missing']:,}",
                   help="Final-year and applying students (and those with no stage) only")
 
