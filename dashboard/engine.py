@@ -6,13 +6,14 @@ arranges which columns feed which field (the mapping) and names the results.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
 from dashboard.fields import FIELD_NAMES
-from dashboard.importer import RawCohort
+from dashboard.importer import CohortFileError, RawCohort
 from dashboard.rules import RULE_IDS, RULES
 from dashboard.sql import connect, load_query
 from dashboard.thresholds import Thresholds
@@ -118,23 +119,29 @@ def validate_mapping(raw: RawCohort, mapping: dict[str, str]) -> dict[str, str]:
     return cleaned
 
 
-def load_cohort(raw: RawCohort, mapping: dict[str, str] | None = None) -> Cohort:
+def load_cohort(raw: RawCohort, mapping: dict[str, str] | None = None,
+                time_limit: float | None = None) -> Cohort:
     """Type every row into `canonical_students` on a new connection.
 
     DuckDB's CSV reader is tried first; a file it refuses is read again by Python's csv
-    module, so a ragged or oddly quoted file still loads whole.
+    module, so a ragged or oddly quoted file still loads whole. With `time_limit` (seconds),
+    the typing is stopped and the file refused once it runs longer, as a shared server must.
     """
     mapping = validate_mapping(raw, raw.guessed_mapping() if mapping is None else mapping)
     try:
-        return _load(raw, mapping)
+        return _load(raw, mapping, time_limit)
+    except duckdb.InterruptException:
+        raise CohortFileError(
+            f"{raw.file_name}: reading took longer than {time_limit:g} s and was stopped; "
+            "split the cohort into smaller files") from None
     except duckdb.Error:
         fallback = raw.python_fallback()
         if fallback is raw:
             raise
-        return _load(fallback, mapping)
+        return load_cohort(fallback, mapping, time_limit)
 
 
-def _load(raw: RawCohort, mapping: dict[str, str]) -> Cohort:
+def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None) -> Cohort:
     con = connect()
     key_of = dict(zip(raw.headers, raw.column_keys, strict=True))
     mapped_columns = set(mapping.values())
@@ -158,7 +165,14 @@ def _load(raw: RawCohort, mapping: dict[str, str]) -> Cohort:
         [(field, mapping.get(field, field), position)
          for position, field in enumerate(FIELD_NAMES)],
     )
-    con.sql(load_query("canonical_students")).create("canonical_students")
+    timer = threading.Timer(time_limit, con.interrupt) if time_limit else None
+    if timer:
+        timer.start()
+    try:
+        con.sql(load_query("canonical_students")).create("canonical_students")
+    finally:
+        if timer:
+            timer.cancel()
     return Cohort(con, raw, mapping, extra_columns)
 
 

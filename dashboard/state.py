@@ -26,6 +26,7 @@ SAMPLE_FILE_NAME = "sample cohort (150 invented students)"
 UPLOAD_KEY = "import_upload"
 PRIVACY_KEY = "app_privacy"
 MAX_UPLOAD_MB = 50
+LOAD_TIME_LIMIT_S = 60  # one advisor's upload must not hold the server for longer
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def _load(source: Source, mapping: dict[str, str] | None) -> Loaded:
     try:
         with st.spinner(f"Loading {source.file_name}: reading, checking every cell, flagging..."):
             raw = read_cohort(source.data, source.file_name)
-            cohort = load_cohort(raw, mapping)
+            cohort = load_cohort(raw, mapping, time_limit=LOAD_TIME_LIMIT_S)
     except (CohortFileError, MappingError) as error:
         return Loaded(source, None, str(error))
     return Loaded(source, cohort, None)

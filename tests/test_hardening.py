@@ -108,3 +108,15 @@ def test_sessions_do_not_see_each_others_cohorts():
     students = {m.label: m.value for m in first.metric}["Students"], \
         {m.label: m.value for m in second.metric}["Students"]
     assert students == ("9", "150")
+
+
+def test_typing_that_runs_over_its_time_limit_is_stopped_and_refused():
+    body = "".join(f"S{i},{200 + i % 90},M4,pass,yes\n" for i in range(400_000))
+    raw = read_cohort(("id,step 2 ck,stage,step 1,parallel plan\n" + body).encode(), "slow.csv")
+    try:
+        load_cohort(raw, time_limit=0.05)
+    except CohortFileError as refused:
+        assert str(refused).startswith("slow.csv: reading took longer than 0.05 s")
+    else:
+        raise AssertionError("a load past its time limit was not stopped")
+    assert load_cohort(raw, time_limit=60).student_count == 400_000
