@@ -236,3 +236,27 @@ def test_an_unexpected_failure_shows_a_generic_message_and_logs_no_student_value
         "page. The failure was logged for the team."]
     assert "RuntimeError" in caplog.text
     assert "José" not in caplog.text
+
+
+def test_payloads_in_every_text_column_never_reach_markdown(tmp_path):
+    payloads = ["![x](http://canary.invalid/p.png)", "<script>alert(1)</script>",
+                "[a](javascript:alert(1))", "$x^2$ :red[alarm]"]
+    lines = ["Student ID,Name,Email,Campus,Advisor,Step 2 CK,Notes"]
+    for index, payload in enumerate(payloads):
+        cell = '"' + payload.replace('"', '""') + '"'
+        lines.append(",".join([f'"P{index} {payload}"', cell, cell, cell, cell, "230", cell]))
+    path = tmp_path / "payloads.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    at = upload(start(), path)
+    at.session_state["student_row"] = 2
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        rendered = [m.value for m in at.markdown] + [c.value for c in at.caption] \
+            + [e.value for e in at.error] + [s.value for s in at.subheader] \
+            + [i.value for i in at.info] + [s.value for s in at.success]
+        for payload in payloads:
+            assert not any(payload in text for text in rendered), (page, payload)
+    # ...and they are shown, as plain text, where they belong.
+    at.switch_page("app_pages/student.py").run()
+    assert at.text[0].value.startswith(f"{payloads[0]}  ·  P0 {payloads[0]}")

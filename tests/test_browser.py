@@ -185,3 +185,80 @@ def test_two_advisors_at_once_see_only_their_own_cohort(server, browser, tmp_pat
     assert "José" not in table_text
     for context in contexts:
         context.close()
+
+
+class _Canary:
+    """A local HTTP server that counts every request: uploaded payloads point at it."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        hits: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the http.server API
+                hits.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.hits = hits
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+
+
+def payload_cohort(path: Path, canary: str) -> list[str]:
+    payloads = [
+        f"![img]({canary}/markdown-image.png)",
+        f"<img src={canary}/html-image.png onerror=alert(1)>",
+        f"[link](javascript:fetch('{canary}/js'))",
+        f"<script>fetch('{canary}/script')</script>",
+        "$\\frac{1}{2}$ and :red[alarm] and **bold**",
+        f"<a href='{canary}/anchor'>click</a>",
+    ]
+    rows = [["Student ID", "Name", "Email", "Campus", "Advisor", "Step 2 CK", "Notes"]]
+    for index, payload in enumerate(payloads):
+        rows.append([f"P{index} {payload}", payload, payload, payload, payload, "230", payload])
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return payloads
+
+
+def test_markdown_and_html_payloads_load_nothing_on_any_page(server, browser, tmp_path):
+    canary = _Canary()
+    try:
+        payloads = payload_cohort(tmp_path / "payloads.csv", canary.url)
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(server)
+        wait_idle(page, timeout=60_000)
+        page.locator("input[type=file]").set_input_files(str(tmp_path / "payloads.csv"))
+        page.get_by_test_id("stMetric").first.get_by_text("6").wait_for()
+        for title in ("Students", "Student", "Import", "Export", "Overview"):
+            open_page(page, title)
+            if title == "Student":
+                for tab in ("Flags and missing data", "Strategy and next steps", "What if"):
+                    page.get_by_role("tab", name=tab).click()
+                    wait_idle(page)
+        open_page(page, "Student")
+        # A payload shows as the characters it is made of, in the student's heading line.
+        body = page.locator("body").inner_text()
+        assert any(f"{payload}  ·  P{index} {payload}" in body
+                   for index, payload in enumerate(payloads)), body[:800]
+        page.wait_for_timeout(1000)
+        assert canary.hits == []
+        assert all(url.startswith(server) or url.startswith(("data:", "blob:"))
+                   for url in requests), [u for u in requests if not u.startswith(server)]
+        assert page.locator("script").filter(has_text=canary.url).count() == 0
+        context.close()
+    finally:
+        canary.close()
