@@ -27,8 +27,8 @@ else:
 
 st.caption(
     "Columns: student_id, name, risk_level, band, strategy, flags, unknown, one column per "
-    "rule, the strategy advice and recommendations, the input fields, the spreadsheet row, "
-    "your file's other columns, and the thresholds used. Text that a spreadsheet would run "
+    "rule, one-line recommendations, the input fields, the spreadsheet row, your file's "
+    "other columns, and the thresholds used. Text that a spreadsheet would run "
     "as a formula starts with ' so it opens as plain text."
 )
 
@@ -44,7 +44,7 @@ def export_relation(connection):
 
 
 stamp = dt.date.today().isoformat()
-left, right = st.columns(2)
+left, right, _ = st.columns([1, 1.3, 2])
 left.download_button(
     "Download CSV", data=lambda: csv_bytes(export_relation(cohort.con.cursor())),
     file_name=f"cohort-flags-{stamp}.csv", mime="text/csv", type="primary",
