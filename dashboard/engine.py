@@ -157,8 +157,6 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None) -> 
             key = f"extra_{len(extra_columns)}"
             extra_columns[key] = header
             projection.append(duckdb.ColumnExpression(key_of[header]).alias(key))
-    raw.relation(con).filter(raw.has_content()).select(*projection).create_view("raw_canonical")
-
     con.execute("create table column_map (field varchar, column_name varchar, position integer)")
     con.executemany(
         "insert into column_map values ($1, $2, $3)",
@@ -169,10 +167,15 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None) -> 
     if timer:
         timer.start()
     try:
+        source = raw.relation(con).filter(raw.has_content()).select(*projection)
+        source.create_view("raw_canonical")
         con.sql(load_query("canonical_students")).create("canonical_students")
     finally:
         if timer:
             timer.cancel()
+    # The typed table holds every cell it needs; the raw text is no longer read.
+    con.execute("drop view raw_canonical")
+    con.execute("drop table if exists raw_records")
     return Cohort(con, raw, mapping, extra_columns)
 
 

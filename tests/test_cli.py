@@ -65,6 +65,27 @@ def test_stdout_csv_with_leading_columns_and_summary(messy):
     assert "Traceback" not in result.stderr
 
 
+def test_output_keeps_spreadsheet_order_past_one_row_group(tmp_path):
+    """DuckDB stores rows in groups of 122,880; a plan that gives up insertion order shuffles
+    whole groups. Three groups' worth of students must come out in the file's order."""
+    from dashboard.synthetic import synthetic_cohort, write_cohort
+
+    students = 3 * 122_880 + 17
+    cohort = synthetic_cohort(students)
+    source, output = tmp_path / "big.csv", tmp_path / "out.csv"
+    write_cohort(cohort, source)
+    result = run("flag", str(source), "-o", str(output))
+    assert result.returncode == 0, result.stderr
+    with open(output, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        id_at, row_at = header.index("student_id"), header.index("row")
+        written = [(record[id_at], int(record[row_at])) for record in reader]
+    expected_ids = cohort.column("Student ID").to_pylist()
+    assert [row for _, row in written] == list(range(2, students + 2))
+    assert [student_id for student_id, _ in written] == expected_ids
+
+
 def test_csv_file_has_bom_and_issues_file_is_exact(messy, tmp_path):
     output, issues = tmp_path / "out.csv", tmp_path / "issues.csv"
     result = run("flag", str(messy), "-o", str(output), "--issues", str(issues))
