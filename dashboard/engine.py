@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from dashboard.fields import FIELD_NAMES
 from dashboard.importer import CohortFileError, RawCohort
-from dashboard.rules import RULE_IDS, RULES
+from dashboard.rules import RULES
 from dashboard.sql import connect, load_query
 from dashboard.thresholds import Thresholds
 
@@ -94,7 +94,6 @@ class Cohort:
 def export_params(thresholds: Thresholds) -> dict[str, object]:
     return {
         **thresholds.as_params(),
-        "rule_ids": list(RULE_IDS),
         "rule_actions": [rule.action for rule in RULES],
     }
 
@@ -145,7 +144,7 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None) -> 
     con = connect()
     key_of = dict(zip(raw.headers, raw.column_keys, strict=True))
     mapped_columns = set(mapping.values())
-    projection = [duckdb.ColumnExpression("source_row")]
+    projection = [duckdb.ColumnExpression("source_row"), raw.has_content().alias("has_content")]
     for field in FIELD_NAMES:
         if field in mapping:
             projection.append(duckdb.ColumnExpression(key_of[mapping[field]]).alias(field))
@@ -167,15 +166,17 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None) -> 
     if timer:
         timer.start()
     try:
-        source = raw.relation(con).filter(raw.has_content()).select(*projection)
-        source.create_view("raw_canonical")
+        raw.relation(con).select(*projection).create_view("raw_canonical")
         con.sql(load_query("canonical_students")).create("canonical_students")
+        if raw.numbered_by_position:
+            con.execute(load_query("number_by_position"))
     finally:
         if timer:
             timer.cancel()
-    # The typed table holds every cell it needs; the raw text is no longer read.
+    # A row of blank cells is no student (it keeps its row number; the rows after it too).
+    con.execute("delete from canonical_students where not has_content")
+    con.execute("alter table canonical_students drop column has_content")
     con.execute("drop view raw_canonical")
-    con.execute("drop table if exists raw_records")
     return Cohort(con, raw, mapping, extra_columns)
 
 

@@ -69,8 +69,20 @@ class RawCohort:
     def guessed_mapping(self) -> dict[str, str]:
         return guess_mapping(self.headers)
 
+    @property
+    def numbered_by_position(self) -> bool:
+        """True when `relation` leaves `source_row` empty: the records come in file order, the
+        header first, and record n is spreadsheet row n (the fast path has no blank lines)."""
+        return not isinstance(self.source, pa.Table)
+
     def relation(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
-        """`source_row` (spreadsheet row number) then c0..cN as VARCHAR, data rows only."""
+        """`source_row` (spreadsheet row number) then c0..cN as VARCHAR.
+
+        An XLSX or Python-parsed file gives its data rows, numbered. DuckDB's parallel CSV
+        reader gives every record, the header included, with `source_row` NULL: a window
+        function to number them would serialise the read, so the loaded table's rowid numbers
+        them instead (`queries/number_by_position.sql`).
+        """
         if isinstance(self.source, pa.Table):
             return con.from_arrow(self.source)
         data = self.source.data
@@ -88,12 +100,7 @@ class RawCohort:
             skiprows=0,
             null_padding=True,
         )
-        # Without blank lines, record n of the file is spreadsheet row n; the fast path only
-        # takes a header on row 1. A table keeps the file's order, so its rowid numbers the
-        # records; a row_number() window would serialise the parallel read.
-        reader.create("raw_records")
-        numbered = con.table("raw_records").project("rowid + 1 as source_row, *")
-        return numbered.filter(duckdb.ColumnExpression("source_row") > 1)
+        return reader.project("null::bigint as source_row, *")
 
     def python_fallback(self) -> RawCohort:
         """The same file read by Python's csv module, for what DuckDB's reader refuses."""

@@ -22,12 +22,19 @@ final as (
         NO_PLASTICS_RESEARCH,
         NO_US_PLASTICS_SUBI,
         NO_PARALLEL_PLAN,
-        array_to_string(
-            list_transform(
-                string_split(nullif(flags, ''), ';'),
-                lambda rule_id: map($rule_ids, $rule_actions)[rule_id]
-            ),
-            '; '
+        -- Each raised rule's action, in catalogue order ($rule_actions is the catalogue's).
+        concat_ws(
+            '; ',
+            if_raised(STEP1_FAIL, $rule_actions[1]),
+            if_raised(STEP2_LOW, $rule_actions[2]),
+            if_raised(STEP2_BELOW_TARGET, $rule_actions[3]),
+            if_raised(STEP2_PENDING, $rule_actions[4]),
+            if_raised(PRACTICE_LOW, $rule_actions[5]),
+            if_raised(US_PLASTICS_LORS_MISSING, $rule_actions[6]),
+            if_raised(SURGERY_LOR_MISSING, $rule_actions[7]),
+            if_raised(NO_PLASTICS_RESEARCH, $rule_actions[8]),
+            if_raised(NO_US_PLASTICS_SUBI, $rule_actions[9]),
+            if_raised(NO_PARALLEL_PLAN, $rule_actions[10])
         ) as recommendations,
         case when $hide_personal::boolean and email is not null then '•••' else email end
             as email,

@@ -19,7 +19,15 @@ def test_sql_lists_rules_in_catalogue_order():
     listed = re.findall(r"\{'rule_id': '([A-Z0-9_]+)', 'state': ([A-Z0-9_]+)\}", flagged)
     assert [rule_id for rule_id, _ in listed] == list(RULE_IDS)
     assert all(rule_id == column for rule_id, column in listed)
+    for macro in ("if_raised", "if_unknown"):
+        named = re.findall(macro + r"\(([A-Z0-9_]+), '([A-Z0-9_]+)'\)", flagged)
+        assert [rule_id for _, rule_id in named] == list(RULE_IDS)
+        assert all(column == rule_id for column, rule_id in named)
+    [state_list] = re.findall(r"\[([A-Z0-9_,\s]+)\] as rule_state_list", flagged)
+    assert [state.strip() for state in state_list.split(",")] == list(RULE_IDS)
     exported = load_query("export_students")
+    actions = re.findall(r"if_raised\(([A-Z0-9_]+), \$rule_actions\[([0-9]+)\]\)", exported)
+    assert actions == [(rule_id, str(index)) for index, rule_id in enumerate(RULE_IDS, start=1)]
     positions = [exported.index(f"        {rule_id},\n") for rule_id in RULE_IDS]
     assert positions == sorted(positions)
 
