@@ -33,10 +33,7 @@ matched as (
 final as (
     select
         *,
-        list_transform(
-            list_filter(rules, lambda r: r.state in ('critical', 'warning', 'info')),
-            lambda r: r.rule_id
-        ) as raised_rule_ids
+        list_filter(string_split(flags, ';'), lambda rule_id: rule_id <> '') as raised_rule_ids
     from matched
     order by count_critical desc, count_warning desc, step2ck_score asc nulls last, source_row
 )

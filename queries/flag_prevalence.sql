@@ -4,8 +4,15 @@ with students as (
 ),
 
 rule_states as (
-    select rule.rule_id as rule_id, rule.state as state
-    from (select unnest(rules) as rule from students)
+    unpivot (
+        select
+            STEP1_FAIL, STEP2_LOW, STEP2_BELOW_TARGET, STEP2_PENDING, PRACTICE_LOW,
+            US_PLASTICS_LORS_MISSING, SURGERY_LOR_MISSING, NO_PLASTICS_RESEARCH,
+            NO_US_PLASTICS_SUBI, NO_PARALLEL_PLAN
+        from students
+    )
+    on columns(*)
+    into name rule_id value state
 ),
 
 final as (

@@ -84,23 +84,10 @@ states as (
     from conditions
 ),
 
--- The rule states in catalogue order: as structs for the dashboard's charts and filters, and
--- as plain text for the counts, which scan it three times.
+-- The rule states in catalogue order, read three times by the severity counts.
 rule_states as (
     select
         *,
-        [
-            {'rule_id': 'STEP1_FAIL', 'state': STEP1_FAIL},
-            {'rule_id': 'STEP2_LOW', 'state': STEP2_LOW},
-            {'rule_id': 'STEP2_BELOW_TARGET', 'state': STEP2_BELOW_TARGET},
-            {'rule_id': 'STEP2_PENDING', 'state': STEP2_PENDING},
-            {'rule_id': 'PRACTICE_LOW', 'state': PRACTICE_LOW},
-            {'rule_id': 'US_PLASTICS_LORS_MISSING', 'state': US_PLASTICS_LORS_MISSING},
-            {'rule_id': 'SURGERY_LOR_MISSING', 'state': SURGERY_LOR_MISSING},
-            {'rule_id': 'NO_PLASTICS_RESEARCH', 'state': NO_PLASTICS_RESEARCH},
-            {'rule_id': 'NO_US_PLASTICS_SUBI', 'state': NO_US_PLASTICS_SUBI},
-            {'rule_id': 'NO_PARALLEL_PLAN', 'state': NO_PARALLEL_PLAN}
-        ] as rules,
         [
             STEP1_FAIL, STEP2_LOW, STEP2_BELOW_TARGET, STEP2_PENDING, PRACTICE_LOW,
             US_PLASTICS_LORS_MISSING, SURGERY_LOR_MISSING, NO_PLASTICS_RESEARCH,

@@ -279,3 +279,30 @@ def test_only_student_id_makes_every_dependent_rule_unknown():
 def test_a_number_that_is_not_a_boolean_is_not_read_as_yes():
     [row] = flag_rows([student(parallel_plan="10")])
     assert row["NO_PARALLEL_PLAN"] == "unknown"
+
+
+def test_flag_prevalence_counts_every_state_but_clear(sample_cohort, sample_flagged):
+    from collections import Counter
+
+    from dashboard.views import flag_prevalence
+
+    sample_cohort.materialise_flagged(Thresholds())
+    frame = flag_prevalence(sample_cohort.con)
+    counted = Counter((rule_id, row[rule_id]) for row in sample_flagged for rule_id in RULE_IDS
+                      if row[rule_id] != "clear")
+    shown = {(rule_id, state): count for rule_id, state, count in
+             frame[["rule_id", "state", "count_students"]].itertuples(index=False)}
+    assert shown == counted
+    assert list(dict.fromkeys(frame["rule_id"])) == [
+        rule_id for rule_id in RULE_IDS if any(key[0] == rule_id for key in counted)]
+
+
+def test_counts_and_raised_ids_agree_with_the_rule_columns(sample_flagged):
+    for row in sample_flagged:
+        states = [row[rule_id] for rule_id in RULE_IDS]
+        assert row["count_critical"] == states.count("critical")
+        assert row["count_warning"] == states.count("warning")
+        assert row["count_info"] == states.count("info")
+        assert row["flags"] == ";".join(
+            r for r in RULE_IDS if row[r] in ("critical", "warning", "info"))
+        assert row["unknown"] == ";".join(r for r in RULE_IDS if row[r] == "unknown")
