@@ -89,7 +89,7 @@ def main() -> None:
           f"cohort-advisor is {pandas_s / cli_s:.1f}x faster")
 
     print("\n4. XLSX, 100,000 rows x 19 columns")
-    xlsx_figures()
+    xlsx_figures(arguments.repeats)
 
     if not arguments.skip_app:
         print("\n5. The app at 50,000 students (AppTest, in process)")
@@ -97,19 +97,19 @@ def main() -> None:
 
 
 def output_floor(source: Path, output: Path, copy_s: float) -> None:
-    """How long DuckDB takes just to write the CLI's output, already in memory, as CSV: no
-    reading, typing or flagging. The CLI cannot beat this by any amount of engineering."""
-    import duckdb
+    """How long the CLI's own CSV writer (pyarrow) takes just to write its output, already in
+    memory: no reading, typing or flagging. No engineering of the rest gets under this."""
+    import pyarrow.csv as pa_csv
 
-    con = duckdb.connect()
-    con.execute("create table output as select * from read_csv(?)", [str(output)])
+    table = pa_csv.read_csv(output)
     os.sync()
     started = time.perf_counter()
-    con.execute("copy output to ? (header)", [str(OUT / "output-floor.csv")])
+    pa_csv.write_csv(table, OUT / "output-floor.csv",
+                     pa_csv.WriteOptions(quoting_style="needed"))
     write_s = time.perf_counter() - started
     print(f"   the CLI's output is {output.stat().st_size / source.stat().st_size:.1f}x the "
-          f"input's size; DuckDB writing it from memory alone takes {write_s:.2f} s, "
-          f"{write_s / copy_s:.2f}x the COPY baseline")
+          f"input's size; writing it from memory alone takes {write_s:.2f} s, "
+          f"{write_s / copy_s:.2f}x the whole COPY baseline")
 
 
 def xlsx_floor(rows: int, columns: int) -> float:
@@ -129,7 +129,7 @@ def xlsx_floor(rows: int, columns: int) -> float:
     return time.perf_counter() - started
 
 
-def xlsx_figures() -> None:
+def xlsx_figures(repeats: int) -> None:
     sys.path.insert(0, str(ROOT))
     import xlsxwriter
 
@@ -149,18 +149,22 @@ def xlsx_figures() -> None:
                                    start=1):
             sheet.write_row(index, 0, row)
         workbook.close()
-    started = time.perf_counter()
-    raw = read_cohort(source)
-    read_s = time.perf_counter() - started
-    cohort = load_cohort(raw)
-    loaded_s = time.perf_counter() - started
+    reads = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        raw = read_cohort(source)
+        reads.append(time.perf_counter() - started)
+        cohort = load_cohort(raw)
+        loaded_s = time.perf_counter() - started
+    read_s = min(reads)
     thresholds = Thresholds()
     started = time.perf_counter()
     write_xlsx(cohort.export(cohort.flagged(thresholds), thresholds), OUT / "flagged.xlsx",
                thresholds)
     write_s = time.perf_counter() - started
     export_columns = len(cohort.export(cohort.flagged(thresholds), thresholds).columns)
-    print(f"read (calamine) {read_s:.2f} s; read and typed in DuckDB {loaded_s:.2f} s; "
+    print(f"read (calamine) {read_s:.2f} s (best of {repeats}, worst {max(reads):.2f} s); "
+          f"read and typed in DuckDB {loaded_s:.2f} s; "
           f"write flagged export, {export_columns} columns (xlsxwriter) {write_s:.2f} s")
     input_floor = xlsx_floor(100_000, 19)
     print(f"   xlsxwriter alone, 100,000 x 19 constant strings (the input's width): "
@@ -186,17 +190,19 @@ def app_figures(path: Path) -> None:
     flag_filter_s = time.perf_counter() - started
     at.switch_page("app_pages/settings.py").run()
     at.number_input(key="settings_step2_low").set_value(240)
-    started = time.perf_counter()
     next(b for b in at.button if b.label == "Apply thresholds").click().run()
-    threshold_s = time.perf_counter() - started
+    # The next page re-flags all 50,000 students with the new thresholds, then draws.
+    started = time.perf_counter()
     at.switch_page("app_pages/overview.py").run()
+    threshold_s = time.perf_counter() - started
+    assert at.session_state["data_cohort"][2].step2_low == 240, "the thresholds did not apply"
     started = time.perf_counter()
     at.run()
     overview_s = time.perf_counter() - started
     assert not at.exception, at.exception
     print(f"upload and first render {first_load:.2f} s; at-risk filter {filter_s:.2f} s; "
-          f"flag filter {flag_filter_s:.2f} s; threshold change {threshold_s:.2f} s; "
-          f"overview rerender {overview_s:.2f} s")
+          f"flag filter {flag_filter_s:.2f} s; overview after a threshold change (re-flag "
+          f"and draw) {threshold_s:.2f} s; overview rerender {overview_s:.2f} s")
 
 
 if __name__ == "__main__":
