@@ -138,6 +138,21 @@ def test_blank_lines_count_in_row_numbers():
                                "not a number; expected a Step 2 CK score from 1 to 300")]
 
 
+def test_rows_of_blank_cells_on_the_parallel_reader_path():
+    """No blank line, so DuckDB's reader takes the file and the table's order numbers it."""
+    data = b"id,name,step 2 ck\nS1,Ann,250\n,,\n  , ,\n,Cy,abc\nS2,Bob,240\n"
+    raw = read_cohort(data, "cohort.csv")
+    assert raw.numbered_by_position
+    cohort = load_cohort(raw)
+    rows = students(cohort)
+    assert [(r["student_id"], r["name"], r["source_row"]) for r in rows] == [
+        ("S1", "Ann", 2), ("ROW-5", "Cy", 5), ("S2", "Bob", 6)]
+    assert issues(cohort) == [
+        (5, "id", "", "no student ID; the row is kept as ROW-5"),
+        (5, "step 2 ck", "abc", "not a number; expected a Step 2 CK score from 1 to 300"),
+    ]
+
+
 def test_leading_blank_lines_before_the_header():
     rows = students(load(b"\n\nid,name\nS1,Ann\n"))
     assert [(r["student_id"], r["source_row"]) for r in rows] == [("S1", 4)]
