@@ -6,6 +6,7 @@ headers, which come from the uploaded file too, go through `safe_text`, the same
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Iterator
@@ -57,8 +58,10 @@ def write_csv(relation: duckdb.DuckDBPyRelation, target: str | Path | BinaryIO,
         with (
             safe.to_arrow_reader(BATCH_ROWS) as reader,
             pa_csv.CSVWriter(sink, reader.schema, write_options=options) as writer,
+            # Closed before the reader is, so no fetch is still running when a write fails.
+            contextlib.closing(_read_ahead(reader)) as batches,
         ):
-            for batch in _read_ahead(reader):
+            for batch in batches:
                 writer.write_batch(batch)
                 rows += batch.num_rows
     finally:

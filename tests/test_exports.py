@@ -115,3 +115,30 @@ def test_export_can_hide_names_and_emails():
     exported = cohort.export(cohort.flagged(Thresholds()), Thresholds(), hide_personal=True)
     assert exported.select("student_id, name, email").fetchall() == [
         ("S1", "•••", "•••"), ("S2", None, None)]
+
+
+class _PipeClosedAfter(io.RawIOBase):
+    """A sink like a pipe whose reader went away after the first megabyte."""
+
+    def __init__(self, limit: int) -> None:
+        self.written, self.limit = 0, limit
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if self.written > self.limit:
+            raise BrokenPipeError("reader gone")
+        self.written += len(data)
+        return len(data)
+
+
+def test_a_failing_sink_stops_the_export_and_leaves_the_connection_usable():
+    from dashboard.exports import write_csv
+
+    con = connect()
+    relation = con.sql("select range as n, 'student ' || range as label from range(300000)")
+    with pytest.raises(BrokenPipeError):
+        write_csv(relation, _PipeClosedAfter(1 << 20))
+    [(count,)] = con.execute("select count(*) from range(10)").fetchall()
+    assert count == 10
