@@ -6,17 +6,18 @@ arranges which columns feed which field (the mapping) and names the results.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
+from dashboard.config import Config
 from dashboard.fields import FIELD_NAMES
+from dashboard.flagging import FLAGGED_TABLE, FlaggedCohort, flag_students
 from dashboard.importer import CohortFileError, RawCohort
-from dashboard.rules import RULES
 from dashboard.sql import connect, load_query
-from dashboard.thresholds import Thresholds
 
 VARCHAR = duckdb.sqltype("VARCHAR")
 
@@ -40,62 +41,34 @@ class Cohort:
         return count
 
     def data_issues(self) -> duckdb.DuckDBPyRelation:
-        """row, column, value, problem: one row per problem, in spreadsheet order."""
-        return self.con.sql(load_query("data_issues")).select(
-            *[duckdb.ColumnExpression(c) for c in ("row", "column", "value", "problem")])
+        """row, column, value, problem, kind: one row per issue, in spreadsheet order."""
+        return self.con.sql(load_query("loading/data_issues")).select(
+            *[duckdb.ColumnExpression(c) for c in ISSUE_COLUMNS])
 
     def issue_counts(self) -> dict[str, int]:
-        """Unreadable cells, rows without an id, distinct repeated ids, rows with an issue."""
-        [counts] = self.con.sql(load_query("data_issues")).aggregate(
-            "count(*) filter (where kind = 'unreadable_cell'), "
-            "count(*) filter (where kind = 'missing_id'), "
-            "count(distinct value) filter (where kind = 'repeated_id'), "
+        """Issues by kind, distinct repeated ids, rows without an id, rows with an issue."""
+        [counts] = self.con.sql(load_query("loading/data_issues")).aggregate(
+            "count(*) filter (where kind = 'unreadable'), "
+            "count(*) filter (where kind = 'interpreted'), "
+            "count(*) filter (where kind = 'identity'), "
+            "count(*) filter (where kind = 'identity' and starts_with(problem, 'no student')), "
+            "count(distinct value) filter (where kind = 'identity' "
+            "and starts_with(problem, 'student ID repeated')), "
             "count(*), count(distinct \"row\")"
         ).fetchall()
-        return dict(zip(("unreadable_cells", "missing_ids", "repeated_ids", "issues",
-                         "rows_with_issues"), counts, strict=True))
+        return dict(zip(("unreadable", "interpreted", "identity", "missing_ids",
+                         "repeated_ids", "issues", "rows_with_issues"), counts, strict=True))
 
-    def flagged(self, thresholds: Thresholds) -> duckdb.DuckDBPyRelation:
-        """Every student with rule states, band, strategy, risk level, flags and unknown."""
-        return self.con.sql(load_query("flagged_students"), params=thresholds.as_params())
-
-    def materialise_flagged(self, thresholds: Thresholds) -> None:
-        """(Re)build the `flagged_students` table the dashboard's queries read."""
-        self.con.execute("drop table if exists flagged_students")
-        self.flagged(thresholds).create("flagged_students")
-
-    def export(self, scope: duckdb.DuckDBPyRelation, thresholds: Thresholds,
-               con: duckdb.DuckDBPyConnection | None = None,
-               hide_personal: bool = False) -> duckdb.DuckDBPyRelation:
-        """The export columns (SPEC 6) for the students in `scope`, file columns named back.
-
-        `con` is the connection (or cursor) `scope` belongs to, when it is not `self.con`;
-        `hide_personal` masks names and emails (privacy mode).
-        """
-        con = con or self.con
-        scope.create_view("export_scope", replace=True)
-        params = {**export_params(thresholds), "hide_personal": hide_personal}
-        exported = con.sql(load_query("export_students"), params=params)
-        taken = set(exported.columns)
-        renamed = []
-        for column in exported.columns:
-            expression = duckdb.ColumnExpression(column)
-            if column == "source_row":
-                renamed.append(expression.alias("row"))
-            elif column in self.extra_columns:
-                header = self.extra_columns[column]
-                alias = header if header not in taken and header != "row" else f"{header} (input)"
-                renamed.append(expression.alias(alias))
-            else:
-                renamed.append(expression)
-        return exported.select(*renamed)
+    def flag(self, config: Config, as_of: dt.date, materialise: bool = False) -> FlaggedCohort:
+        """Flag every student. Materialised, the result is the `flagged_students` table that
+        the dashboard's queries read; otherwise a relation computed when it is read."""
+        if materialise:
+            self.con.execute("drop table if exists flagged_students")
+            flag_students(self.con, config, as_of).create(FLAGGED_TABLE)
+        return FlaggedCohort(self, config, as_of, materialise)
 
 
-def export_params(thresholds: Thresholds) -> dict[str, object]:
-    return {
-        **thresholds.as_params(),
-        "rule_actions": [rule.action for rule in RULES],
-    }
+ISSUE_COLUMNS = ("row", "column", "value", "problem", "kind")
 
 
 def validate_mapping(raw: RawCohort, mapping: dict[str, str]) -> dict[str, str]:
@@ -167,9 +140,9 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None) -> 
         timer.start()
     try:
         raw.relation(con).select(*projection).create_view("raw_canonical")
-        con.sql(load_query("canonical_students")).create("canonical_students")
+        con.sql(load_query("loading/canonical_students")).create("canonical_students")
         if raw.numbered_by_position:
-            con.execute(load_query("number_by_position"))
+            con.execute(load_query("loading/number_by_position"))
     finally:
         if timer:
             timer.cancel()
@@ -180,9 +153,9 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None) -> 
     return Cohort(con, raw, mapping, extra_columns)
 
 
-def flag_records(records: pa.Table, thresholds: Thresholds) -> list[dict]:
+def flag_records(records: pa.Table, config: Config, as_of: dt.date) -> list[dict]:
     """Flag typed student records on a scratch connection: the what-if panel's engine."""
     con = connect()
     con.from_arrow(records).create("canonical_students")
-    flagged = con.sql(load_query("flagged_students"), params=thresholds.as_params())
+    flagged = flag_students(con, config, as_of)
     return [dict(zip(flagged.columns, row, strict=True)) for row in flagged.fetchall()]

@@ -7,6 +7,7 @@ headers, which come from the uploaded file too, go through `safe_text`, the same
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import re
 from collections.abc import Iterator
@@ -18,12 +19,71 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from dashboard.thresholds import DESCRIPTIONS, Thresholds
+from dashboard.flagging import FlaggedCohort
+from dashboard.sql import load_query
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 BATCH_ROWS = 65_536
+
+
+def export_relation(flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelation | None = None,
+                    con: duckdb.DuckDBPyConnection | None = None, hide_personal: bool = False,
+                    with_settings: bool = True) -> duckdb.DuckDBPyRelation:
+    """The export columns for the students in `scope` (all of them by default), the file's
+    own columns under their names, and, `with_settings`, the settings they were flagged with.
+
+    `con` is the connection (or cursor) `scope` belongs to; `hide_personal` masks names and
+    emails (privacy mode). A file column whose name an export column already has (ignoring
+    case, as DuckDB and spreadsheets do) keeps its values under "<name> (input)".
+    """
+    con = con or flagged.con
+    scope = flagged.relation(con) if scope is None else scope
+    scope.create_view("export_scope", replace=True)
+    exported = con.sql(load_query("reports/export_students"),
+                       params={"hide_personal": hide_personal})
+    extra_columns = flagged.cohort.extra_columns
+    taken = {column.casefold() for column in exported.columns if column not in extra_columns}
+    taken |= {"row"} | {name.casefold() for name in _settings_names(flagged)}
+    projection = []
+    for column in exported.columns:
+        expression = duckdb.ColumnExpression(column)
+        if column == "source_row":
+            expression = expression.alias("row")
+        elif column in extra_columns:
+            name = _free_name(extra_columns[column], taken)
+            taken.add(name.casefold())
+            expression = expression.alias(name)
+        projection.append(expression)
+    if with_settings:
+        projection += [duckdb.ConstantExpression(value).alias(name)
+                       for name, value in _settings_values(flagged)]
+    return exported.select(*projection)
+
+
+def _free_name(header: str, taken: set[str]) -> str:
+    name, count = header, 1
+    while name.casefold() in taken:
+        name = f"{header} (input)" if count == 1 else f"{header} (input {count})"
+        count += 1
+    return name
+
+
+def _settings_values(flagged: FlaggedCohort) -> list[tuple[str, object]]:
+    """(column, value) for the settings an export records: as_of, thresholds, calendar."""
+    values: list[tuple[str, object]] = [("as_of", flagged.as_of.isoformat())]
+    values += [(f"threshold_{name}", value)
+               for name, value in flagged.config.thresholds.as_params().items()]
+    values.append(("calendar_score_release_days", flagged.config.calendar.score_release_days))
+    configured = sorted(flagged.config.calendar.review_opens)
+    values.append(("calendar_review_opens",
+                   "; ".join(f"{year}={date.isoformat()}" for year, date in configured)))
+    return values
+
+
+def _settings_names(flagged: FlaggedCohort) -> list[str]:
+    return [name for name, _ in _settings_values(flagged)]
 
 
 def safe_text(value: str) -> str:
@@ -88,12 +148,22 @@ def csv_bytes(relation: duckdb.DuckDBPyRelation) -> bytes:
     return buffer.getvalue()
 
 
-def write_xlsx(relation: duckdb.DuckDBPyRelation, target: str | Path | BinaryIO,
-               thresholds: Thresholds | None, sheet_name: str = "Students") -> int:
-    """Write an XLSX whose cells are all values (no formulas), plus a Thresholds sheet."""
+def write_xlsx(flagged: FlaggedCohort, target: str | Path | BinaryIO,
+               scope: duckdb.DuckDBPyRelation | None = None,
+               con: duckdb.DuckDBPyConnection | None = None, hide_personal: bool = False,
+               source_name: str | None = None) -> int:
+    """Write an XLSX whose cells are all values (no formulas): `Students` (the export
+    columns), `Data issues` and `Settings`. Returns the number of students written."""
     import xlsxwriter
 
-    safe = safe_relation(relation)
+    con = con or flagged.con
+    students = safe_relation(export_relation(flagged, scope, con, hide_personal,
+                                             with_settings=False))
+    [(count,)] = students.aggregate("count(*)").fetchall()
+    if count > XLSX_MAX_ROWS:
+        raise ExportTooLarge(
+            f"{count:,} students do not fit on one Excel sheet (at most {XLSX_MAX_ROWS:,}); "
+            "export CSV instead")
     options = {
         "constant_memory": True,
         "strings_to_formulas": False,
@@ -101,15 +171,34 @@ def write_xlsx(relation: duckdb.DuckDBPyRelation, target: str | Path | BinaryIO,
         "strings_to_urls": False,
         "in_memory": not isinstance(target, (str, Path)),
     }
-    workbook = xlsxwriter.Workbook(target if isinstance(target, (str, Path)) else target, options)
-    header_format = workbook.add_format({"bold": True, "bg_color": "#dde7f0"})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    sheet = workbook.add_worksheet(sheet_name)
-    sheet.write_row(0, 0, safe.columns, header_format)
+    workbook = xlsxwriter.Workbook(target, options)
+    formats = {
+        "header": workbook.add_format({"bold": True, "bg_color": "#dde7f0", "text_wrap": True,
+                                       "valign": "top"}),
+        "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+    }
+    rows = _write_sheet(workbook, "Students", students, formats)
+    _write_sheet(workbook, "Data issues", safe_relation(flagged.cohort.data_issues()), formats)
+    _write_settings(workbook, flagged, formats, source_name or flagged.cohort.raw.file_name)
+    workbook.close()
+    return rows
+
+
+XLSX_MAX_ROWS = 1_048_575  # one header row, then students
+XLSX_MAX_CELL = 32_767
+
+
+class ExportTooLarge(ValueError):
+    """An export that a spreadsheet cannot hold whole; the message is for the user."""
+
+
+def _write_sheet(workbook, name: str, relation: duckdb.DuckDBPyRelation, formats) -> int:
+    sheet = workbook.add_worksheet(name)
+    sheet.write_row(0, 0, relation.columns, formats["header"])
     sheet.freeze_panes(1, 1)
     rows = 0
-    with safe.to_arrow_reader(BATCH_ROWS) as reader:
-        writers = [_cell_writer(sheet, field.type, date_format) for field in reader.schema]
+    with relation.to_arrow_reader(BATCH_ROWS) as reader:
+        writers = [_cell_writer(sheet, field.type, formats["date"]) for field in reader.schema]
         for batch in reader:
             columns = [column.to_pylist() for column in batch.columns]
             for offset, row in enumerate(zip(*columns, strict=True), start=rows + 1):
@@ -117,42 +206,53 @@ def write_xlsx(relation: duckdb.DuckDBPyRelation, target: str | Path | BinaryIO,
                     if value is not None:
                         write(offset, column_index, value)
             rows += batch.num_rows
-    if thresholds is not None:
-        _write_thresholds(workbook, thresholds, header_format)
-    workbook.close()
+    if rows:
+        sheet.autofilter(0, 0, rows, len(relation.columns) - 1)
     return rows
 
 
-def xlsx_bytes(relation: duckdb.DuckDBPyRelation, thresholds: Thresholds | None,
-               sheet_name: str = "Students") -> bytes:
+def xlsx_bytes(flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelation | None = None,
+               con: duckdb.DuckDBPyConnection | None = None, hide_personal: bool = False) -> bytes:
     buffer = io.BytesIO()
-    write_xlsx(relation, buffer, thresholds, sheet_name)
+    write_xlsx(flagged, buffer, scope, con, hide_personal)
     return buffer.getvalue()
+
+
+def _write_string(sheet, row: int, column: int, value: str) -> None:
+    if len(value) > XLSX_MAX_CELL:  # Excel's limit per cell; say so in the cell itself
+        marker = " [cut: the full text is in the CSV export]"
+        value = value[:XLSX_MAX_CELL - len(marker)] + marker
+    sheet.write_string(row, column, value)
 
 
 def _cell_writer(sheet, arrow_type: pa.DataType, date_format):
     """The xlsxwriter call for a column's type, chosen once per column rather than per cell."""
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return sheet.write_string
+        return lambda row, column, value: _write_string(sheet, row, column, value)
     if pa.types.is_boolean(arrow_type):
         return sheet.write_boolean
     if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
         return sheet.write_number
     if pa.types.is_date(arrow_type) or pa.types.is_timestamp(arrow_type):
         return lambda row, column, value: sheet.write_datetime(row, column, value, date_format)
-    return lambda row, column, value: sheet.write_string(row, column, safe_text(str(value)))
+    return lambda row, column, value: _write_string(sheet, row, column, safe_text(str(value)))
 
 
-def _write_thresholds(workbook, thresholds: Thresholds, header_format) -> None:
-    sheet = workbook.add_worksheet("Thresholds")
-    sheet.write_row(0, 0, ["threshold", "value", "meaning"], header_format)
-    for index, (name, value) in enumerate(thresholds.as_params().items(), start=1):
-        sheet.write_string(index, 0, name)
+def _write_settings(workbook, flagged: FlaggedCohort, formats, source_name: str) -> None:
+    sheet = workbook.add_worksheet("Settings")
+    sheet.write_row(0, 0, ["section", "setting", "value", "meaning"], formats["header"])
+    rows = [("source", "file", source_name, "The cohort file these results come from"),
+            *flagged.settings_rows]
+    for index, (section, name, value, meaning) in enumerate(rows, start=1):
+        sheet.write_string(index, 0, section)
+        sheet.write_string(index, 1, name)
         if isinstance(value, int):
-            sheet.write_number(index, 1, value)
+            sheet.write_number(index, 2, value)
+        elif isinstance(value, dt.date):
+            sheet.write_datetime(index, 2, value, formats["date"])
         else:
-            sheet.write_string(index, 1, str(value))
-        sheet.write_string(index, 2, DESCRIPTIONS[name])
-    sheet.set_column(0, 0, 26)
-    sheet.set_column(2, 2, 60)
-
+            sheet.write_string(index, 2, safe_text(str(value)))
+        sheet.write_string(index, 3, meaning)
+    sheet.set_column(0, 1, 24)
+    sheet.set_column(2, 2, 28)
+    sheet.set_column(3, 3, 80)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import datetime as dt
 import gc
 import io
 import itertools
@@ -23,7 +22,16 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dashboard.fields import guess_mapping
+from dashboard.fields import guess_mapping, match_field
+from dashboard.workbook import (
+    SheetInfo,
+    WorkbookError,
+    cell_text,
+    error_cells,
+    refuse_zip_bomb,
+    sheet_parts,
+    sheet_records,
+)
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -62,7 +70,7 @@ class RawCohort:
     def has_content(self) -> duckdb.Expression:
         """True for a row with at least one non-blank cell: a row of blanks is no student."""
         return duckdb.CoalesceOperator(*[
-            duckdb.FunctionExpression("cell_text", duckdb.ColumnExpression(key))
+            duckdb.FunctionExpression("blank_to_null", duckdb.ColumnExpression(key))
             for key in self.column_keys
         ]).isnotnull()
 
@@ -203,23 +211,36 @@ def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
     head = _utf8_head(data)
     if head is not None and _duckdb_reads_it_as_a_spreadsheet_would(data):
         _refuse_binary(data, file_name)
-        first_line = next((line for line in io.StringIO(head, newline="") if line.strip()), None)
-        if first_line is None:
-            raise CohortFileError(f"{file_name}: the file is empty")
-        delimiter = detect_delimiter(first_line)
-        header = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter))
-        # DuckDB checks the rest is UTF-8 as it reads; if not, `python_fallback` decodes it.
-        raw = RawCohort(file_name, _unique_headers(header), 1, CsvSource(path or data, delimiter))
-        _require_student_id(raw)
-        return raw
+        delimiter, header = _sniff(head, file_name)
+        if header is not None and header[0] == 1:
+            # DuckDB checks the rest is UTF-8 as it reads; if not, `python_fallback` decodes it.
+            raw = RawCohort(file_name, _unique_headers(header[1]), 1,
+                            CsvSource(path or data, delimiter))
+            _require_student_id(raw)
+            return raw
     text, _ = _decode(data, file_name)
-    first_line = next((line for line in io.StringIO(text[:HEAD_CHARS], newline="")
-                       if line.strip()), None)
-    if first_line is None:
-        raise CohortFileError(f"{file_name}: the file is empty")
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(first_line))
+    delimiter, _ = _sniff(text[:HEAD_CHARS], file_name)
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     with _no_gc_pauses():
         return _raw_from_records(file_name, records, sheet=None)
+
+
+def _sniff(head: str, file_name: str) -> tuple[str, tuple[int, list[str]] | None]:
+    """The delimiter, and the header row it reveals: the candidate whose header row (with a
+    student ID column) splits into the most fields; else the one that splits the first
+    non-blank line most, comma on a tie."""
+    lines = list(itertools.islice(io.StringIO(head, newline=""), 0, 60))
+    if not any(line.strip() for line in lines):
+        raise CohortFileError(f"{file_name}: the file is empty")
+    best: tuple[int, str, tuple[int, list[str]]] | None = None
+    for delimiter in DELIMITERS:
+        found = find_header(csv.reader(lines, delimiter=delimiter))
+        if found is not None and (best is None or len(found[1]) > best[0]):
+            best = (len(found[1]), delimiter, found)
+    if best is not None:
+        return best[1], best[2]
+    first_line = next(line for line in lines if line.strip())
+    return detect_delimiter(first_line), None
 
 
 def _utf8_head(data: bytes) -> str | None:
@@ -231,53 +252,79 @@ def _utf8_head(data: bytes) -> str | None:
         return None
 
 
-MAX_XLSX_UNPACKED = 512 * 1024 * 1024
-MAX_XLSX_RATIO = 200
+def _open_workbook(data: bytes, file_name: str):
+    from python_calamine import CalamineError, CalamineWorkbook
 
-
-def _refuse_zip_bomb(data: bytes, file_name: str) -> None:
-    """Check the zip's own directory before unpacking anything: a small upload that unpacks
-    to gigabytes is refused instead of filling the server's memory."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(entry.file_size for entry in archive.infolist())
-    except zipfile.BadZipFile:
+        refuse_zip_bomb(data)
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except WorkbookError as error:
+        raise CohortFileError(f"{file_name}: {error}") from None
+    except (CalamineError, ValueError, OSError):
         raise CohortFileError(
-            f"{file_name}: this is a damaged zip file, not a readable Excel workbook") from None
-    if unpacked > MAX_XLSX_UNPACKED or unpacked > MAX_XLSX_RATIO * max(len(data), 1) + 2**20:
-        raise CohortFileError(
-            f"{file_name}: the workbook unpacks to {unpacked / 2**20:,.0f} MB, too large to "
-            "open safely; save the cohort sheet alone as CSV or XLSX and upload that")
+            f"{file_name}: this is a zip file but not a readable Excel workbook") from None
+
+
+def list_sheets(data: bytes, file_name: str = "upload") -> list[SheetInfo]:
+    """Every sheet of a workbook: visible or hidden, and whether it holds a cohort (a header
+    row with a student ID column among its first rows)."""
+    workbook = _open_workbook(data, file_name)
+    try:
+        return [SheetInfo(meta.name, _is_visible(meta), _has_cohort(workbook, meta.name))
+                for meta in workbook.sheets_metadata]
+    finally:
+        workbook.close()
+
+
+def _is_visible(meta) -> bool:
+    return str(meta.visible).rsplit(".", 1)[-1].lower() == "visible"
+
+
+def _has_cohort(workbook, name: str) -> bool:
+    from python_calamine import CalamineError
+
+    try:
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=200)
+    except (CalamineError, ValueError):
+        return False
+    records = [[value if type(value) is str else cell_text(value) for value in row]
+               for row in rows]
+    return find_header(records) is not None
 
 
 def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawCohort:
-    from python_calamine import CalamineError, CalamineWorkbook
+    from python_calamine import CalamineError
 
-    _refuse_zip_bomb(data, file_name)
+    workbook = _open_workbook(data, file_name)
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except (CalamineError, ValueError, OSError) as error:
-        raise CohortFileError(
-            f"{file_name}: this is a zip file but not a readable Excel workbook ({error})"
-        ) from None
-    try:
-        names = workbook.sheet_names
+        names = [meta.name for meta in workbook.sheets_metadata]
         if not names:
             raise CohortFileError(f"{file_name}: the workbook has no sheets")
         if sheet is None:
-            sheet = names[0]
+            sheet = next((meta.name for meta in workbook.sheets_metadata
+                          if _is_visible(meta) and _has_cohort(workbook, meta.name)), None)
+            if sheet is None:
+                raise CohortFileError(
+                    f"{file_name}: no visible sheet has a header row with a student ID column "
+                    "(such as 'Student ID' or 'ID') in its first 10 rows")
         elif sheet not in names:
             listed = ", ".join(repr(name) for name in names)
             raise CohortFileError(
                 f"{file_name}: there is no sheet named {sheet!r} (sheets: {listed})")
+        try:
+            errors = error_cells(data, sheet_parts(data).get(sheet))
+        except (WorkbookError, zipfile.BadZipFile):
+            errors = {}
         with _no_gc_pauses():  # millions of short-lived cell objects, none of them cyclic
-            cells = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            records = [[value if type(value) is str else _cell_text(value) for value in row]
-                       for row in cells]
-            del cells
-            return _raw_from_records(file_name, iter(records), sheet=sheet)
-    except CalamineError as error:
-        raise CohortFileError(f"{file_name}: sheet {sheet!r} cannot be read ({error})") from None
+            records = sheet_records(workbook, sheet, errors)
+            raw = _raw_from_records(file_name, iter(records), sheet=sheet)
+        others = [name for name in names if name != sheet]
+        if others:
+            raw.notes.append(f"Read sheet {sheet!r}; the workbook also has "
+                             + ", ".join(repr(name) for name in others) + ".")
+        return raw
+    except CalamineError:
+        raise CohortFileError(f"{file_name}: sheet {sheet!r} cannot be read") from None
     finally:
         workbook.close()
 
@@ -293,41 +340,47 @@ def _no_gc_pauses():
             gc.enable()
 
 
-def _cell_text(value: object) -> str:
-    """An Excel cell as the text a person would type for it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value)
+HEADER_SEARCH_ROWS = 10  # non-blank rows in which the header row is looked for
+
+
+def find_header(records) -> tuple[int, list[str]] | None:
+    """(row number, cells) of the header: the first row, among the first 10 non-blank rows,
+    that has a column naming the student ID."""
+    seen = 0
+    for row_number, record in enumerate(records, start=1):
+        if not any(cell.strip() for cell in record):
+            continue
+        if any(match_field(cell) == "student_id" for cell in record if len(cell) < 200):
+            return row_number, list(record)
+        seen += 1
+        if seen >= HEADER_SEARCH_ROWS:
+            return None
+    return None
 
 
 def _raw_from_records(file_name: str, records, sheet: str | None) -> RawCohort:
-    """Build the raw table from parsed records; blank records keep their row numbers."""
-    header: list[str] | None = None
-    header_row = 0
+    """Build the raw table from parsed records: the header found among the first rows, the
+    rows after it with their spreadsheet row numbers (blank rows keep theirs)."""
+    records = iter(records)
+    head = list(itertools.islice(records, 0, 1000))
+    found = find_header(head)
+    if found is None:
+        where = f" (sheet {sheet!r})" if sheet else ""
+        if not any(any(cell.strip() for cell in record) for record in head):
+            raise CohortFileError(f"{file_name}: the file is empty{where}")
+        raise CohortFileError(
+            f"{file_name}{where}: no column could be matched to the student ID. The header "
+            f"row, within the first {HEADER_SEARCH_ROWS} rows, needs a column such as "
+            "'Student ID' or 'ID'")
+    header_row, header = found
     rows: list[list[str]] = []
     row_numbers: list[int] = []
-    for row_number, record in enumerate(records, start=1):
-        if header is None:
-            if any(cell.strip() for cell in record):
-                header, header_row = list(record), row_number
-            continue
-        if not any(record):
+    all_records = itertools.chain(head[header_row:], records)
+    for row_number, record in enumerate(all_records, start=header_row + 1):
+        if not any(cell.strip() for cell in record):
             continue  # an empty line is no student, but it keeps its row number
         rows.append(record)
         row_numbers.append(row_number)
-    if header is None:
-        where = f" (sheet {sheet!r})" if sheet else ""
-        raise CohortFileError(f"{file_name}: the file is empty{where}")
 
     width = max([len(header), *map(len, rows)])
     headers = _unique_headers(header + [""] * (width - len(header)))
@@ -339,7 +392,14 @@ def _raw_from_records(file_name: str, records, sheet: str | None) -> RawCohort:
         text = pa.array(cells, pa.string())
         columns[f"c{index}"] = pc.if_else(pc.equal(text, ""), empty, text)
     raw = RawCohort(file_name, headers, header_row, pa.table(columns), sheet=sheet)
-    _require_student_id(raw)
+    skipped = [number for number, record in enumerate(head[:header_row - 1], start=1)
+               if any(cell.strip() for cell in record)]
+    if skipped:
+        raw.notes.append(
+            f"The header is row {header_row}; "
+            + ("row " if len(skipped) == 1 else "rows ")
+            + ", ".join(map(str, skipped)) + " above it "
+            + ("was" if len(skipped) == 1 else "were") + " read as a title and skipped.")
     return raw
 
 
@@ -357,9 +417,7 @@ def _unique_headers(header: list[str]) -> list[str]:
 
 def _require_student_id(raw: RawCohort) -> None:
     if "student_id" not in raw.guessed_mapping():
-        shown = ", ".join(repr(h) for h in raw.headers[:8])
-        more = ", ..." if len(raw.headers) > 8 else ""
         raise CohortFileError(
-            f"{raw.file_name}: no column could be matched to the student ID. The first row must "
-            f"be a header with a column such as 'Student ID' or 'ID'; found {shown}{more}"
-        )
+            f"{raw.file_name}: no column could be matched to the student ID. The header row, "
+            f"within the first {HEADER_SEARCH_ROWS} rows, needs a column such as 'Student ID' "
+            "or 'ID'")

@@ -1,12 +1,14 @@
-"""The rule catalogue (SPEC section 3): one row per rule, read by the app, the CLI and the docs.
+"""The rule catalogue: one row per rule, read by the flagging, the app, the CLI and the docs.
 
-The conditions run in `queries/flagged_students.sql`, one output column per rule id, in this
-order; `tests/test_rules_catalogue.py` holds the two to each other. Explanations and
-recommendations paraphrase the guidance in `shared/seed/`; `guidance` names its section.
+Each rule's condition and severity run in `queries/flagging/rule_states.sql`, one column per
+rule id in this order; every per-rule list (flags, unknown, counts, risk level, export columns,
+prevalence) is derived from this tuple (`dashboard/flagging.py`). The wording paraphrases the
+guidance the product is built on (README "The guidance"); `guidance` names its section.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -19,180 +21,222 @@ class Rule:
     id: str
     label: str  # a few words, shown in tables and chips
     title: str  # one line, shown as the heading of a flag
-    condition: str  # the SQL condition, as in SPEC section 3, for the docs
-    severity: str  # how severity is decided, in words
+    severity: str  # how severity is decided, in words (the SQL decides)
     fields: tuple[str, ...]  # canonical inputs the rule reads; missing ones make it unknown
     evidence: str  # the student's value against the threshold; str.format fields
     explanation: str  # why it matters
-    recommendation: str  # what to do next
+    recommendation: str  # what to do next; never names an application strategy
     action: str  # the recommendation in one line, for exports
     guidance: str  # section of the guidance it comes from
-    is_core: bool = False  # one of the three risk factors the guidance singles out
+    is_headline: bool = False  # one of the three risk factors named in the product brief
+    # When this rule is unknown the student's risk level is `needs_data`: "always", "ready"
+    # (only in the readiness stages) or "" (never).
+    unknown_needs_data: str = ""
 
 
 RULES: tuple[Rule, ...] = (
     Rule(
         id="STEP1_FAIL",
-        label="Step 1 fail / repeat",
+        label="Step 1 failed or repeated",
         title="Step 1 failed or taken more than once",
-        condition="step1_result = 'fail' OR COALESCE(step1_attempts, 1) >= 2 "
-        "(when step1_result is missing: step1_attempts >= 2)",
         severity="critical",
         fields=("step1_result", "step1_attempts"),
-        evidence="Step 1: {step1_result}, attempts: {step1_attempts} "
-        "(programs expect a pass on the first attempt)",
+        evidence="Step 1: {step1_result}; attempts: {step1_attempts}. Programs look for a "
+        "pass on the first attempt.",
         explanation=(
-            "Step 1 is pass/fail, but programs still see whether it was passed and in how many "
-            "attempts. Integrated plastics programs treat a first-attempt pass as close to a "
-            "requirement, so a failure or a repeat is a serious red flag for a US IMG and "
-            "turns integrated plastics into a long reach."
+            "Step 1 has been reported as pass/fail since January 2022, so programs no longer "
+            "see a number, but they do see whether the exam was passed and how many attempts "
+            "it took. Integrated plastics programs read a first-attempt pass as close to a "
+            "minimum; a failure or a repeat is a red flag that weighs heavily on a US IMG and "
+            "makes a direct integrated match a long reach."
         ),
         recommendation=(
-            "Make Step 2 CK the proof of recovery: give it a long, dedicated study block and "
-            "do not sit it until practice exams are at target. Build plastics research, US "
-            "sub-internships and mentor relationships, and set up a parallel application to "
-            "categorical general surgery (or prelim/other surgical fields) with an independent "
-            "plastics fellowship as the long-term route."
+            "Let Step 2 CK show the recovery: plan a long, protected study block and book the "
+            "exam only when practice exams are at target. Build plastics research, US "
+            "sub-internships and mentors who can speak for the student, and prepare a serious "
+            "general surgery application as well."
         ),
-        action="Prove recovery with a strong Step 2 CK; plan general surgery as the backup",
+        action="Let a strong Step 2 CK show recovery; prepare a general surgery application",
         guidance="Step 1 as a US Citizen IMG: If You Have Already Failed Step 1; FAQ 3",
-        is_core=True,
+        is_headline=True,
+        unknown_needs_data="always",
+    ),
+    Rule(
+        id="STEP1_NOT_TAKEN",
+        label="Step 1 not yet passed",
+        title="Step 1 not taken yet",
+        severity="clear in the preclinical stage; warning in the clinical stage; critical in "
+        "the final year, when applying, or with no stage",
+        fields=("step1_result", "stage"),
+        evidence="Step 1: {step1_result}; stage: {stage}.",
+        explanation=(
+            "Clinical students normally have Step 1 behind them, and an application without a "
+            "Step 1 pass is not complete. The later it is taken, the less room is left for "
+            "Step 2 CK and sub-internships before programs begin reviewing applications."
+        ),
+        recommendation=(
+            "Set a Step 1 date now, with a study plan built on a question bank and NBME "
+            "practice exams, and postpone rather than sit it while practice scores are near "
+            "the pass line: a first-attempt pass matters more than an early one."
+        ),
+        action="Book Step 1 with a study plan; sit it when practice exams are safely passing",
+        guidance="Step 1 Strategy for Future Plastics Applicants; Practical Action Plan by Year",
+    ),
+    Rule(
+        id="STEP2_FAIL",
+        label="Step 2 CK failed",
+        title="Step 2 CK under the passing score",
+        severity="critical",
+        fields=("step2ck_score",),
+        evidence="Step 2 CK {step2ck_score}, under the passing score of {step2_pass} "
+        "(USMLE, since July 2022).",
+        explanation=(
+            "A score under the passing standard is a failed attempt, and programs see it "
+            "alongside the retake. For integrated plastics this usually closes the direct "
+            "route for this cycle."
+        ),
+        recommendation=(
+            "Plan the retake first: find out what went wrong, rebuild the study plan with the "
+            "school's academic support, and retest only when practice exams are well above "
+            "the passing line. Talk through the Match timing and a general surgery route."
+        ),
+        action="Plan the Step 2 CK retake with academic support before anything else",
+        guidance="If Your Step 2 CK Is Low: Realistic Strategy for the Integrated Plastics Match",
     ),
     Rule(
         id="STEP2_LOW",
         label="Step 2 CK low",
-        title="Step 2 CK below the low-score line",
-        condition="step2ck_score < [step2_low]",
+        title="Step 2 CK under the low-score line",
         severity="critical",
         fields=("step2ck_score",),
-        evidence="Step 2 CK {step2ck_score}, under the low-score line of {step2_low}",
+        evidence="Step 2 CK {step2ck_score}, under the low-score line of {step2_low}.",
         explanation=(
-            "Step 2 CK is now the main number programs compare. Below this line many "
-            "integrated plastics programs screen an application out before anyone reads it, "
-            "whatever else it holds, and for a US IMG the screen is applied even more strictly."
+            "Step 2 CK is now the main number programs compare. Under this line many "
+            "integrated plastics programs screen an application out before it is read, "
+            "whatever else it holds, and they apply that screen strictly to US IMGs."
         ),
         recommendation=(
-            "Plan around general surgery: a categorical general surgery list as the main "
-            "application, with plastics through an independent fellowship later. Apply to "
-            "integrated plastics only at a handful of programs, and only if research and US "
-            "plastics letters are strong. Put the year into plastics research, US sub-Is and "
-            "letters from surgeons who have watched the student work."
+            "Expect many integrated programs to screen the application out, and make sure a "
+            "full general surgery list protects the Match; the strategy shown for the student "
+            "says how far to go with integrated plastics. Use the time for plastics research, "
+            "US sub-internships and letters from surgeons who have watched the student work."
         ),
-        action="Lead with categorical general surgery; apply to few integrated programs",
+        action="Protect the Match with a full general surgery list; build research and letters",
         guidance="If Your Step 2 CK Is Low: Realistic Strategy for the Integrated Plastics Match",
-        is_core=True,
+        is_headline=True,
     ),
     Rule(
         id="STEP2_BELOW_TARGET",
         label="Step 2 CK under target",
-        title="Step 2 CK in the borderline range",
-        condition="[step2_low] <= step2ck_score < [step2_target]",
+        title="Step 2 CK between the low-score line and the target",
         severity="warning",
         fields=("step2ck_score",),
-        evidence="Step 2 CK {step2ck_score}, between {step2_low} and the target of {step2_target}",
+        evidence="Step 2 CK {step2ck_score}: at or above {step2_low}, under the target of "
+        "{step2_target}.",
         explanation=(
-            "The score clears the low-score screen but sits under the level the guidance sets "
-            "for a plastics applicant, so it will not carry the application by itself. The rest "
-            "of the file (research, letters, sub-Is) has to make up the difference."
+            "The score passes the low-score screen but sits under the level the guidance "
+            "sets for a plastics applicant, so it will not carry the application alone. "
+            "Research, letters and sub-internships have to make up the difference."
         ),
         recommendation=(
-            "Apply to integrated plastics selectively, at programs that take IMGs and value "
-            "research, alongside a solid categorical general surgery list. Strengthen what "
-            "compensates for the score: plastics publications and presentations, US sub-Is and "
-            "letters from US plastic surgeons."
+            "Strengthen what compensates for the score: plastics publications and "
+            "presentations, US sub-internships, and letters from US plastic surgeons. How "
+            "many integrated programs to apply to follows the strategy shown for the student."
         ),
-        action="Targeted integrated list plus a solid general surgery list",
+        action="Strengthen research, sub-Is and letters to compensate for the score",
         guidance="What Is a Competitive Step 2 CK Score for Plastics?; Application Year",
     ),
     Rule(
         id="STEP2_PENDING",
-        label="Step 2 CK pending",
-        title="No Step 2 CK score in time for ERAS",
-        condition="step2ck_score IS NULL and readiness stage and "
-        "(step2ck_date IS NULL OR step2ck_date > [eras_opens])",
-        severity="warning",
+        label="Step 2 CK score late",
+        title="No Step 2 CK score in time for programs to review",
+        severity="warning; critical once programs have begun reviewing applications",
         fields=("step2ck_score", "step2ck_date", "stage"),
-        evidence="No Step 2 CK score; exam date: {step2ck_date}; ERAS opens {eras_opens}",
+        evidence="No Step 2 CK score. Exam date: {step2ck_date}. Programs begin reviewing "
+        "for the {cycle} Match on {date_review_opens}; a score arrives about "
+        "{score_release_days} days after the exam, so the latest sitting in time is "
+        "{date_latest_sitting}.",
         explanation=(
-            "The student is in the final year or applying but has no Step 2 CK score, and the "
-            "exam is not booked before programs first see applications. Without the one number "
-            "programs rely on, an application is read late or not at all."
+            "The student is in the final year or applying, and no Step 2 CK score will reach "
+            "programs by the day they begin reviewing applications. Without the one number "
+            "programs rely on, an application is read late or not at all. (The guidance "
+            "speaks of ERAS opening; what matters now is the date programs start reviewing, "
+            "late in September of the year before the Match.)"
         ),
         recommendation=(
-            "Book Step 2 CK so the score is released before ERAS opens, leaving a protected "
-            "8-12 week study block. Check seat availability at US test centres early; some "
-            "international sites fill up. Test only once practice exams reach the target."
+            "Book Step 2 CK on or before the latest sitting shown, so the score is out before "
+            "review begins, after a protected 8-12 week study block. Check seat availability "
+            "early, as some international test sites fill up, and sit it only once practice "
+            "exams reach the target."
         ),
-        action="Book Step 2 CK so the score is out before ERAS opens",
+        action="Book Step 2 CK by the latest sitting that gets a score to programs in time",
         guidance="Structuring Your Step 2 CK Preparation: Timeline Planning",
     ),
     Rule(
         id="PRACTICE_LOW",
         label="Practice scores low",
         title="Several practice exams under the low-score line",
-        condition="step2ck_score IS NULL and at least [practice_low_count] practice scores "
-        "< [practice_low]",
-        severity="warning",
+        severity="warning; clear in the preclinical stage",
         fields=("step2ck_score", "practice_scores"),
         evidence="Practice scores {practice_scores}: {count_low_practice_scores} under "
-        "{practice_low} (concern from {practice_low_count})",
+        "{practice_low} (a concern from {practice_low_count}).",
         explanation=(
-            "Recent NBME and UWSA practice exams predict a Step 2 CK result under the low-score "
-            "line. Sitting the real exam now risks a low score that follows the student through "
-            "every application."
+            "Recent NBME and UWSA practice exams predict a Step 2 CK result under the "
+            "low-score line. Sitting the real exam now risks a low score that every program "
+            "will see."
         ),
         recommendation=(
-            "Advise delaying Step 2 CK until practice exams are consistently at target, without "
-            "missing the ERAS timeline: extend the study period, target the weak subjects, and "
-            "bring in a tutor or the school's academic support."
+            "Consider moving the exam back until practice scores are consistently at target, "
+            "without missing the latest sitting for this cycle: extend the study period, work "
+            "on the weak subjects, and bring in a tutor or the school's academic support."
         ),
-        action="Delay Step 2 CK until practice scores reach the target",
+        action="Move Step 2 CK back until practice scores reach the target",
         guidance="Data-Driven Score Targets; FAQ 4",
     ),
     Rule(
         id="US_PLASTICS_LORS_MISSING",
         label="Few US plastics letters",
         title="Fewer letters from US plastic surgeons than needed",
-        condition="us_plastics_lors < [us_plastics_lors_min]",
-        severity="critical when none, warning when some; info before the final year",
-        fields=("us_plastics_lors", "stage"),
-        evidence="{us_plastics_lors} letter(s) from US plastic surgeons; {us_plastics_lors_min} "
-        "needed",
+        severity="info outside the readiness stages; in them, warning with some letters in "
+        "hand or, with none, while a US plastics sub-I is done or booked before review opens; "
+        "else critical",
+        fields=("us_plastics_lors", "us_plastics_subis", "stage"),
+        evidence="{us_plastics_lors} letter(s) from US plastic surgeons, {us_plastics_lors_min} "
+        "needed; US plastics sub-Is done or booked: {us_plastics_subis}.",
         explanation=(
-            "Plastics programs put great weight on letters from US plastic surgeons who have "
-            "seen the applicant work. A US IMG has no home program to supply them, so they must "
-            "be earned on US rotations, and too few of them is one of the three main risk "
-            "factors in the guidance."
+            "Plastics programs weigh letters from US plastic surgeons who have seen the "
+            "applicant work. A US IMG has no home program to write them, so they have to be "
+            "earned on US rotations or research, and that takes months to arrange."
         ),
         recommendation=(
             "Plan US plastic surgery sub-internships or research time with US plastics faculty "
-            "so that at least two plastic surgeons, academic if possible, see the student for "
-            "3-4 weeks or more. Ask only attendings who can speak in detail about the student's "
-            "work and growth."
+            "so that at least two plastic surgeons, academic ones if possible, work with the "
+            "student for 3-4 weeks or more. Ask only attendings who can write in detail about "
+            "the student's work and growth, and have letters uploaded before review opens."
         ),
-        action="Arrange US plastics sub-Is or research to earn two letters",
+        action="Arrange US plastics sub-Is or research to earn two letters before review opens",
         guidance="Building an Application That Rises Above a Low Score: Compelling Letters of "
         "Recommendation",
-        is_core=True,
+        is_headline=True,
+        unknown_needs_data="ready",
     ),
     Rule(
         id="SURGERY_LOR_MISSING",
         label="No surgery letter",
         title="No letter from a general or other surgeon",
-        condition="surgery_lors < [surgery_lors_min]",
-        severity="warning; info before the final year",
+        severity="warning in the readiness stages; info before them",
         fields=("surgery_lors", "stage"),
-        evidence="{surgery_lors} letter(s) from general or other surgeons; {surgery_lors_min} "
-        "needed",
+        evidence="{surgery_lors} letter(s) from general or other surgeons; "
+        "{surgery_lors_min} needed.",
         explanation=(
-            "Alongside the plastics letters, the guidance asks for a letter from a general "
-            "surgeon or another surgical mentor who can speak to operating-room performance "
-            "and professionalism. It also anchors the general surgery side of a parallel plan."
+            "Besides the plastics letters, the guidance asks for one from a general surgeon "
+            "or another surgical mentor who can speak to the student in the operating room and "
+            "as a colleague. It also supports a general surgery application."
         ),
         recommendation=(
-            "Use a general surgery sub-I or surgical ICU elective at a US academic centre to earn "
-            "a detailed letter from an attending who has worked with the student for several "
-            "weeks."
+            "Use a general surgery sub-internship or a surgical ICU elective at a US academic "
+            "centre to earn a detailed letter from an attending who has worked with the "
+            "student for several weeks."
         ),
         action="Earn a detailed letter on a US general surgery rotation",
         guidance="Compelling Letters of Recommendation; Strategic US Clinical Experience",
@@ -201,21 +245,20 @@ RULES: tuple[Rule, ...] = (
         id="NO_PLASTICS_RESEARCH",
         label="No plastics research",
         title="No plastic surgery publications or presentations",
-        condition="publications = 0 AND presentations = 0",
-        severity="warning; info before the final year",
+        severity="warning in the readiness stages; info before them",
         fields=("publications", "presentations", "stage"),
-        evidence="{publications} publication(s), {presentations} presentation(s) in plastic "
-        "surgery",
+        evidence="{publications} publication(s) and {presentations} presentation(s) in "
+        "plastic surgery.",
         explanation=(
-            "Successful plastics applicants usually bring a research record, and for a US IMG "
-            "without a home program research is one of the few ways to show commitment to the "
-            "field and to meet the surgeons who write letters."
+            "Plastics applicants who match usually bring a research record. For a US IMG "
+            "without a home program, research is one of the few ways to show commitment to "
+            "the field and to meet the surgeons who write letters."
         ),
         recommendation=(
-            "Start with projects that finish fast: case reports, case series, chart reviews, "
-            "systematic reviews with US plastic surgeons, including remote work. Aim for "
-            "abstracts or manuscripts before ERAS; for a weaker file, consider a dedicated US "
-            "research year."
+            "Start with projects that finish quickly: case reports, case series, chart reviews "
+            "and systematic reviews with US plastic surgeons, remote work included. Aim for an "
+            "abstract or manuscript before applications go in; for a weaker file, weigh a "
+            "dedicated US research year."
         ),
         action="Start quick plastics projects: case reports, reviews, chart reviews",
         guidance="Building an Application That Rises Above a Low Score: Maximize Plastic "
@@ -225,40 +268,41 @@ RULES: tuple[Rule, ...] = (
         id="NO_US_PLASTICS_SUBI",
         label="No US plastics sub-I",
         title="No US plastic surgery sub-internship",
-        condition="us_plastics_subis = 0",
-        severity="warning; info before the final year",
+        severity="warning in the readiness stages; info before them",
         fields=("us_plastics_subis", "stage"),
-        evidence="{us_plastics_subis} US plastic surgery sub-I(s) done or booked",
+        evidence="{us_plastics_subis} US plastic surgery sub-I(s) done or booked.",
         explanation=(
-            "A US plastics sub-internship is where a US IMG shows faculty their work ethic and "
-            "clinical reasoning, earns the letters that matter, and gets known by programs. "
-            "Without one the application has little US plastics evidence behind it."
+            "A US plastics sub-internship is where a US IMG shows faculty their work and "
+            "judgement, earns the letters that count, and becomes known to programs. Without "
+            "one there is little US plastics evidence behind the application."
         ),
         recommendation=(
-            "Apply early for US plastic surgery sub-Is (and a general surgery sub-I at an "
-            "academic centre), timed in the late clinical or early final year so that letters "
-            "arrive before ERAS."
+            "Apply early for US plastic surgery sub-internships (and a general surgery one at "
+            "an academic centre), in the summer before the application, so that letters "
+            "arrive before programs begin reviewing."
         ),
         action="Apply early for US plastic surgery sub-internships",
         guidance="Strategic US Clinical Experience; Late Clinical / Early Final Year",
     ),
     Rule(
         id="NO_PARALLEL_PLAN",
-        label="No parallel plan",
+        label="No backup plan",
         title="No backup application planned",
-        condition="parallel_plan = false",
-        severity="critical when Step 1 fail or Step 2 CK low is raised, else warning",
+        severity="in the readiness stages critical beside a Step 1 failure or a low Step 2 CK, "
+        "else warning; before them warning beside those, else info",
         fields=("parallel_plan",),
-        evidence="Parallel plan: {parallel_plan}",
+        evidence="Parallel plan: {parallel_plan}.",
         explanation=(
-            "Most US IMGs reach plastics by a stepped route, and relying on an integrated "
-            "plastics match alone risks not matching at all. With a Step 1 failure or a low "
-            "Step 2 CK, a backup is essential."
+            "Many US IMGs reach plastic surgery by a stepped route, and applying to integrated "
+            "plastics alone risks not matching at all. With a Step 1 failure or a low Step 2 "
+            "CK, a backup application is essential."
         ),
         recommendation=(
-            "Build a parallel application, most often categorical general surgery (with a "
-            "prelim year or another surgical field as further options), so that the student "
-            "matches into training that keeps a plastics fellowship open."
+            "Prepare a parallel application, most often categorical general surgery, with a "
+            "preliminary surgery year or another surgical field as further options. After "
+            "general surgery, plastic surgery remains open through an independent plastic "
+            "surgery residency, matched through the SF Match; it has far fewer places than "
+            "general surgery and is hard to match, so treat it as a possibility, not a plan."
         ),
         action="Add a parallel application, usually categorical general surgery",
         guidance="Parallel Planning: Protecting Your Surgical Career While Still Aiming for "
@@ -284,11 +328,18 @@ def evidence_text(rule: Rule, values: Mapping[str, object]) -> str:
 
 
 def _plain(value: object) -> object:
+    if isinstance(value, dt.date):
+        return format_date(value)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(item) for item in value) or "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
     return value
+
+
+def format_date(value: dt.date) -> str:
+    """A date as an advisor reads it in any country: 30 Sep 2026."""
+    return f"{value.day} {value:%b %Y}"
 
 
 class _Missing(dict):
@@ -314,26 +365,37 @@ STRATEGY_LABELS = {
 }
 STRATEGY_ADVICE = {
     "aggressive_integrated": (
-        "Apply broadly to integrated plastic surgery programs, and still keep a backup plan. "
-        "The score and the profile (US plastics letters, research) are strong enough to aim "
-        "high."
+        "Apply broadly to integrated plastic surgery programs: the score and the profile (US "
+        "plastics letters and research) are strong enough to aim high. Keep a backup "
+        "application all the same."
     ),
     "targeted_integrated": (
-        "Apply to a targeted set of integrated plastics programs (those that take IMGs and "
-        "value research) together with a robust list of categorical general surgery programs."
+        "Apply to a chosen set of integrated plastics programs, those that take IMGs and "
+        "value research, together with a full list of categorical general surgery programs."
     ),
     "general_surgery_first": (
-        "Apply to few or no integrated plastics programs. Make categorical general surgery the "
-        "main application and plan for plastics through an independent fellowship after "
-        "residency, building plastics research and mentors along the way."
+        "Make categorical general surgery the main application, with few or no integrated "
+        "plastics programs. Plastic surgery stays possible later through an independent "
+        "plastic surgery residency after general surgery (SF Match), which has few places; "
+        "keep building plastics research and mentors along the way."
     ),
     "pending": (
-        "The strategy waits on Step 2 CK, the number that decides it. Get the exam scheduled "
-        "for before ERAS opens and test once practice scores reach the target."
+        "The strategy waits on Step 2 CK, the number that decides it. Book the exam so the "
+        "score reaches programs before they begin reviewing applications, and sit it once "
+        "practice scores reach the target."
     ),
 }
 
-RISK_LEVELS = ("high", "moderate", "low")
+RISK_LEVELS = ("high", "moderate", "needs_data", "low")
+AT_RISK_LEVELS = ("high", "moderate", "needs_data")
+RISK_LABELS = {"high": "High", "moderate": "Moderate", "needs_data": "Needs data", "low": "Low"}
+RISK_MEANINGS = {
+    "high": "at least one critical flag",
+    "moderate": "at least one warning, no critical flag",
+    "needs_data": "no flag raised, but Step 1 (or, from the final year, US plastics letters) "
+                  "could not be checked",
+    "low": "no critical or warning flag, and the headline checks could run",
+}
 STAGES = ("preclinical", "clinical", "final_year", "applying")
 STAGE_LABELS = {
     "preclinical": "Preclinical (M1-M2)",
@@ -357,16 +419,17 @@ STAGE_NEXT_STEPS = {
         "programmes.",
     ),
     "final_year": (
-        "Sit Step 2 CK early enough for the score to reach programs when ERAS opens.",
+        "Sit Step 2 CK early enough for the score to reach programs before they begin "
+        "reviewing applications (late September of the year before the Match).",
         "Apply for US plastic surgery sub-Is and a US general surgery sub-I at an academic "
         "centre.",
-        "Turn research projects into abstracts or manuscripts before ERAS submission.",
+        "Turn research projects into abstracts or manuscripts before applications go in.",
     ),
     "applying": (
         "Choose between integrated plastics and a general-surgery-first route on the evidence: "
         "Step 2 CK, research output, and the strength of letters and mentors.",
-        "Keep a parallel plan, most often categorical general surgery, that protects the match "
-        "and keeps a plastics fellowship open.",
+        "Keep a parallel plan, most often categorical general surgery, that protects the "
+        "Match; plastics stays possible later through an independent residency.",
         "Address low scores in the personal statement only with a clear reason and evidence "
         "of improvement.",
     ),

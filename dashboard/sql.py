@@ -29,7 +29,7 @@ def sample_cohort_bytes() -> bytes:
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """A private in-memory database with the macros of `queries/macros.sql`."""
+    """A private in-memory database with the macros of `queries/loading/macros.sql`."""
     con = duckdb.connect(":memory:")
     # No progress bar: it would write into the CLI's output and the server's log.
     con.execute("set enable_progress_bar = false")
@@ -37,5 +37,5 @@ def connect() -> duckdb.DuckDBPyConnection:
     # order: past one row group (122,880 rows) the typed table, and so every export, would
     # come out in shuffled blocks instead of spreadsheet order.
     con.execute("set disabled_optimizers = 'in_clause'")
-    con.execute(load_query("macros"))
+    con.execute(load_query("loading/macros"))
     return con

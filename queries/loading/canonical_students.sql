@@ -1,0 +1,245 @@
+-- One typed row per uploaded row: every canonical field read from its text, and each cell that was read with a guess or could not be read.
+with source as (
+    select * from raw_canonical
+),
+
+-- Every cell trimmed once; a blank cell or a placeholder (n/a, TBD, ?) is NULL.
+cells as (
+    select
+        source_row,
+        cell_text(student_id) as text_student_id,
+        cell_text(name) as text_name,
+        cell_text(email) as text_email,
+        cell_text(class_year) as text_class_year,
+        cell_text(stage) as text_stage,
+        cell_text(campus) as text_campus,
+        cell_text(advisor) as text_advisor,
+        cell_text(step1_result) as text_step1_result,
+        cell_text(step1_attempts) as text_step1_attempts,
+        cell_text(step2ck_score) as text_step2ck_score,
+        cell_text(step2ck_date) as text_step2ck_date,
+        cell_text(practice_scores) as text_practice_scores,
+        cell_text(us_plastics_lors) as text_us_plastics_lors,
+        cell_text(surgery_lors) as text_surgery_lors,
+        cell_text(publications) as text_publications,
+        cell_text(presentations) as text_presentations,
+        cell_text(us_plastics_subis) as text_us_plastics_subis,
+        cell_text(research_year) as text_research_year,
+        cell_text(parallel_plan) as text_parallel_plan,
+        source.* exclude (
+            source_row, student_id, name, email, class_year, stage, campus, advisor,
+            step1_result, step1_attempts, step2ck_score, step2ck_date, practice_scores,
+            us_plastics_lors, surgery_lors, publications, presentations, us_plastics_subis,
+            research_year, parallel_plan
+        )
+    from source
+),
+
+-- Numbers read once per cell; enum cells keyed once (letters and digits, lower case).
+numbers as (
+    select
+        *,
+        number_of(text_class_year) as number_class_year,
+        number_of(text_step1_attempts) as number_step1_attempts,
+        number_of(text_step2ck_score) as number_step2ck_score,
+        number_of(text_us_plastics_lors) as number_us_plastics_lors,
+        number_of(text_surgery_lors) as number_surgery_lors,
+        number_of(text_publications) as number_publications,
+        number_of(text_presentations) as number_presentations,
+        number_of(text_us_plastics_subis) as number_us_plastics_subis,
+        score_list_of(text_practice_scores) as practice_score_tokens,
+        date_in_range(date_of(text_step2ck_date)) as date_step2ck,
+        enum_key(text_stage) as key_stage,
+        enum_key(text_step1_result) as key_step1_result,
+        enum_key(text_research_year) as key_research_year,
+        enum_key(text_parallel_plan) as key_parallel_plan
+    from cells
+),
+
+-- Each field typed; `plain_*` says the whole cell was the value, with nothing to interpret.
+typed as (
+    select
+        *,
+        case when not is_excel_error(text_student_id) then text_student_id end
+            as given_student_id,
+        coalesce(given_student_id, 'ROW-' || source_row) as student_id,
+        case when not is_excel_error(text_name) then text_name end as name,
+        case when not is_excel_error(text_email) then text_email end as email,
+        whole_in(number_class_year, 2000, 2099) as class_year,
+        plain_number(text_class_year) as plain_class_year,
+        coalesce(stage_of(key_stage), stage_of(first_word_key(text_stage)),
+                 stage_of(first_two_words_key(text_stage))) as stage,
+        stage_of(key_stage) is not null as plain_stage,
+        case when not is_excel_error(text_campus) then text_campus end as campus,
+        case when not is_excel_error(text_advisor) then text_advisor end as advisor,
+        coalesce(step1_of(key_step1_result), step1_of(first_word_key(text_step1_result)),
+                 step1_of(first_two_words_key(text_step1_result))) as step1_result,
+        step1_of(key_step1_result) is not null as plain_step1_result,
+        whole_in(number_step1_attempts, 0, 999) as step1_attempts,
+        plain_number(text_step1_attempts) as plain_step1_attempts,
+        whole_in(number_step2ck_score, 1, 300) as step2ck_score,
+        plain_number(text_step2ck_score) as plain_step2ck_score,
+        date_step2ck as step2ck_date,
+        not date_two_digit_year(text_step2ck_date) as plain_step2ck_date,
+        case when len(practice_score_tokens) > 0 then practice_score_tokens end
+            as practice_scores,
+        plain_score_list(text_practice_scores, practice_score_tokens) as plain_practice_scores,
+        whole_in(number_us_plastics_lors, 0, 999) as us_plastics_lors,
+        plain_number(text_us_plastics_lors) as plain_us_plastics_lors,
+        whole_in(number_surgery_lors, 0, 999) as surgery_lors,
+        plain_number(text_surgery_lors) as plain_surgery_lors,
+        whole_in(number_publications, 0, 999) as publications,
+        plain_number(text_publications) as plain_publications,
+        whole_in(number_presentations, 0, 999) as presentations,
+        plain_number(text_presentations) as plain_presentations,
+        whole_in(number_us_plastics_subis, 0, 999) as us_plastics_subis,
+        plain_number(text_us_plastics_subis) as plain_us_plastics_subis,
+        coalesce(boolean_of(key_research_year), mark_of(text_research_year),
+                 boolean_of(first_word_key(text_research_year))) as research_year,
+        coalesce(boolean_of(key_research_year), mark_of(text_research_year)) is not null
+            as plain_research_year,
+        coalesce(boolean_of(key_parallel_plan), mark_of(text_parallel_plan),
+                 boolean_of(first_word_key(text_parallel_plan)), backup_of(key_parallel_plan),
+                 backup_of(first_word_key(text_parallel_plan)),
+                 backup_of(first_two_words_key(text_parallel_plan))) as parallel_plan,
+        coalesce(boolean_of(key_parallel_plan), mark_of(text_parallel_plan)) is not null
+            as plain_parallel_plan
+    from numbers
+),
+
+checked as (
+    select
+        *,
+        -- Built only for a row with a cell to report: most rows have none.
+        case when (text_name is not null and name is null)
+            or (text_email is not null and email is null)
+            or (text_campus is not null and campus is null)
+            or (text_advisor is not null and advisor is null)
+            or (text_class_year is not null and (class_year is null or not plain_class_year))
+            or (text_stage is not null and (stage is null or not plain_stage))
+            or (text_step1_result is not null
+                and (step1_result is null or not plain_step1_result))
+            or (text_step1_attempts is not null
+                and (step1_attempts is null or not plain_step1_attempts))
+            or (text_step2ck_score is not null
+                and (step2ck_score is null or not plain_step2ck_score))
+            or (text_step2ck_date is not null
+                and (step2ck_date is null or not plain_step2ck_date))
+            or (text_practice_scores is not null
+                and (practice_scores is null or not plain_practice_scores))
+            or (text_us_plastics_lors is not null
+                and (us_plastics_lors is null or not plain_us_plastics_lors))
+            or (text_surgery_lors is not null
+                and (surgery_lors is null or not plain_surgery_lors))
+            or (text_publications is not null
+                and (publications is null or not plain_publications))
+            or (text_presentations is not null
+                and (presentations is null or not plain_presentations))
+            or (text_us_plastics_subis is not null
+                and (us_plastics_subis is null or not plain_us_plastics_subis))
+            or (text_research_year is not null
+                and (research_year is null or not plain_research_year))
+            or (text_parallel_plan is not null
+                and (parallel_plan is null or not plain_parallel_plan))
+        then
+            list_filter(
+                [
+                    {'field': 'name', 'value': text_name, 'issue': cell_issue(
+                        text_name, name, true, '', '')},
+                    {'field': 'email', 'value': text_email, 'issue': cell_issue(
+                        text_email, email, true, '', '')},
+                    {'field': 'class_year', 'value': text_class_year, 'issue': cell_issue(
+                        text_class_year, class_year, plain_class_year,
+                        number_problem(text_class_year, 'a Match year such as 2027', 2000, 2099),
+                        'read as ' || class_year)},
+                    {'field': 'stage', 'value': text_stage, 'issue': cell_issue(
+                        text_stage, stage, plain_stage,
+                        'not a stage; expected M1-M2/preclinical, M3/clinical, M4/final year, '
+                            || 'or applying/graduate',
+                        'read as ' || replace(stage, '_', ' ') || ' from its first words')},
+                    {'field': 'campus', 'value': text_campus, 'issue': cell_issue(
+                        text_campus, campus, true, '', '')},
+                    {'field': 'advisor', 'value': text_advisor, 'issue': cell_issue(
+                        text_advisor, advisor, true, '', '')},
+                    {'field': 'step1_result', 'value': text_step1_result, 'issue': cell_issue(
+                        text_step1_result, step1_result, plain_step1_result,
+                        'not a Step 1 result; expected pass, fail or not taken',
+                        'read as ' || replace(step1_result, '_', ' ')
+                            || ' from its first words')},
+                    {'field': 'step1_attempts', 'value': text_step1_attempts,
+                        'issue': cell_issue(
+                            text_step1_attempts, step1_attempts, plain_step1_attempts,
+                            number_problem(text_step1_attempts, 'a count of 0 or more', 0, 999),
+                            'read as ' || step1_attempts || ' (its only number)')},
+                    {'field': 'step2ck_score', 'value': text_step2ck_score, 'issue': cell_issue(
+                        text_step2ck_score, step2ck_score, plain_step2ck_score,
+                        number_problem(text_step2ck_score, 'a Step 2 CK score from 1 to 300',
+                                       1, 300),
+                        'read as ' || step2ck_score || ' (its only number)')},
+                    {'field': 'step2ck_date', 'value': text_step2ck_date, 'issue': cell_issue(
+                        text_step2ck_date, step2ck_date, plain_step2ck_date,
+                        case when date_of(text_step2ck_date) is not null
+                            then 'a year outside 2000-2099; expected a date such as 2027-06-15'
+                            else 'not a date; expected YYYY-MM-DD, M/D/YYYY, M/D/YY, '
+                                || '15-Oct-2027 or Oct 15, 2027' end,
+                        'two-digit year: read as ' || strftime(step2ck_date, '%Y-%m-%d'))},
+                    {'field': 'practice_scores', 'value': text_practice_scores,
+                        'issue': cell_issue(
+                            text_practice_scores, practice_scores, plain_practice_scores,
+                            'no practice score from 150 to 300 in the cell',
+                            'read as ' || array_to_string(practice_scores, ', ')
+                                || ' (every number from 150 to 300 in the cell)')},
+                    {'field': 'us_plastics_lors', 'value': text_us_plastics_lors,
+                        'issue': cell_issue(
+                            text_us_plastics_lors, us_plastics_lors, plain_us_plastics_lors,
+                            number_problem(text_us_plastics_lors, 'a count of 0 or more', 0, 999),
+                            'read as ' || us_plastics_lors || ' (its only number)')},
+                    {'field': 'surgery_lors', 'value': text_surgery_lors, 'issue': cell_issue(
+                        text_surgery_lors, surgery_lors, plain_surgery_lors,
+                        number_problem(text_surgery_lors, 'a count of 0 or more', 0, 999),
+                        'read as ' || surgery_lors || ' (its only number)')},
+                    {'field': 'publications', 'value': text_publications, 'issue': cell_issue(
+                        text_publications, publications, plain_publications,
+                        number_problem(text_publications, 'a count of 0 or more', 0, 999),
+                        'read as ' || publications || ' (its only number)')},
+                    {'field': 'presentations', 'value': text_presentations, 'issue': cell_issue(
+                        text_presentations, presentations, plain_presentations,
+                        number_problem(text_presentations, 'a count of 0 or more', 0, 999),
+                        'read as ' || presentations || ' (its only number)')},
+                    {'field': 'us_plastics_subis', 'value': text_us_plastics_subis,
+                        'issue': cell_issue(
+                            text_us_plastics_subis, us_plastics_subis, plain_us_plastics_subis,
+                            number_problem(text_us_plastics_subis, 'a count of 0 or more',
+                                           0, 999),
+                            'read as ' || us_plastics_subis || ' (its only number)')},
+                    {'field': 'research_year', 'value': text_research_year, 'issue': cell_issue(
+                        text_research_year, research_year, plain_research_year,
+                        'not yes or no',
+                        'read as ' || case when research_year then 'yes' else 'no' end
+                            || ' from its first word')},
+                    {'field': 'parallel_plan', 'value': text_parallel_plan, 'issue': cell_issue(
+                        text_parallel_plan, parallel_plan, plain_parallel_plan,
+                        'not yes or no, nor a backup specialty',
+                        'read as ' || case when parallel_plan then 'yes' else 'no' end
+                            || case
+                                when boolean_of(first_word_key(text_parallel_plan)) is not null
+                                    then ' from its first word'
+                                when parallel_plan then ' (a backup specialty or track)'
+                                else ' (no backup)' end)}
+                ],
+                lambda cell: cell.issue is not null
+            )
+        else [] end as cell_problems
+    from typed
+),
+
+-- The working columns (text_*, number_*, key_*, plain_*) stay behind; extra_* go on.
+final as (
+    select
+        columns(lambda name: not regexp_matches(
+            name, '^(text|number|key|plain|date)_|^practice_score_tokens$')),
+        text_student_id as raw_student_id
+    from checked
+)
+
+select * from final

@@ -1,0 +1,85 @@
+-- Every cell read with a guess (interpreted) or not read (unreadable), and every missing or repeated student id (identity), by spreadsheet row.
+with students as (
+    select * from canonical_students
+),
+
+column_names as (
+    select * from column_map
+),
+
+cell_issues as (
+    select
+        source_row,
+        cell.field as field,
+        cell.value as value,
+        cell.issue.problem as problem,
+        cell.issue.kind as kind
+    from (select source_row, unnest(cell_problems) as cell from students
+          where len(cell_problems) > 0)
+),
+
+missing_ids as (
+    select
+        source_row,
+        'student_id' as field,
+        coalesce(raw_student_id, '') as value,
+        case when raw_student_id is null then 'no student ID'
+            else 'the student ID is an Excel error value' end
+            || '; the row is kept as ' || student_id as problem,
+        'identity' as kind
+    from students
+    where given_student_id is null
+),
+
+-- A repeated id names at most five of its rows, so 5,000 copies stay one short line each.
+repeated as (
+    select
+        student_id,
+        count(*) as count_rows,
+        string_agg(source_row::varchar, ', ' order by source_row)
+            filter (where rank_in_id <= 5) as first_rows
+    from (
+        select student_id, source_row,
+            row_number() over (partition by student_id order by source_row) as rank_in_id
+        from students
+        where given_student_id is not null
+    )
+    group by student_id
+    having count(*) > 1
+),
+
+repeated_ids as (
+    select
+        students.source_row,
+        'student_id' as field,
+        students.student_id as value,
+        'student ID repeated on ' || repeated.count_rows || ' rows ('
+            || repeated.first_rows || case when repeated.count_rows > 5 then ', ...' else '' end
+            || '); every row is kept' as problem,
+        'identity' as kind
+    from students
+    join repeated using (student_id)
+    where students.given_student_id is not null
+),
+
+all_issues as (
+    select * from cell_issues
+    union all
+    select * from missing_ids
+    union all
+    select * from repeated_ids
+),
+
+final as (
+    select
+        all_issues.source_row as "row",
+        column_names.column_name as "column",
+        all_issues.value as value,
+        all_issues.problem as problem,
+        all_issues.kind as kind
+    from all_issues
+    join column_names using (field)
+    order by all_issues.source_row, column_names.position
+)
+
+select * from final

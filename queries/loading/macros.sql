@@ -1,0 +1,220 @@
+-- Cell parsers shared by every query. Each takes text already trimmed by cell_text (or the
+-- number read from it once), so that a million rows parse every cell a single time.
+
+-- Space, tab, line feed, carriage return, no-break space, vertical tab, form feed.
+create or replace macro edge_spaces() as
+    ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(11) || chr(12);
+
+-- A cell with nothing but spaces in it is blank; a row of blank cells is no student.
+create or replace macro blank_to_null(value) as
+    nullif(trim(value, edge_spaces()), '');
+
+-- A cell as text, or NULL when it is blank or a placeholder (`n/a`, `TBD`, `?`, `-`...):
+-- placeholders are missing values, not data issues. Spaces, tabs and line breaks at the edges
+-- are dropped, so a cell holding only a tab is blank too.
+create or replace macro cell_text(value) as
+    case
+        when length(value) <= 12
+            and lower(replace(trim(value, edge_spaces()), ' ', ''))
+                in ('', 'n/a', 'na', 'tbd', 'unknown', '?', '-', '--')
+            then null
+        else nullif(trim(value, edge_spaces()), '')
+    end;
+
+-- An Excel error value, as an error cell (the reader writes its text) or typed as text.
+create or replace macro is_excel_error(text) as
+    upper(text) in (
+        '#N/A', '#VALUE!', '#DIV/0!', '#REF!', '#NAME?', '#NUM!', '#NULL!', '#SPILL!',
+        '#CALC!', '#GETTING_DATA', '#FIELD!', '#BLOCKED!', '#BUSY!', '#CONNECT!', '#UNKNOWN!'
+    );
+
+-- A cell that is a number as a whole (245, 245.0, -1); `_` is refused, though DuckDB's cast
+-- would read 2_45 as 245.
+create or replace macro plain_number(text) as
+    coalesce(not contains(text, '_') and isfinite(try_cast(text as double)), false);
+
+-- The number in a cell: the cell itself when it is one, else its only number
+-- (`230 (unofficial)` is 230); NULL with two numbers or none.
+create or replace macro number_of(text) as
+    case
+        when plain_number(text) then try_cast(text as double)
+        else (
+            case when len(regexp_extract_all(text, '-?[0-9]+(?:\.[0-9]+)?')) = 1
+                then regexp_extract(text, '-?[0-9]+(?:\.[0-9]+)?')::double end
+        )
+    end;
+
+create or replace macro whole_in(number, low, high) as
+    case when number between low and high and number = floor(number) then number::integer end;
+
+-- Enum spellings are compared as lower-case letters and digits only: 'M.S.4' reads as 'ms4'.
+create or replace macro enum_key(text) as
+    regexp_replace(lower(text), '[^a-z0-9]', '', 'g');
+
+-- The first word, and the first two words run together, for cells such as
+-- `FAIL - retake 3/2026` (fail) or `Not taken yet` (not taken).
+create or replace macro first_word_key(text) as
+    lower(regexp_extract(text, '^[^A-Za-z0-9]*([A-Za-z0-9]+)', 1));
+
+create or replace macro first_two_words_key(text) as
+    lower(regexp_extract(text, '^[^A-Za-z0-9]*([A-Za-z0-9]+)[^A-Za-z0-9]+([A-Za-z0-9]+)', 1)
+        || regexp_extract(text, '^[^A-Za-z0-9]*([A-Za-z0-9]+)[^A-Za-z0-9]+([A-Za-z0-9]+)', 2));
+
+-- These take enum_key(text) (or a first-word key) and give NULL for anything else.
+create or replace macro stage_of(key) as
+    case
+        when key in (
+            'm1', 'm2', 'ms1', 'ms2', 'mi', 'mii', 'y1', 'y2', 'year1', 'year2', 'firstyear',
+            'secondyear', 'preclinical', 'preclin', 'preclinicals', 'basicsciences',
+            'basicscience', 'basicsci', 'bs', 'bms', 'premed'
+        ) then 'preclinical'
+        when key in (
+            'm3', 'ms3', 'miii', 'y3', 'year3', 'thirdyear', 'clinical', 'clinicals',
+            'coreclinical', 'clerkship', 'clerkships', 'coreclerkships', 'corerotations', 'core'
+        ) then 'clinical'
+        when key in (
+            'm4', 'ms4', 'miv', 'y4', 'year4', 'fourthyear', 'finalyear', 'final', 'senior',
+            'lateclinical', 'm4final'
+        ) then 'final_year'
+        when key in (
+            'applying', 'applicant', 'application', 'applicationyear', 'graduate', 'graduated',
+            'grad', 'reapplicant', 'reapplying', 'reapplication', 'postgraduate', 'postgrad',
+            'img', 'alumni', 'alumnus', 'matchapplicant', 'eras'
+        ) then 'applying'
+    end;
+
+create or replace macro step1_of(key) as
+    case
+        when key in ('pass', 'p', 'passed', 'passing') then 'pass'
+        when key in ('fail', 'f', 'failed', 'failing') then 'fail'
+        when key in (
+            'nottaken', 'nt', 'pending', 'scheduled', 'notyettaken', 'notyet', 'planned',
+            'booked', 'nottakenyet', 'notattempted', 'upcoming'
+        ) then 'not_taken'
+    end;
+
+create or replace macro boolean_of(key) as
+    case
+        when key in ('yes', 'y', 'true', 't', '1', 'x', '10') then true
+        when key in ('no', 'n', 'false', 'f', '0', '00') then false
+    end;
+
+-- A check mark is yes; enum_key would strip it.
+create or replace macro mark_of(text) as
+    case when text in ('✓', '✔', '☑', '✅') then true when text in ('✗', '✘', '☐') then false end;
+
+-- The backup plan may be written as the backup itself: a specialty or track means yes.
+create or replace macro backup_of(key) as
+    case
+        when key in (
+            'gensurg', 'generalsurgery', 'gs', 'gsurg', 'surgery', 'categoricalgs',
+            'categoricalsurgery', 'categoricalgeneralsurgery', 'categorical', 'prelim',
+            'prelimsurgery', 'preliminary', 'preliminarysurgery', 'surgeryprelim', 'ortho',
+            'orthopedics', 'orthopaedics', 'orthopedicsurgery', 'orthopaedicsurgery', 'ent',
+            'otolaryngology', 'oto', 'im', 'internalmedicine', 'medicine', 'em',
+            'emergencymedicine', 'neurosurgery', 'nsgy', 'urology', 'uro', 'vascular',
+            'vascularsurgery', 'derm', 'dermatology', 'pmr', 'pmandr', 'physiatry',
+            'fm', 'familymedicine', 'anesthesia', 'anesthesiology', 'radiology', 'ir',
+            'ophthalmology', 'ophtho', 'obgyn', 'pathology', 'pediatrics', 'peds',
+            'psychiatry', 'cardiothoracic', 'thoracic', 'ct', 'transitionalyear', 'ty'
+        ) then true
+        when key in ('none', 'nobackup', 'nobackupplan', 'noparallel', 'noparallelplan',
+                     'nothing', 'plasticsonly', 'integratedonly') then false
+    end;
+
+-- Dates: ISO (with or without a time), M/D/YYYY, 15-Oct-2027, Oct 15, 2027; M/D/YY is read
+-- as 20YY (date_two_digit_year). A year outside 2000-2099 is not a date here.
+create or replace macro date_of(text) as
+    case
+        when regexp_full_match(text, '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9:.]+)?')
+            then try_strptime(left(text, 10), '%Y-%m-%d')::date
+        when regexp_full_match(text, '[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}')
+            then try_strptime(text, '%Y/%m/%d')::date
+        when regexp_full_match(text, '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}( [0-9:.]+)?')
+            then try_strptime(split_part(text, ' ', 1), '%m/%d/%Y')::date
+        when date_two_digit_year(text)
+            then try_strptime(regexp_replace(text, '/([0-9]{2})$', '/20\1'), '%m/%d/%Y')::date
+        when regexp_full_match(text, '[0-9]{1,2}[- ][A-Za-z]{3,9}\.?[- ][0-9]{4}')
+            then try_strptime(regexp_replace(replace(text, '.', ''), '[- ]', ' ', 'g'),
+                              ['%d %b %Y', '%d %B %Y'])::date
+        when regexp_full_match(text, '[A-Za-z]{3,9}\.? [0-9]{1,2},? [0-9]{4}')
+            then try_strptime(replace(replace(text, ',', ''), '.', ''),
+                              ['%b %d %Y', '%B %d %Y'])::date
+    end;
+
+create or replace macro date_two_digit_year(text) as
+    regexp_full_match(text, '[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}');
+
+create or replace macro date_in_range(date) as
+    case when year(date) between 2000 and 2099 then date end;
+
+-- Practice scores: every whole number from 150 to 300 in the cell, whatever the labels.
+create or replace macro score_list_of(text) as
+    list_filter(
+        list_transform(regexp_extract_all(text, '[0-9]+(?:\.[0-9]+)?'),
+                       lambda token: whole_in(token::double, 150, 300)),
+        lambda score: score is not null
+    );
+
+-- Scores written only as numbers and separators, all of them in range: read with no issue.
+create or replace macro plain_score_list(text, scores) as
+    regexp_full_match(text, '[0-9]+([\s;,/|]+[0-9]+)*[\s;,/|]*')
+        and len(scores) = len(regexp_extract_all(text, '[0-9]+'));
+
+-- A data issue of one cell: NULL when the cell is empty or read plainly; else what kind of
+-- issue it is and the problem in words. `unreadable` and `interpreted` are the two wordings.
+create or replace macro cell_issue(text, value, is_plain, unreadable, interpreted) as
+    case
+        when text is null then null
+        when value is null then {'kind': 'unreadable', 'problem': case
+            when is_excel_error(text) then 'an Excel error value; treated as missing'
+            else unreadable end}
+        when not is_plain then {'kind': 'interpreted', 'problem': interpreted}
+    end;
+
+create or replace macro number_problem(text, expected, low, high) as
+    case
+        when number_of(text) is null and len(regexp_extract_all(text, '[0-9]+')) > 1
+            then 'more than one number; expected ' || expected
+        when number_of(text) is null then 'not a number; expected ' || expected
+        when number_of(text) < 0 then 'a negative number; expected ' || expected
+        when number_of(text) <> floor(number_of(text))
+            then 'not a whole number; expected ' || expected
+        when number_of(text) < low or number_of(text) > high
+            then 'outside ' || low || '-' || high || '; expected ' || expected
+        else 'cannot be read; expected ' || expected
+    end;
+
+-- Spreadsheets run a cell that starts with = + - @ tab or CR as a formula; a leading ' stops
+-- that. Plain numbers such as -5 or 3.2 are left alone so that they stay numbers. The first
+-- character is tested by its code point, half the cost of a regular expression over a
+-- million-row export; the number pattern runs only on the few cells that start that way.
+create or replace macro excel_safe(value) as
+    case
+        when unicode(value) in (61, 43, 45, 64, 9, 13)
+            and not regexp_matches(value, '^[+-]?[0-9]+(\.[0-9]+)?$')
+            then '''' || value
+        else value
+    end;
+
+-- `value` (a rule's id or action) while the rule's state is raised (critical, warning or info),
+-- or unknown; NULL otherwise, which concat_ws skips. The flags, unknown and recommendations
+-- columns are built this way, without a list per student.
+create or replace macro if_raised(state, value) as
+    case when state in ('critical', 'warning', 'info') then value end;
+
+create or replace macro if_unknown(state, value) as
+    case when state = 'unknown' then value end;
+
+-- A rule's state from its three-valued condition: its severity when raised, else clear or
+-- unknown (queries/flagging/rule_states.sql).
+create or replace macro rule_state(condition, severity) as
+    case when condition then severity when not condition then 'clear' else 'unknown' end;
+
+-- A severity that depends on the stage: one in the readiness stages, another before them.
+create or replace macro by_stage(is_ready_stage, ready_severity, earlier_severity) as
+    case when is_ready_stage then ready_severity else earlier_severity end;
+
+-- The default day programs begin reviewing applications: the last Wednesday of September.
+create or replace macro last_wednesday_of_september(year) as
+    make_date(year::bigint, 9, 30) - ((dayofweek(make_date(year::bigint, 9, 30)) + 4) % 7)::integer;

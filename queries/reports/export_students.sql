@@ -1,0 +1,43 @@
+-- The flagged students as exported: the leading columns, each rule's state, recommendations, the student's calendar, the input fields, the file's other columns.
+with students as (
+    select * from export_scope
+),
+
+final as (
+    select
+        student_id,
+        case when $hide_personal::boolean and name is not null then '•••' else name end as name,
+        risk_level,
+        band,
+        strategy,
+        flags,
+        unknown,
+        -- One column per rule (upper-case ids), in the catalogue's order.
+        columns('^[A-Z][A-Z0-9_]+$'),
+        recommendations,
+        cycle as match_year,
+        strftime(date_review_opens, '%Y-%m-%d') as review_opens,
+        strftime(date_latest_sitting, '%Y-%m-%d') as latest_step2ck_sitting,
+        case when $hide_personal::boolean and email is not null then '•••' else email end
+            as email,
+        class_year,
+        stage,
+        campus,
+        advisor,
+        step1_result,
+        step1_attempts,
+        step2ck_score,
+        strftime(step2ck_date, '%Y-%m-%d') as step2ck_date,
+        array_to_string(practice_scores, ';') as practice_scores,
+        us_plastics_lors,
+        surgery_lors,
+        publications,
+        presentations,
+        us_plastics_subis,
+        research_year,
+        parallel_plan,
+        columns('^source_row$|^extra_[0-9]+$')
+    from students
+)
+
+select * from final
