@@ -7,11 +7,19 @@ the fixed wording, and are shown as plain text.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import re
 
+import duckdb
+
+from dashboard.config import Config, Thresholds
 from dashboard.fields import FIELDS, FIELDS_BY_NAME
+from dashboard.flagging import FlaggedCohort
 from dashboard.rules import (
     BAND_LABELS,
+    RISK_LABELS,
+    RISK_MEANINGS,
     RULES,
     SEVERITIES,
     STAGE_LABELS,
@@ -19,20 +27,21 @@ from dashboard.rules import (
     STRATEGY_ADVICE,
     STRATEGY_LABELS,
     evidence_text,
+    format_date,
     rule_state,
 )
-from dashboard.thresholds import Thresholds
 
 
-def raised_flags(student: dict, thresholds: Thresholds) -> list[dict]:
+def raised_flags(student: dict, config: Config) -> list[dict]:
     """Raised rules, most severe first, each with evidence, explanation and recommendation."""
-    values = {**student, **thresholds.as_params()}
+    values = {**student, **config.thresholds.as_params(),
+              "score_release_days": config.calendar.score_release_days}
     flags = [
         {
             "rule_id": rule.id, "severity": student[rule.id], "title": rule.title,
             "label": rule.label, "evidence": evidence_text(rule, values),
             "explanation": rule.explanation, "recommendation": rule.recommendation,
-            "guidance": rule.guidance, "is_core": rule.is_core,
+            "guidance": rule.guidance, "is_headline": rule.is_headline,
         }
         for rule in RULES if rule_state(student[rule.id]) == "raised"
     ]
@@ -70,11 +79,15 @@ def strategy_reasoning(student: dict, thresholds: Thresholds) -> list[str]:
         f" is strong; this student has {student['us_plastics_lors'] or 0} letters and "
         f"{(student['publications'] or 0) + (student['presentations'] or 0)} research items."
     )
-    if student["is_step1_fail"]:
+    if student["condition_step1_fail"]:
         reasons.append(
             f"Step 1 was failed or repeated, so integrated plastics is targeted only with "
             f"{t.aggressive_min}+ and a strong profile."
         )
+    elif student["condition_step1_fail"] is None and score >= t.aggressive_min and strong:
+        reasons.append(
+            "Step 1 could not be checked, so the broad integrated path is held back until a "
+            f"first-attempt pass is on record; {t.targeted_min}+ supports a targeted list.")
     elif score >= t.aggressive_min and strong:
         reasons.append(f"{t.aggressive_min}+ with a strong profile supports a broad application.")
     elif score >= t.targeted_min:
@@ -84,11 +97,13 @@ def strategy_reasoning(student: dict, thresholds: Thresholds) -> list[str]:
     return reasons
 
 
-def profile_rows(student: dict) -> list[dict]:
+def profile_rows(student: dict, privacy: bool = False) -> list[dict]:
     """The student's canonical fields as (field, value) rows of text."""
     rows = []
     for field in FIELDS:
         value = student.get(field.name)
+        if privacy and field.name in ("name", "email") and value is not None:
+            value = "(hidden)"
         if field.name == "stage" and value is not None:
             value = STAGE_LABELS[value]
         rows.append({"field": field.label, "value": _text(value)})
@@ -110,31 +125,65 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def summary_html(student: dict, thresholds: Thresholds, mapping: dict[str, str]) -> str:
+def summary_file_name(student: dict, as_of: dt.date) -> str:
+    """advising-summary-<id>-<date>.html, the id reduced to characters safe in a file name."""
+    safe_id = re.sub(r"[^A-Za-z0-9._-]+", "_", str(student["student_id"]))[:60].strip("._")
+    return f"advising-summary-{safe_id or 'student'}-{as_of.isoformat()}.html"
+
+
+def summary_html(student: dict, flagged: FlaggedCohort, privacy: bool = False,
+                 generated: dt.datetime | None = None) -> str:
     """A self-contained advising summary; every value is HTML-escaped and the page may load
     nothing from anywhere (Content-Security-Policy)."""
     e = html.escape
+    config = flagged.config
+    generated = generated or dt.datetime.now()
     strategy = student["strategy"]
     stage_label, steps = next_steps(student)
+    name = "(hidden)" if privacy else (student["name"] or "(no name)")
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
         "style-src 'unsafe-inline'\">",
-        f"<title>Advising summary: {e(student['student_id'])}</title>",
+        f"<title>Advising summary: {e(str(student['student_id']))}</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;"
         "line-height:1.45}td,th{padding:.2rem .6rem;text-align:left;vertical-align:top}"
-        ".critical{color:#a93226}.warning{color:#b9770e}.info{color:#21618c}</style>",
+        ".critical{color:#a93226}.warning{color:#b9770e}.info{color:#21618c}"
+        "@page{size:auto;margin:15mm}@media print{body{margin:0;max-width:none}"
+        "h2,h3{break-after:avoid}}</style>",
         "</head><body>",
-        f"<h1>Advising summary</h1><p><strong>{e(student['name'] or '(no name)')}</strong> "
-        f"&middot; {e(student['student_id'])} &middot; risk level {e(student['risk_level'])}</p>",
+        f"<h1>Advising summary</h1><p><strong>{e(name)}</strong> "
+        f"&middot; {e(str(student['student_id']))} &middot; risk level "
+        f"{e(RISK_LABELS[student['risk_level']])} ({e(RISK_MEANINGS[student['risk_level']])})</p>",
+        f"<p><small>As of {e(format_date(flagged.as_of))}; generated "
+        f"{e(generated.strftime('%d %b %Y %H:%M'))}; source file "
+        f"{e(flagged.cohort.raw.file_name)}, spreadsheet row {student['source_row']}.</small></p>",
         "<h2>Profile</h2><table>",
         *(f"<tr><th>{e(r['field'])}</th><td>{e(r['value'])}</td></tr>"
-          for r in profile_rows(student)),
-        "</table><h2>Flags</h2>",
+          for r in profile_rows(student, privacy)),
+        "</table>",
     ]
-    flags = raised_flags(student, thresholds)
+    issues = flagged.cohort.data_issues().filter(
+        duckdb.ColumnExpression("row") == duckdb.ConstantExpression(student["source_row"])
+    ).fetchall()
+    if issues:
+        parts.append("<h2>Cells read with a guess or not read</h2><ul>")
+        parts += [f"<li>{e(str(column))}: {e(str(value or ''))!s} &rarr; {e(problem)} "
+                  f"({e(kind)})</li>" for _, column, value, problem, kind in issues]
+        parts.append("</ul>")
+    extras = {header: student.get(key) for key, header in
+              flagged.cohort.extra_columns.items() if student.get(key)}
+    if extras:
+        parts.append("<h2>Other columns from the file</h2><table>")
+        parts += [f"<tr><th>{e(header)}</th><td>{e(str(value))}</td></tr>"
+                  for header, value in extras.items()]
+        parts.append("</table>")
+    parts.append("<h2>Flags</h2>")
+    flags = raised_flags(student, config)
     if not flags:
-        parts.append("<p>No flag is raised.</p>")
+        parts.append("<p>No flag is raised.</p>" if student["risk_level"] != "needs_data" else
+                     "<p>No flag is raised, but the checks listed under Missing data could "
+                     "not run.</p>")
     for flag in flags:
         parts += [
             f"<h3 class='{e(flag['severity'])}'>{e(flag['severity'].title())}: "
@@ -144,7 +193,7 @@ def summary_html(student: dict, thresholds: Thresholds, mapping: dict[str, str])
             f"<p><strong>What to do:</strong> {e(flag['recommendation'])}</p>",
             f"<p><small>Guidance: {e(flag['guidance'])}</small></p>",
         ]
-    missing = missing_data(student, mapping)
+    missing = missing_data(student, flagged.cohort.mapping)
     if missing:
         parts.append("<h2>Missing data</h2><ul>")
         parts += [f"<li>{e(m['rule'])}: {e(m['missing'])} (column {e(m['fill in column'])})</li>"
@@ -153,11 +202,26 @@ def summary_html(student: dict, thresholds: Thresholds, mapping: dict[str, str])
     parts += [
         f"<h2>Strategy: {e(STRATEGY_LABELS[strategy])}</h2>",
         f"<p>{e(STRATEGY_ADVICE[strategy])}</p><ul>",
-        *(f"<li>{e(reason)}</li>" for reason in strategy_reasoning(student, thresholds)),
+        *(f"<li>{e(reason)}</li>" for reason in strategy_reasoning(student, config.thresholds)),
         f"</ul><h2>Next steps ({e(stage_label)})</h2><ul>",
         *(f"<li>{e(step)}</li>" for step in steps),
-        "</ul><p><small>Thresholds: ",
-        e("; ".join(f"{name}={value}" for name, value in thresholds.as_rows())),
-        "</small></p></body></html>",
+        "</ul><h2>Settings used</h2><table>",
+        *(f"<tr><th>{e(label)}</th><td>{e(str(value))}</td></tr>"
+          for label, value in settings_lines(flagged)),
+        "</table></body></html>",
     ]
     return "\n".join(parts)
+
+
+def settings_lines(flagged: FlaggedCohort) -> list[tuple[str, str]]:
+    """The settings a result was computed with, in words: (label, value)."""
+    from dataclasses import fields
+
+    thresholds = flagged.config.thresholds
+    lines = [("Rules evaluated on", format_date(flagged.as_of))]
+    lines += [(f.metadata["label"], str(getattr(thresholds, f.name))) for f in fields(Thresholds)]
+    lines.append(("Days from a Step 2 CK sitting to its score",
+                  str(flagged.config.calendar.score_release_days)))
+    lines += [(f"Programs begin reviewing for the {year} Match", format_date(date))
+              for year, date in sorted(flagged.config.calendar.review_opens)]
+    return lines

@@ -6,11 +6,11 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from dashboard.config import Thresholds
 from dashboard.rules import BAND_LABELS, BANDS, RULES, STRATEGIES, STRATEGY_LABELS
-from dashboard.thresholds import Thresholds
 
-RISK_ORDER = ["high", "moderate", "low"]
-RISK_COLOURS = ["#c0392b", "#e67e22", "#2e8b57"]
+RISK_ORDER = ["high", "moderate", "needs_data", "low"]
+RISK_COLOURS = ["#c0392b", "#e67e22", "#8e44ad", "#2e8b57"]
 STATE_ORDER = ["critical", "warning", "info", "unknown"]
 STATE_COLOURS = ["#c0392b", "#e67e22", "#2e86c1", "#b3b6b7"]
 BAND_COLOURS = ["#1e8449", "#58d68d", "#f5b041", "#cb4335", "#b3b6b7"]
@@ -32,7 +32,8 @@ def _risk_colour(title: str = "Risk") -> alt.Color:
 def risk_levels_chart(summary: dict[str, int]) -> alt.Chart:
     frame = pd.DataFrame({
         "risk_level": RISK_ORDER,
-        "count_students": [summary["count_high"], summary["count_moderate"], summary["count_low"]],
+        "count_students": [summary["count_high"], summary["count_moderate"],
+                           summary["count_needs_data"], summary["count_low"]],
     })
     pick = alt.selection_point(name=SELECT_RISK, fields=["risk_level"])
     return (

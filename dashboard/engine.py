@@ -14,7 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from dashboard.config import Config
-from dashboard.fields import FIELD_NAMES
+from dashboard.fields import FIELD_NAMES, FIELDS_BY_NAME, match_headers
 from dashboard.flagging import FLAGGED_TABLE, FlaggedCohort, flag_students
 from dashboard.importer import CohortFileError, RawCohort
 from dashboard.sql import connect, load_query
@@ -39,6 +39,27 @@ class Cohort:
     def student_count(self) -> int:
         [(count,)] = self.con.execute("select count(*) from canonical_students").fetchall()
         return count
+
+    def header_notes(self) -> list[str]:
+        """What the advisor should know about the header: columns that named a field already
+        taken, and ambiguous columns that were left unmapped with a suggestion."""
+        matched = match_headers(self.raw.headers)
+        mapped = set(self.mapping.values())
+        notes = []
+        for field, columns in matched.repeated.items():
+            kept = [column for column in columns if column not in mapped]
+            if kept and field in self.mapping:
+                notes.append(
+                    f"{FIELDS_BY_NAME[field].label}: read from column {self.mapping[field]!r}; "
+                    + ", ".join(repr(column) for column in kept)
+                    + " also named it and " + ("is" if len(kept) == 1 else "are")
+                    + " kept as unmapped columns.")
+        for column, fields in matched.suggestions.items():
+            if column not in mapped:
+                could_be = " or ".join(FIELDS_BY_NAME[field].label for field in fields)
+                notes.append(f"Column {column!r} could mean {could_be}; it was not mapped. "
+                             "Map it on the Import page if that is what it holds.")
+        return notes
 
     def data_issues(self) -> duckdb.DuckDBPyRelation:
         """row, column, value, problem, kind: one row per issue, in spreadsheet order."""

@@ -215,7 +215,8 @@ def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
         if header is not None and header[0] == 1:
             # DuckDB checks the rest is UTF-8 as it reads; if not, `python_fallback` decodes it.
             raw = RawCohort(file_name, _unique_headers(header[1]), 1,
-                            CsvSource(path or data, delimiter))
+                            CsvSource(path if path is not None and path.is_file() else data,
+                                      delimiter))
             _require_student_id(raw)
             return raw
     text, _ = _decode(data, file_name)

@@ -200,7 +200,7 @@ RULES: tuple[Rule, ...] = (
         severity="info outside the readiness stages; in them, warning with some letters in "
         "hand or, with none, while a US plastics sub-I is done or booked before review opens; "
         "else critical",
-        fields=("us_plastics_lors", "us_plastics_subis", "stage"),
+        fields=("us_plastics_lors", "stage"),
         evidence="{us_plastics_lors} letter(s) from US plastic surgeons, {us_plastics_lors_min} "
         "needed; US plastics sub-Is done or booked: {us_plastics_subis}.",
         explanation=(

@@ -7,6 +7,7 @@ prefixed by the page that owns them (`import_`, `students_`, `student_`, `settin
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from dashboard.config import Config
 from dashboard.engine import Cohort, MappingError, load_cohort
-from dashboard.importer import CohortFileError, read_cohort
+from dashboard.flagging import FlaggedCohort
+from dashboard.importer import ZIP_MAGIC, CohortFileError, SheetInfo, list_sheets, read_cohort
+from dashboard.reports import StudentFilter
 from dashboard.sql import sample_cohort_bytes
-from dashboard.thresholds import Thresholds
-from dashboard.views import StudentFilter
 
 log = logging.getLogger("cohort_advisor.app")
 
@@ -67,12 +69,47 @@ def current_source() -> Source:
     return st.session_state.get("data_upload") or _sample_source()
 
 
-def thresholds() -> Thresholds:
-    return st.session_state.setdefault("settings_thresholds", Thresholds())
+def config() -> Config:
+    return st.session_state.setdefault("settings_config", Config())
 
 
-def set_thresholds(new: Thresholds) -> None:
-    st.session_state["settings_thresholds"] = new
+def set_config(new: Config) -> None:
+    st.session_state["settings_config"] = new
+
+
+def as_of() -> dt.date:
+    """The date the rules are evaluated on: today unless the advisor set one."""
+    return st.session_state.get("settings_as_of") or dt.date.today()
+
+
+def set_as_of(new: dt.date | None) -> None:
+    st.session_state["settings_as_of"] = new
+
+
+def sheets(source: Source) -> list[SheetInfo]:
+    """The sheets of an uploaded workbook (empty for a CSV), read once per file."""
+    if not source.data.startswith(ZIP_MAGIC):
+        return []
+    cached = st.session_state.get("import_sheets")
+    if cached is None or cached[0] != source.digest:
+        try:
+            found = list_sheets(source.data, source.file_name)
+        except CohortFileError:
+            found = []
+        cached = (source.digest, found)
+        st.session_state["import_sheets"] = cached
+    return cached[1]
+
+
+def chosen_sheet(source: Source) -> str | None:
+    """The sheet the advisor picked for this file, or None for the first with a cohort."""
+    saved = st.session_state.get("import_sheet")
+    return saved[1] if saved and saved[0] == source.digest else None
+
+
+def set_sheet(source: Source, sheet: str | None) -> None:
+    st.session_state["import_sheet"] = (source.digest, sheet)
+    st.session_state.pop("import_mapping", None)  # a mapping belongs to one sheet's header
 
 
 def student_filter() -> StudentFilter:
@@ -101,29 +138,32 @@ class Loaded:
     source: Source
     cohort: Cohort | None
     error: str | None
+    flagged: FlaggedCohort | None = None
 
 
 def loaded_cohort() -> Loaded:
-    """The session's cohort, flagged with the session's thresholds; loaded once per file,
-    mapping and thresholds."""
+    """The session's cohort, flagged with the session's settings; loaded once per file, sheet
+    and mapping, flagged again only when the settings or the as-of date change."""
     source = current_source()
     mapping = mapping_override(source)
-    key = (source.digest, tuple(sorted((mapping or {}).items())))
+    sheet = chosen_sheet(source)
+    key = (source.digest, sheet, tuple(sorted((mapping or {}).items())))
     cached = st.session_state.get("data_cohort")
     if cached is None or cached[0] != key:
-        cached = (key, _load(source, mapping), None)
+        cached = (key, _load(source, mapping, sheet))
         st.session_state["data_cohort"] = cached
-    _, loaded, flagged_with = cached
-    if loaded.cohort is not None and flagged_with != thresholds():
-        loaded.cohort.materialise_flagged(thresholds())
-        st.session_state["data_cohort"] = (key, loaded, thresholds())
+    loaded = cached[1]
+    if loaded.cohort is not None and (
+            loaded.flagged is None
+            or (loaded.flagged.config, loaded.flagged.as_of) != (config(), as_of())):
+        loaded.flagged = loaded.cohort.flag(config(), as_of(), materialise=True)
     return loaded
 
 
-def _load(source: Source, mapping: dict[str, str] | None) -> Loaded:
+def _load(source: Source, mapping: dict[str, str] | None, sheet: str | None) -> Loaded:
     try:
         with st.spinner(f"Loading {source.file_name}: reading, checking every cell, flagging..."):
-            raw = read_cohort(source.data, source.file_name)
+            raw = read_cohort(source.data, source.file_name, sheet=sheet)
             cohort = load_cohort(raw, mapping, time_limit=LOAD_TIME_LIMIT_S)
     except (CohortFileError, MappingError) as error:
         return Loaded(source, None, str(error))

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.rules import BAND_LABELS, STAGE_LABELS, STRATEGY_LABELS
+from dashboard.rules import BAND_LABELS, RISK_LABELS, STAGE_LABELS, STRATEGY_LABELS
 
-RISK_LABELS = {"high": "High", "moderate": "Moderate", "low": "Low"}
+RISK_COLOURS = {"high": "red", "moderate": "orange", "needs_data": "violet", "low": "green"}
 
 
 def show_refusal(message: str) -> None:
@@ -25,6 +25,8 @@ def student_column_config() -> dict:
         "student_id": st.column_config.TextColumn("Student ID"),
         "name": st.column_config.TextColumn("Name"),
         "risk_level": st.column_config.TextColumn("Risk"),
+        "unchecked": st.column_config.TextColumn(
+            "Not checked", help="Rules that could not be checked for lack of data"),
         "critical_flags": st.column_config.TextColumn("Critical flags", width="medium"),
         "warning_flags": st.column_config.TextColumn("Warnings", width="medium"),
         "info_flags": st.column_config.TextColumn(

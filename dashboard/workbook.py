@@ -36,7 +36,7 @@ class WorkbookError(Exception):
 class SheetInfo:
     name: str
     is_visible: bool
-    has_data: bool
+    has_cohort: bool  # a header row with a student ID column among its first rows
 
 
 def refuse_zip_bomb(data: bytes) -> None:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 
+from dashboard.config import Config
 from dashboard.engine import Cohort, load_cohort
 from dashboard.importer import read_cohort
 from dashboard.sql import sample_cohort_bytes
-from dashboard.thresholds import Thresholds
+
+# The date rule tests are evaluated on unless they say otherwise: before programs begin
+# reviewing applications for the 2027 Match (30 Sep 2026).
+AS_OF = dt.date(2026, 7, 1)
 
 
 def csv_text(rows: list[dict[str, str | None]], delimiter: str = ",") -> str:
@@ -30,14 +35,14 @@ def load_rows(rows: list[dict[str, str | None]]) -> Cohort:
     return load_cohort(read_cohort(csv_text(rows).encode(), "rows.csv"))
 
 
-def flag_rows(rows, thresholds: Thresholds | None = None) -> list[dict]:
+def flag_rows(rows, config: Config | None = None, as_of: dt.date = AS_OF) -> list[dict]:
     """Flag rows from one file, in file order."""
     cohort = load_rows(rows)
-    flagged = cohort.flagged(thresholds or Thresholds())
+    flagged = cohort.flag(config or Config(), as_of).relation()
     return [dict(zip(flagged.columns, values, strict=True)) for values in flagged.fetchall()]
 
 
-def flag_each(rows: list[dict]) -> list[dict]:
+def flag_each(rows: list[dict], as_of: dt.date = AS_OF) -> list[dict]:
     """Flag many independent rows with as few loads as possible: rows with the same columns
     share a file (no rule looks across rows), rows with different columns get their own."""
     results: list[dict | None] = [None] * len(rows)
@@ -45,7 +50,7 @@ def flag_each(rows: list[dict]) -> list[dict]:
     for index, row in enumerate(rows):
         groups.setdefault(tuple(sorted(row)), []).append(index)
     for indexes in groups.values():
-        flagged = flag_rows([rows[index] for index in indexes])
+        flagged = flag_rows([rows[index] for index in indexes], as_of=as_of)
         for index, result in zip(indexes, flagged, strict=True):
             results[index] = result
     return results
@@ -58,5 +63,5 @@ def sample_cohort() -> Cohort:
 
 @pytest.fixture(scope="session")
 def sample_flagged(sample_cohort) -> list[dict]:
-    flagged = sample_cohort.flagged(Thresholds())
+    flagged = sample_cohort.flag(Config(), AS_OF).relation()
     return [dict(zip(flagged.columns, values, strict=True)) for values in flagged.fetchall()]

@@ -4,31 +4,53 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, state, ui, views
-from dashboard.rules import RULES_BY_ID
+from dashboard import charts, reports, state, ui
+from dashboard.rules import RISK_MEANINGS, RULES_BY_ID
 
 loaded = state.require_cohort()
-con = loaded.cohort.con
-thresholds = state.thresholds()
-summary = views.cohort_summary(con)
+flagged = loaded.flagged
+thresholds = flagged.config.thresholds
+summary = reports.cohort_summary(flagged)
 
 st.title("Cohort overview")
-st.caption("Counts and charts for the whole cohort. Click a bar, or drag over the scatter "
-           "plot, to list those students below and on the Students page.")
+st.caption("Counts and charts for the whole cohort, as of "
+           f"{flagged.as_of:%-d %b %Y}. Click a bar, or drag over the scatter plot, to list "
+           "those students below and on the Students page.")
+
+# The headline checks that could not run: never let missing data read as safe.
+unchecked = []
+if summary["count_step1_unknown"]:
+    unchecked.append(f"Step 1 could not be checked for {summary['count_step1_unknown']:,} "
+                     "students")
+if summary["count_us_plastics_lors_unknown"]:
+    unchecked.append("US plastics letters could not be checked for "
+                     f"{summary['count_us_plastics_lors_unknown']:,} final-year or applying "
+                     "students")
+if unchecked:
+    with st.container(border=True):
+        st.warning("; ".join(unchecked) + ". They are counted as *needs data*, never as low "
+                   "risk. Map a column on the Import page, or fill the cells in the file.",
+                   icon=":material/help:")
+        st.page_link("app_pages/import_data.py", label="Open the Import page",
+                     icon=":material/upload_file:")
 
 total = summary["count_students"]
-columns = st.columns(6)
+columns = st.columns(7)
 columns[0].metric("Students", f"{total:,}")
-columns[1].metric("High risk", f"{summary['count_high']:,}",
-                  help="At least one critical flag")
-columns[2].metric("Moderate risk", f"{summary['count_moderate']:,}",
-                  help="Warnings but no critical flag")
-columns[3].metric("Step 1 fail", f"{summary['count_step1_fail']:,}",
+columns[1].metric("High risk", f"{summary['count_high']:,}", help=RISK_MEANINGS["high"])
+columns[2].metric("Moderate", f"{summary['count_moderate']:,}", help=RISK_MEANINGS["moderate"])
+columns[3].metric("Needs data", f"{summary['count_needs_data']:,}",
+                  help=RISK_MEANINGS["needs_data"])
+columns[4].metric("Step 1 failed", f"{summary['count_step1_fail']:,}",
+                  delta=f"{summary['count_step1_unknown']:,} not checked"
+                  if summary["count_step1_unknown"] else None, delta_color="off",
                   help=RULES_BY_ID["STEP1_FAIL"].title)
-columns[4].metric(f"Step 2 CK < {thresholds.step2_low}", f"{summary['count_step2_low']:,}",
+columns[5].metric(f"Step 2 CK < {thresholds.step2_low}", f"{summary['count_step2_low']:,}",
                   help=RULES_BY_ID["STEP2_LOW"].title)
-columns[5].metric(f"< {thresholds.us_plastics_lors_min} plastics LORs",
+columns[6].metric(f"< {thresholds.us_plastics_lors_min} US PRS letters",
                   f"{summary['count_us_plastics_lors_missing']:,}",
+                  delta=f"{summary['count_us_plastics_lors_unknown']:,} not checked"
+                  if summary["count_us_plastics_lors_unknown"] else None, delta_color="off",
                   help="Final-year and applying students (and those with no stage) only")
 
 picks: list[tuple[str, dict]] = []
@@ -45,12 +67,13 @@ with left:
     if selection.get(charts.SELECT_RISK):
         risk = selection[charts.SELECT_RISK][0]["risk_level"]
         picks.append((f"risk level {risk}", {"risk_levels": (risk,)}))
-    selection = chart(charts.strategy_chart(views.strategy_mix(con)), "overview_strategy_chart")
+    selection = chart(charts.strategy_chart(reports.strategy_mix(flagged)),
+                      "overview_strategy_chart")
     if selection.get(charts.SELECT_STRATEGY):
         strategy = selection[charts.SELECT_STRATEGY][0]["strategy"]
         picks.append((f"strategy {strategy}", {"strategies": (strategy,)}))
 with right:
-    selection = chart(charts.flag_prevalence_chart(views.flag_prevalence(con)),
+    selection = chart(charts.flag_prevalence_chart(reports.flag_prevalence(flagged)),
                       "overview_flag_chart")
     if selection.get(charts.SELECT_FLAG):
         rule_id = selection[charts.SELECT_FLAG][0]["rule_id"]
@@ -58,7 +81,7 @@ with right:
 
 left, right = st.columns(2)
 with left:
-    selection = chart(charts.score_histogram(views.score_distribution(con), thresholds),
+    selection = chart(charts.score_histogram(reports.score_distribution(flagged), thresholds),
                       "overview_score_chart")
     if selection.get(charts.SELECT_BAND):
         band = selection[charts.SELECT_BAND][0]["band"]
@@ -67,7 +90,8 @@ with left:
         st.caption(f"{summary['count_without_score']:,} students have no Step 2 CK score yet "
                    "and are not in this chart.")
 with right:
-    selection = chart(charts.score_vs_research_chart(views.score_vs_research(con), thresholds),
+    selection = chart(charts.score_vs_research_chart(reports.score_vs_research(flagged),
+                                                     thresholds),
                       "overview_scatter_chart")
     region = selection.get(charts.SELECT_REGION)
     if region and "step2ck_score" in region:
@@ -81,11 +105,12 @@ with right:
         ))
 
 group_by = st.segmented_control(
-    "Risk by", options=list(views.GROUPINGS), format_func=views.GROUPINGS.get,
+    "Risk by", options=list(reports.GROUPINGS), format_func=reports.GROUPINGS.get,
     default="campus", key="overview_group_by",
 ) or "campus"
 selection = chart(
-    charts.risk_by_group_chart(views.risk_by_group(con, group_by), views.GROUPINGS[group_by]),
+    charts.risk_by_group_chart(reports.risk_by_group(flagged, group_by),
+                               reports.GROUPINGS[group_by]),
     f"overview_group_chart_{group_by}",
 )
 if selection.get(charts.SELECT_GROUP):
@@ -96,13 +121,13 @@ if selection.get(charts.SELECT_GROUP):
         changes[{"class_year": "class_years", "campus": "campuses",
                  "advisor": "advisors"}[group_by]] = (
             (int(value),) if group_by == "class_year" else (value,))
-    picks.append((f"{views.GROUPINGS[group_by].lower()} and risk {risk}", changes))
+    picks.append((f"{reports.GROUPINGS[group_by].lower()} and risk {risk}", changes))
 
 if picks:
     description, changes = picks[-1]
-    chosen = views.StudentFilter().changed(**changes)
+    chosen = reports.StudentFilter().changed(**changes)
     state.set_student_filter(chosen)
-    frame, matched = views.student_page(con, chosen, page=1, page_size=50)
+    frame, matched = reports.student_page(flagged, chosen, page=1, page_size=50)
     st.subheader(f"Students: {description}")
     st.caption(f"{matched:,} students match. The list is open on the Students page too; "
                "the 50 most urgent are shown here.")

@@ -1,55 +1,94 @@
-"""Settings: every threshold of SPEC section 5, defaults from the guidance, and a reset."""
+"""Settings: the date the rules are evaluated on, the thresholds and the calendar, grouped,
+with the guidance's defaults and a reset."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import fields
 
 import streamlit as st
 
 from dashboard import state
-from dashboard.thresholds import DESCRIPTIONS, ConfigError, Thresholds
+from dashboard.config import Calendar, Config, ConfigError, Thresholds, setting_fields
+from dashboard.rules import format_date
 
 st.title("Settings")
-st.caption("Thresholds apply to every page and every export of this session. The defaults "
-           "come from the guidance.")
+st.caption("These apply to every page and every export of this session; each export records "
+           "them. The defaults come from the guidance and the USMLE and ERAS calendars.")
 
-current = state.thresholds()
-defaults = Thresholds()
+current = state.config()
+defaults = Config()
+groups: dict[str, list] = {}
+for f in setting_fields(Thresholds):
+    groups.setdefault(f.metadata["group"], []).append(f)
+
 with st.form("settings_form"):
-    values: dict[str, object] = {}
-    grid = st.columns(2)
-    for position, (name, value) in enumerate(current.as_params().items()):
-        column = grid[position % 2]
-        label = f"{DESCRIPTIONS[name]} ({name})"
-        default = getattr(defaults, name)
-        if isinstance(value, dt.date):
-            values[name] = column.date_input(label, value=value, key=f"settings_{name}",
-                                             help=f"Default {default}")
-        else:
-            values[name] = column.number_input(label, value=value, min_value=0, max_value=300,
-                                               step=1, key=f"settings_{name}",
-                                               help=f"Default {default}")
-    apply, reset = st.columns(2)
-    applied = apply.form_submit_button("Apply thresholds", type="primary")
-    restored = reset.form_submit_button("Reset to the guidance's defaults")
+    top = st.columns([1, 1, 2])
+    as_of = top[0].date_input(
+        "Evaluate the rules as of", value=state.as_of(), key="settings_as_of_input",
+        help="Today unless you set a date: for example the day a report must describe.")
+    applied = top[1].form_submit_button("Apply", type="primary")
+    restored = top[2].form_submit_button("Reset to the defaults and today")
+    tabs = st.tabs([*groups, "Calendar"])
+    values: dict[str, int] = {}
+    for tab, group_fields in zip(tabs, groups.values(), strict=False):
+        grid = tab.columns(2)
+        for position, f in enumerate(group_fields):
+            values[f.name] = grid[position % 2].number_input(
+                f.metadata["label"], value=getattr(current.thresholds, f.name),
+                min_value=f.metadata["low"], max_value=f.metadata["high"], step=1,
+                key=f"settings_{f.name}",
+                help=f"{f.metadata['help']} Default {getattr(defaults.thresholds, f.name)}.")
+    calendar_tab = tabs[-1]
+    release = next(f for f in fields(Calendar) if f.name == "score_release_days")
+    score_release_days = calendar_tab.number_input(
+        release.metadata["label"], value=current.calendar.score_release_days,
+        min_value=release.metadata["low"], max_value=release.metadata["high"], step=1,
+        key="settings_score_release_days",
+        help=f"{release.metadata['help']} Default {defaults.calendar.score_release_days}.")
+    calendar_tab.caption(
+        "The day programs may begin reviewing applications, by Match year. A year not set "
+        "here uses the last Wednesday of September of the year before (the rule that gives "
+        "the dates of 2021-2025). Set the dates your school works to.")
+    this_year = dt.date.today().year
+    review_opens = dict(current.calendar.review_opens)
+    grid = calendar_tab.columns(4)
+    chosen_dates: dict[int, dt.date] = {}
+    for position, year in enumerate(range(this_year - 1, this_year + 4)):
+        chosen_dates[year] = grid[position % 4].date_input(
+            f"{year} Match", value=current.calendar.review_opens_on(year),
+            key=f"settings_review_opens_{year}",
+            help="Configured" if year in review_opens else "Estimated by the default rule")
 
 if applied:
+    configured = {year: date for year, date in review_opens.items()}
+    for year, date in chosen_dates.items():
+        if year in review_opens or date != current.calendar.review_opens_on(year):
+            configured[year] = date
     try:
-        chosen = Thresholds(**{name: int(v) if isinstance(v, float) else v
-                               for name, v in values.items()})
+        chosen = Config(Thresholds(**values),
+                        Calendar(score_release_days=int(score_release_days),
+                                 review_opens=tuple(sorted(configured.items()))))
     except ConfigError as error:
-        st.error("Those thresholds cannot be used.")
+        st.error("Those settings cannot be used.")
         st.text(str(error))
     else:
-        state.set_thresholds(chosen)
-        st.success("Thresholds applied everywhere.")
+        state.set_config(chosen)
+        state.set_as_of(None if as_of == dt.date.today() else as_of)
+        st.success("Settings applied everywhere.")
 if restored:
-    state.set_thresholds(defaults)
-    for name in defaults.as_params():
-        st.session_state.pop(f"settings_{name}", None)
+    state.set_config(defaults)
+    state.set_as_of(None)
+    for key in list(st.session_state):
+        if key.startswith("settings_") and key not in ("settings_config", "settings_as_of"):
+            del st.session_state[key]
     st.rerun()
 
-changed = [name for name, value in state.thresholds().as_params().items()
-           if value != getattr(defaults, name)]
+changed = [f.metadata["label"] for f in setting_fields(Thresholds)
+           if getattr(state.config().thresholds, f.name) != getattr(defaults.thresholds, f.name)]
+if state.config().calendar != defaults.calendar:
+    changed.append("calendar")
+if state.as_of() != dt.date.today():
+    changed.append(f"rules evaluated as of {format_date(state.as_of())}")
 if changed:
-    st.info("Changed from the defaults: " + ", ".join(changed))
+    st.info("Changed from the defaults: " + "; ".join(changed))

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import advice, state, ui, views
+from dashboard import advice, reports, state, ui
 from dashboard.rules import (
     BAND_LABELS,
+    RISK_LABELS,
+    RISK_MEANINGS,
     RULES_BY_ID,
     STRATEGY_ADVICE,
     STRATEGY_LABELS,
@@ -19,13 +21,12 @@ SEVERITY_ICONS = {"critical": ":material/error:", "warning": ":material/warning:
                   "info": ":material/info:"}
 
 loaded = state.require_cohort()
-con = loaded.cohort.con
-thresholds = state.thresholds()
+flagged = loaded.flagged
 
-choices = views.student_choices(con, state.student_filter())
+choices = reports.student_choices(flagged, state.student_filter())
 selected_row = st.session_state.get("student_row")
 if selected_row is not None and selected_row not in [row for row, _, _ in choices]:
-    record = views.student_record(con, selected_row)
+    record = reports.student_record(flagged, selected_row)
     if record is not None:
         choices = [(record["source_row"], record["student_id"], record["name"]), *choices]
 privacy = state.privacy_mode()
@@ -42,14 +43,15 @@ picked = st.selectbox(
     format_func=labels.get, key="student_picker",
 )
 st.session_state["student_row"] = picked
-student = views.student_record(con, picked)
+student = reports.student_record(flagged, picked)
 
 # Uploaded text is shown with st.text: never Markdown.
 st.text(f"{ui.masked(student['name'], privacy) or '(no name)'}  ·  {student['student_id']}  ·  "
         f"spreadsheet row {student['source_row']}")
-risk_colour = {"high": "red", "moderate": "orange", "low": "green"}[student["risk_level"]]
 badges = st.columns([1, 6])
-badges[0].badge(f"{ui.RISK_LABELS[student['risk_level']]} risk", color=risk_colour)
+badges[0].badge(f"{RISK_LABELS[student['risk_level']]} risk",
+                color=ui.RISK_COLOURS[student["risk_level"]],
+                help=RISK_MEANINGS[student["risk_level"]])
 badges[1].caption(f"Strategy: {STRATEGY_LABELS[student['strategy']]} · Step 2 CK band: "
                   f"{BAND_LABELS[student['band']]}")
 
@@ -71,6 +73,12 @@ with overview:
         profile.loc[profile["field"].isin(["Name", "Email"]), "value"] = ui.MASK
     st.dataframe(profile, hide_index=True,
                  column_config={"field": "Field", "value": "Value"}, key="student_profile")
+    cell_issues = reports.student_issues(loaded.cohort, student["source_row"])
+    if not cell_issues.empty:
+        st.caption("Cells of this student's row that were read with a guess (interpreted) or "
+                   "could not be read (treated as missing)")
+        st.dataframe(cell_issues, hide_index=True, key="student_cell_issues",
+                     column_config={"row": None})
     extras = {header: student[key] for key, header in loaded.cohort.extra_columns.items()}
     if extras:
         st.caption("Other columns from the file")
@@ -79,14 +87,14 @@ with overview:
             key="student_extras")
 
 with flags_tab:
-    flags = advice.raised_flags(student, thresholds)
+    flags = advice.raised_flags(student, flagged.config)
     if not flags:
         st.success("No flag is raised for this student.")
     for flag in flags:
         with st.container(border=True):
             heading = f"**{flag['severity'].title()}: {flag['title']}**"
-            if flag["is_core"]:
-                heading += " (one of the guidance's three core risk factors)"
+            if flag["is_headline"]:
+                heading += " (a headline risk factor)"
             st.markdown(heading)  # fixed catalogue wording only
             st.text(flag["evidence"])
             st.markdown(flag["explanation"])
@@ -102,7 +110,7 @@ with flags_tab:
 with plan_tab:
     st.subheader(f"Strategy: {STRATEGY_LABELS[student['strategy']]}")
     st.markdown(STRATEGY_ADVICE[student["strategy"]])
-    for reason in advice.strategy_reasoning(student, thresholds):
+    for reason in advice.strategy_reasoning(student, flagged.config.thresholds):
         st.text(f"• {reason}")
     stage_label, steps = advice.next_steps(student)
     st.subheader(f"Next steps: {stage_label}")
@@ -119,18 +127,18 @@ with what_if_tab:
             "Step 2 CK", min_value=1, max_value=300, value=student["step2ck_score"],
             placeholder="no score", key=f"student_whatif_score_{picked}"),
         "us_plastics_lors": inputs[1].number_input(
-            "US plastics letters", min_value=0, max_value=20,
+            "US plastics letters", min_value=0, max_value=999,
             value=student["us_plastics_lors"], placeholder="unknown",
             key=f"student_whatif_lors_{picked}"),
         "us_plastics_subis": inputs[2].number_input(
-            "US plastics sub-Is", min_value=0, max_value=20,
+            "US plastics sub-Is", min_value=0, max_value=999,
             value=student["us_plastics_subis"], placeholder="unknown",
             key=f"student_whatif_subis_{picked}"),
         "publications": inputs[0].number_input(
-            "Publications", min_value=0, max_value=200, value=student["publications"],
+            "Publications", min_value=0, max_value=999, value=student["publications"],
             placeholder="unknown", key=f"student_whatif_pubs_{picked}"),
         "presentations": inputs[1].number_input(
-            "Presentations", min_value=0, max_value=200, value=student["presentations"],
+            "Presentations", min_value=0, max_value=999, value=student["presentations"],
             placeholder="unknown", key=f"student_whatif_pres_{picked}"),
     }
     plan_options = {True: "Yes", False: "No", None: "Unknown"}
@@ -139,12 +147,12 @@ with what_if_tab:
         index=list(plan_options).index(student["parallel_plan"]),
         key=f"student_whatif_plan_{picked}")
     changes = {k: (int(v) if isinstance(v, float) else v) for k, v in changes.items()}
-    outcome = views.what_if(con, picked, changes, thresholds)
+    outcome = reports.what_if(flagged, picked, changes)
     summary_rows = pd.DataFrame({
         "": ["Risk level", "Step 2 CK band", "Strategy"],
-        "now": [ui.RISK_LABELS[student["risk_level"]], BAND_LABELS[student["band"]],
+        "now": [RISK_LABELS[student["risk_level"]], BAND_LABELS[student["band"]],
                 STRATEGY_LABELS[student["strategy"]]],
-        "with these changes": [ui.RISK_LABELS[outcome["risk_level"]],
+        "with these changes": [RISK_LABELS[outcome["risk_level"]],
                                BAND_LABELS[outcome["band"]],
                                STRATEGY_LABELS[outcome["strategy"]]],
     })
@@ -164,7 +172,7 @@ with what_if_tab:
 
 st.download_button(
     "Download advising summary (HTML)",
-    data=advice.summary_html(student, thresholds, loaded.cohort.mapping),
-    file_name=f"advising-summary-row-{student['source_row']}.html", mime="text/html",
+    data=advice.summary_html(student, flagged, privacy=privacy),
+    file_name=advice.summary_file_name(student, flagged.as_of), mime="text/html",
     key="student_summary_download", icon=":material/description:",
 )

@@ -6,10 +6,11 @@ import math
 
 import streamlit as st
 
-from dashboard import state, ui, views
+from dashboard import reports, state, ui
 from dashboard.rules import (
     BAND_LABELS,
     BANDS,
+    RISK_LABELS,
     RISK_LEVELS,
     RULES,
     RULES_BY_ID,
@@ -21,9 +22,9 @@ from dashboard.rules import (
 PAGE_SIZE = 100
 
 loaded = state.require_cohort()
-con = loaded.cohort.con
+flagged = loaded.flagged
 stored = state.student_filter()
-options = views.filter_options(con)
+options = reports.filter_options(flagged)
 
 st.title("Students")
 
@@ -32,9 +33,10 @@ search = top[0].text_input("Search name or ID", value=stored.search, key="studen
                            placeholder="e.g. Okafor or S000123")
 at_risk_only = top[1].toggle("At risk", value=stored.at_risk_only,
                              key="students_at_risk_only",
-                             help="Only students at high or moderate risk")
+                             help="Only students at high or moderate risk, or whose Step 1 or "
+                             "US plastics letters could not be checked (needs data)")
 risk_levels = top[2].pills("Risk level", options=list(RISK_LEVELS), selection_mode="multi",
-                           default=list(stored.risk_levels), format_func=ui.RISK_LABELS.get,
+                           default=list(stored.risk_levels), format_func=RISK_LABELS.get,
                            key="students_risk_levels")
 flags = top[3].multiselect("Has any of these flags", options=[rule.id for rule in RULES],
                            default=list(stored.flags),
@@ -88,15 +90,15 @@ if current.score_min is not None or current.research_min is not None:
         st.rerun()
 
 page = st.session_state.get("students_page", 1)
-frame, total = views.student_page(con, current, page, PAGE_SIZE)
+frame, total = reports.student_page(flagged, current, page, PAGE_SIZE)
 pages = max(1, math.ceil(total / PAGE_SIZE))
 if page > pages:
     page = st.session_state["students_page"] = pages
-    frame, total = views.student_page(con, current, page, PAGE_SIZE)
+    frame, total = reports.student_page(flagged, current, page, PAGE_SIZE)
 
 st.caption(
-    f"{total:,} of {loaded.cohort.student_count:,} students match, most urgent first (critical "
-    "flags, then warnings, then lowest Step 2 CK). Select a row to open the student."
+    f"{total:,} of {loaded.cohort.student_count:,} students match, most urgent first (risk "
+    "level, then critical flags, warnings, lowest Step 2 CK). Select a row to open the student."
 )
 event = st.dataframe(
     ui.readable(frame, state.privacy_mode()), hide_index=True,

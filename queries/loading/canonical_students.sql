@@ -94,16 +94,18 @@ typed as (
         plain_number(text_presentations) as plain_presentations,
         whole_in(number_us_plastics_subis, 0, 999) as us_plastics_subis,
         plain_number(text_us_plastics_subis) as plain_us_plastics_subis,
-        coalesce(boolean_of(key_research_year), mark_of(text_research_year),
-                 boolean_of(first_word_key(text_research_year))) as research_year,
-        coalesce(boolean_of(key_research_year), mark_of(text_research_year)) is not null
-            as plain_research_year,
-        coalesce(boolean_of(key_parallel_plan), mark_of(text_parallel_plan),
+        coalesce(number_boolean(text_research_year), boolean_of(key_research_year),
+                 mark_of(text_research_year), boolean_of(first_word_key(text_research_year)))
+            as research_year,
+        coalesce(number_boolean(text_research_year), boolean_of(key_research_year),
+                 mark_of(text_research_year)) is not null as plain_research_year,
+        coalesce(number_boolean(text_parallel_plan), boolean_of(key_parallel_plan),
+                 mark_of(text_parallel_plan),
                  boolean_of(first_word_key(text_parallel_plan)), backup_of(key_parallel_plan),
                  backup_of(first_word_key(text_parallel_plan)),
                  backup_of(first_two_words_key(text_parallel_plan))) as parallel_plan,
-        coalesce(boolean_of(key_parallel_plan), mark_of(text_parallel_plan)) is not null
-            as plain_parallel_plan
+        coalesce(number_boolean(text_parallel_plan), boolean_of(key_parallel_plan),
+                 mark_of(text_parallel_plan)) is not null as plain_parallel_plan
     from numbers
 ),
 

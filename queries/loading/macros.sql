@@ -95,8 +95,14 @@ create or replace macro step1_of(key) as
 
 create or replace macro boolean_of(key) as
     case
-        when key in ('yes', 'y', 'true', 't', '1', 'x', '10') then true
-        when key in ('no', 'n', 'false', 'f', '0', '00') then false
+        when key in ('yes', 'y', 'true', 't', '1', 'x') then true
+        when key in ('no', 'n', 'false', 'f', '0') then false
+    end;
+
+-- A number as a yes/no: 1 (or 1.0) is yes, 0 is no, any other number is neither.
+create or replace macro number_boolean(text) as
+    case when plain_number(text) then
+        case try_cast(text as double) when 1 then true when 0 then false end
     end;
 
 -- A check mark is yes; enum_key would strip it.

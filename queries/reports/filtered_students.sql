@@ -1,4 +1,4 @@
--- The students that match the advisor's filters, most urgent first: critical flags, then warnings, then lowest score.
+-- The students that match the advisor's filters, most urgent first: risk level, then critical flags, warnings, lowest score.
 with students as (
     select * from flagged_students
 ),
@@ -35,7 +35,9 @@ final as (
         *,
         list_filter(string_split(flags, ';'), lambda rule_id: rule_id <> '') as raised_rule_ids
     from matched
-    order by count_critical desc, count_warning desc, step2ck_score asc nulls last, source_row
+    order by
+        list_position(['high', 'moderate', 'needs_data', 'low'], risk_level),
+        count_critical desc, count_warning desc, step2ck_score asc nulls last, source_row
 )
 
 select * from final

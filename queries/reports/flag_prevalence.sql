@@ -3,14 +3,9 @@ with students as (
     select * from flagged_students
 ),
 
+-- The rule columns are the upper-case ones, one per rule of the catalogue.
 rule_states as (
-    unpivot (
-        select
-            STEP1_FAIL, STEP2_LOW, STEP2_BELOW_TARGET, STEP2_PENDING, PRACTICE_LOW,
-            US_PLASTICS_LORS_MISSING, SURGERY_LOR_MISSING, NO_PLASTICS_RESEARCH,
-            NO_US_PLASTICS_SUBI, NO_PARALLEL_PLAN
-        from students
-    )
+    unpivot (select columns('^[A-Z][A-Z0-9_]+$') from students)
     on columns(*)
     into name rule_id value state
 ),

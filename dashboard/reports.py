@@ -1,7 +1,8 @@
-"""What the dashboard shows, computed in DuckDB from the `flagged_students` table.
+"""What the dashboard shows, computed in DuckDB from a materialised flagged cohort.
 
-Plain functions of a connection and bound parameters, testable without Streamlit; every
-result is small (aggregates, or one page of students), whatever the size of the cohort.
+Plain functions of a `FlaggedCohort` (or a cursor of its database) and bound parameters,
+testable without Streamlit; every result is small (aggregates, or one page of students),
+whatever the size of the cohort.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import pyarrow as pa
 
 from dashboard.engine import flag_records
 from dashboard.fields import FIELD_NAMES
+from dashboard.flagging import FlaggedCohort
 from dashboard.rules import RULES, RULES_BY_ID
 from dashboard.sql import load_query
-from dashboard.thresholds import Thresholds
 
 GROUPINGS = {"class_year": "Class year", "campus": "Campus", "advisor": "Advisor"}
 
@@ -52,8 +53,14 @@ class StudentFilter:
         return self == StudentFilter()
 
 
-def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> duckdb.DuckDBPyRelation:
-    return con.sql(load_query(name), params=params or None)
+def query(source: FlaggedCohort | duckdb.DuckDBPyConnection, name: str, **params
+          ) -> duckdb.DuckDBPyRelation:
+    """Run `queries/reports/<name>.sql` over the flagged students table."""
+    if isinstance(source, FlaggedCohort):
+        if not source.is_materialised:
+            raise ValueError("reports read a materialised flagged cohort")
+        source = source.con
+    return source.sql(load_query(f"reports/{name}"), params=params or None)
 
 
 def cohort_summary(con) -> dict[str, int]:
@@ -108,8 +115,8 @@ def labels_of(rule_states: dict[str, str], rule_ids: list[str], severity: str) -
 
 STUDENT_TABLE_COLUMNS = (
     "source_row", "student_id", "name", "risk_level", "critical_flags", "warning_flags",
-    "band", "strategy", "stage", "step2ck_score", "us_plastics_lors", "class_year", "campus",
-    "advisor", "info_flags",
+    "unchecked", "band", "strategy", "stage", "step2ck_score", "us_plastics_lors",
+    "class_year", "campus", "advisor", "info_flags",
 )
 _LABEL_COLUMNS = {"critical_flags": "critical", "warning_flags": "warning", "info_flags": "info"}
 
@@ -120,7 +127,8 @@ def student_page(con, student_filter: StudentFilter, page: int, page_size: int
     matched = filtered_students(con, student_filter)
     [(total,)] = matched.aggregate("count(*)").fetchall()
     rule_columns = [rule.id for rule in RULES]
-    data_columns = [c for c in STUDENT_TABLE_COLUMNS if c not in _LABEL_COLUMNS]
+    data_columns = [c for c in STUDENT_TABLE_COLUMNS
+                    if c not in _LABEL_COLUMNS and c != "unchecked"]
     rows = matched.limit(page_size, offset=max(page - 1, 0) * page_size)
     frame = rows.select(*[duckdb.ColumnExpression(c) for c in
                           (*data_columns, *rule_columns, "raised_rule_ids")]).df()
@@ -130,15 +138,28 @@ def student_page(con, student_filter: StudentFilter, page: int, page_size: int
                       list(row["raised_rule_ids"]), severity)
             for _, row in frame.iterrows()
         ]
+    frame["unchecked"] = [
+        ", ".join(RULES_BY_ID[rule_id].label for rule_id in rule_columns
+                  if row[rule_id] == "unknown")
+        for _, row in frame.iterrows()
+    ]
     return frame[list(STUDENT_TABLE_COLUMNS)], total
 
 
-def student_record(con, source_row: int) -> dict | None:
+def student_record(source: FlaggedCohort | duckdb.DuckDBPyConnection, source_row: int
+                   ) -> dict | None:
     """Everything known about the student on one spreadsheet row."""
+    con = source.con if isinstance(source, FlaggedCohort) else source
     relation = con.sql("select * from flagged_students where source_row = $row",
                        params={"row": source_row})
     rows = relation.fetchall()
     return dict(zip(relation.columns, rows[0], strict=True)) if rows else None
+
+
+def student_issues(cohort, source_row: int) -> pd.DataFrame:
+    """The data issues of one spreadsheet row: column, value, problem, kind."""
+    return cohort.data_issues().filter(
+        duckdb.ColumnExpression("row") == duckdb.ConstantExpression(source_row)).df()
 
 
 def student_choices(con, student_filter: StudentFilter, limit: int = 2000) -> list[tuple]:
@@ -153,18 +174,18 @@ WHAT_IF_FIELDS = ("step2ck_score", "us_plastics_lors", "publications", "presenta
                   "us_plastics_subis", "parallel_plan")
 
 
-def what_if(con, source_row: int, changes: dict, thresholds: Thresholds) -> dict:
+def what_if(flagged: FlaggedCohort, source_row: int, changes: dict) -> dict:
     """The student's flags, band and strategy if the changed fields held these values."""
     unknown_fields = set(changes) - set(WHAT_IF_FIELDS)
     if unknown_fields:
         raise ValueError(f"what-if cannot change {sorted(unknown_fields)}")
     columns = ("source_row", "given_student_id", *FIELD_NAMES)
-    record = con.sql("select * from canonical_students where source_row = $row",
+    record = flagged.con.sql("select * from canonical_students where source_row = $row",
                      params={"row": source_row}).select(
         *[duckdb.ColumnExpression(column) for column in columns]).to_arrow_table()
     for name, value in changes.items():
         position = record.schema.get_field_index(name)
         record = record.set_column(position, name,
                                    pa.array([value], type=record.schema.field(name).type))
-    [flagged] = flag_records(record, thresholds)
-    return flagged
+    [outcome] = flag_records(record, flagged.config, flagged.as_of)
+    return outcome
