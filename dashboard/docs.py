@@ -1,16 +1,22 @@
-"""The README's field and rule tables, made from the schema and the rule catalogue.
+"""The README's field, rule and settings tables, made from the schema, the rule catalogue, the
+rule query and the settings.
 
-    python -m dashboard.docs     # prints both tables; tests/test_docs.py keeps the README in step
+    python -m dashboard.docs     # prints the tables; tests/test_catalogue.py keeps the README
+                                 # in step
 """
 
 from __future__ import annotations
 
-from dashboard.fields import FIELDS
+import re
+
+from dashboard.config import Calendar, Config, Thresholds, setting_fields
+from dashboard.fields import AMBIGUOUS_HEADERS, FIELDS
 from dashboard.rules import RULES
+from dashboard.sql import load_query
 
 
 def fields_table() -> str:
-    lines = ["| field | type | accepted headers (any case, spaces, punctuation) | meaning |",
+    lines = ["| field | type | accepted headers (besides the field's own name) | meaning |",
              "|---|---|---|---|"]
     for field in FIELDS:
         spellings = ", ".join(f"`{s}`" for s in field.synonyms)
@@ -18,18 +24,47 @@ def fields_table() -> str:
     return "\n".join(lines)
 
 
+def ambiguous_headers() -> str:
+    return ", ".join(f"`{header}`" for header in AMBIGUOUS_HEADERS)
+
+
+def rule_conditions() -> dict[str, str]:
+    """Each rule's condition as the SQL writes it (`queries/flagging/rule_states.sql`)."""
+    text = load_query("flagging/rule_states")
+    body = text[text.index("conditions as ("):text.index("states as (")]
+    body = body[body.index("*,") + 2:body.rindex("from timing")]
+    found = {}
+    for match in re.finditer(r"(.+?)\s+as condition_(\w+),?\s*$", body, re.S | re.M):
+        found[match.group(2).upper()] = " ".join(match.group(1).split())
+    return found
+
+
 def rules_table() -> str:
-    lines = ["| rule | condition | severity | what it means | guidance |", "|---|---|---|---|---|"]
+    conditions = rule_conditions()
+    lines = ["| rule | raised when (SQL; NULL is unknown) | severity | what it means | guidance |",
+             "|---|---|---|---|---|"]
     for rule in RULES:
-        core = " (core risk factor)" if rule.is_core else ""
-        lines.append(
-            f"| `{rule.id}`{core} | `{rule.condition}` | {rule.severity} | {rule.title} | "
-            f"{rule.guidance} |"
-        )
+        headline = " (headline)" if rule.is_headline else ""
+        condition = conditions[rule.id].replace("|", "\\|")
+        lines.append(f"| `{rule.id}`{headline} | `{condition}` | {rule.severity} | "
+                     f"{rule.title} | {rule.guidance} |")
+    return "\n".join(lines)
+
+
+def settings_table() -> str:
+    defaults = Config()
+    lines = ["| key | default | meaning |", "|---|---|---|"]
+    for f in setting_fields(Thresholds):
+        lines.append(f"| `[thresholds] {f.name}` | {getattr(defaults.thresholds, f.name)} | "
+                     f"{f.metadata['help']} |")
+    for f in setting_fields(Calendar):
+        lines.append(f"| `[calendar] {f.name}` | {getattr(defaults.calendar, f.name)} | "
+                     f"{f.metadata['help']} |")
+    for year, date in defaults.calendar.review_opens:
+        lines.append(f"| `[calendar.review_opens] {year}` | {date.isoformat()} | Programs "
+                     f"began reviewing applications for the {year} Match (AAMC ERAS). |")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
-    print(fields_table())
-    print()
-    print(rules_table())
+    print(fields_table(), rules_table(), settings_table(), sep="\n\n")

@@ -1,32 +1,50 @@
-"""The rule catalogue, the SQL that evaluates it, and the README agree."""
+"""The rule catalogue, the SQL that evaluates it, the texts shown for a student, and the README
+agree."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from dashboard.docs import fields_table, rules_table
+import pytest
+
+from dashboard.config import Config, Thresholds
+from dashboard.docs import ambiguous_headers, fields_table, rule_conditions, rules_table
+from dashboard.docs import settings_table
 from dashboard.fields import FIELD_NAMES
-from dashboard.rules import RULE_IDS, RULES, Rule, evidence_text
-from dashboard.sql import load_query
-from dashboard.thresholds import Thresholds
+from dashboard.flagging import flag_students
+from dashboard.rules import (
+    RULE_IDS,
+    RULES,
+    RULES_BY_ID,
+    STRATEGY_ADVICE,
+    STRATEGY_LABELS,
+    Rule,
+    evidence_text,
+)
+from dashboard.sql import project_dir
+from tests.conftest import AS_OF
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def test_sql_lists_rules_in_catalogue_order():
-    flagged = load_query("flagged_students")
-    for macro in ("if_raised", "if_unknown"):
-        named = re.findall(macro + r"\(([A-Z0-9_]+), '([A-Z0-9_]+)'\)", flagged)
-        assert [rule_id for _, rule_id in named] == list(RULE_IDS)
-        assert all(column == rule_id for column, rule_id in named)
-    [state_list] = re.findall(r"\[([A-Z0-9_,\s]+)\] as rule_state_list", flagged)
-    assert [state.strip() for state in state_list.split(",")] == list(RULE_IDS)
-    exported = load_query("export_students")
-    actions = re.findall(r"if_raised\(([A-Z0-9_]+), \$rule_actions\[([0-9]+)\]\)", exported)
-    assert actions == [(rule_id, str(index)) for index, rule_id in enumerate(RULE_IDS, start=1)]
-    positions = [exported.index(f"        {rule_id},\n") for rule_id in RULE_IDS]
-    assert positions == sorted(positions)
+def test_the_rule_query_has_one_state_column_per_rule_in_catalogue_order(sample_cohort):
+    columns = flag_students(sample_cohort.con, Config(), AS_OF).columns
+    assert [c for c in columns if re.fullmatch(r"[A-Z][A-Z0-9_]+", c)] == list(RULE_IDS)
+    assert list(rule_conditions()) == list(RULE_IDS)
+
+
+def test_no_sql_file_but_the_rule_query_lists_the_rules():
+    """Per-rule lists are derived from the catalogue; other queries may name only the
+    headline rules they count."""
+    headline = {rule.id for rule in RULES if rule.is_headline}
+    paths = [path for path in Path(str(project_dir("queries"))).glob("**/*.sql")
+             if path.name != "rule_states.sql"]
+    assert len(paths) > 10
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        named = {rule_id for rule_id in RULE_IDS if re.search(rf"\b{rule_id}\b", text)}
+        assert named <= headline, f"{path.name} names rules by hand: {sorted(named)}"
 
 
 def test_every_rule_is_complete_and_reads_known_fields():
@@ -34,20 +52,56 @@ def test_every_rule_is_complete_and_reads_known_fields():
         assert isinstance(rule, Rule)
         assert rule.title and rule.explanation and rule.recommendation and rule.guidance
         assert set(rule.fields) <= set(FIELD_NAMES)
-    assert [rule.id for rule in RULES if rule.is_core] == [
+        assert rule.unknown_needs_data in ("", "always", "ready")
+    assert [rule.id for rule in RULES if rule.is_headline] == [
         "STEP1_FAIL", "STEP2_LOW", "US_PLASTICS_LORS_MISSING"]
+
+
+STRATEGY_WORDS = [label.lower() for label in STRATEGY_LABELS.values()] + [
+    "targeted integrated", "broad integrated", "aggressive", "general surgery first"]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=RULE_IDS)
+def test_no_rule_text_names_an_application_strategy(rule):
+    """The strategy decides how many integrated programs to apply to; a rule's advice may not
+    say otherwise (a 235-239 once read 'general surgery first' beside 'targeted list')."""
+    for text in (rule.explanation, rule.recommendation, rule.action):
+        assert not any(word in text.lower() for word in STRATEGY_WORDS), text
+
+
+def test_texts_do_not_overstate_the_guidance_or_promise_a_fellowship():
+    texts = [text for rule in RULES for text in
+             (rule.explanation, rule.recommendation, rule.action, rule.title)]
+    texts += list(STRATEGY_ADVICE.values())
+    for text in texts:
+        lowered = text.lower()
+        assert "core risk factor" not in lowered and "three main risk factors" not in lowered
+        assert "plastics fellowship" not in lowered and "independent fellowship" not in lowered
+        assert "when eras opens" not in lowered and "before eras opens" not in lowered
 
 
 def test_evidence_shows_value_against_threshold():
     values = {"step2ck_score": 228, **Thresholds().as_params()}
-    step2_low = next(rule for rule in RULES if rule.id == "STEP2_LOW")
-    assert evidence_text(step2_low, values) == "Step 2 CK 228, under the low-score line of 235"
-    lors = next(rule for rule in RULES if rule.id == "US_PLASTICS_LORS_MISSING")
-    assert evidence_text(lors, {"us_plastics_lors": None, "us_plastics_lors_min": 2}) == (
-        "missing letter(s) from US plastic surgeons; 2 needed")
+    assert evidence_text(RULES_BY_ID["STEP2_LOW"], values) == (
+        "Step 2 CK 228, under the low-score line of 235.")
+    assert evidence_text(RULES_BY_ID["US_PLASTICS_LORS_MISSING"],
+                         {"us_plastics_lors": None, "us_plastics_lors_min": 2}) == (
+        "missing letter(s) from US plastic surgeons, 2 needed; US plastics sub-Is done or "
+        "booked: missing.")
+
+
+def test_pending_evidence_gives_the_students_own_dates():
+    import datetime as dt
+
+    values = {"step2ck_date": None, "cycle": 2027, "date_review_opens": dt.date(2026, 9, 30),
+              "date_latest_sitting": dt.date(2026, 9, 2), "score_release_days": 28}
+    assert evidence_text(RULES_BY_ID["STEP2_PENDING"], values) == (
+        "No Step 2 CK score. Exam date: missing. Programs begin reviewing for the 2027 Match "
+        "on 30 Sep 2026; a score arrives about 28 days after the exam, so the latest sitting "
+        "in time is 2 Sep 2026.")
 
 
 def test_readme_tables_match_the_catalogue():
     readme = README.read_text(encoding="utf-8")
-    assert fields_table() in readme, "run `python -m dashboard.docs` and paste into README.md"
-    assert rules_table() in readme, "run `python -m dashboard.docs` and paste into README.md"
+    for table in (fields_table(), rules_table(), settings_table(), ambiguous_headers()):
+        assert table in readme, "run `python -m dashboard.docs` and paste into README.md"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import zipfile
@@ -13,7 +14,9 @@ import xlsxwriter
 from dashboard.engine import load_cohort
 from dashboard.fields import FIELDS, match_field
 from dashboard.importer import CohortFileError, CsvSource, read_cohort
-from dashboard.thresholds import Thresholds
+from dashboard.config import Config
+from dashboard.exports import export_relation
+from tests.conftest import AS_OF
 
 
 def load(data: bytes, name: str = "cohort.csv", sheet: str | None = None):
@@ -135,7 +138,8 @@ def test_blank_lines_count_in_row_numbers():
     rows = students(cohort)
     assert [(r["student_id"], r["source_row"]) for r in rows] == [("S1", 2), ("S2", 5), ("S3", 7)]
     assert issues(cohort) == [(5, "step 2 ck", "abc",
-                               "not a number; expected a Step 2 CK score from 1 to 300")]
+                               "not a number; expected a Step 2 CK score from 1 to 300",
+                               "unreadable")]
 
 
 def test_rows_of_blank_cells_on_the_parallel_reader_path():
@@ -148,8 +152,9 @@ def test_rows_of_blank_cells_on_the_parallel_reader_path():
     assert [(r["student_id"], r["name"], r["source_row"]) for r in rows] == [
         ("S1", "Ann", 2), ("ROW-5", "Cy", 5), ("S2", "Bob", 6)]
     assert issues(cohort) == [
-        (5, "id", "", "no student ID; the row is kept as ROW-5"),
-        (5, "step 2 ck", "abc", "not a number; expected a Step 2 CK score from 1 to 300"),
+        (5, "id", "", "no student ID; the row is kept as ROW-5", "identity"),
+        (5, "step 2 ck", "abc", "not a number; expected a Step 2 CK score from 1 to 300",
+         "unreadable"),
     ]
 
 
@@ -162,17 +167,36 @@ def test_duplicate_ids_are_kept_and_reported_on_every_row():
     cohort = load(b"id,name\nS1,Ann\nS2,Bob\nS1,Ann again\n")
     assert [r["name"] for r in students(cohort)] == ["Ann", "Bob", "Ann again"]
     assert issues(cohort) == [
-        (2, "id", "S1", "student ID repeated on rows 2, 4; every row is kept"),
-        (4, "id", "S1", "student ID repeated on rows 2, 4; every row is kept"),
+        (2, "id", "S1", "student ID repeated on 2 rows (2, 4); every row is kept", "identity"),
+        (4, "id", "S1", "student ID repeated on 2 rows (2, 4); every row is kept", "identity"),
     ]
+
+
+def test_an_id_repeated_thousands_of_times_gives_short_issues():
+    cohort = load(("id,name\n" + "X7,Ann\n" * 5000).encode())
+    got = issues(cohort)
+    assert len(got) == 5000
+    assert got[0][3] == "student ID repeated on 5000 rows (2, 3, 4, 5, 6, ...); every row is kept"
+    assert max(len(problem) for _, _, _, problem, _ in got) < 100
 
 
 def test_missing_ids_become_row_numbers():
     cohort = load(b"Student ID,Name\nS1,Ann\n  ,Bob\n,Cy\n")
     assert [r["student_id"] for r in students(cohort)] == ["S1", "ROW-3", "ROW-4"]
     assert issues(cohort) == [
-        (3, "Student ID", "", "no student ID; the row is kept as ROW-3"),
-        (4, "Student ID", "", "no student ID; the row is kept as ROW-4"),
+        (3, "Student ID", "", "no student ID; the row is kept as ROW-3", "identity"),
+        (4, "Student ID", "", "no student ID; the row is kept as ROW-4", "identity"),
+    ]
+
+
+def test_placeholder_and_error_ids_become_row_numbers():
+    cohort = load(b"Student ID,Name\nTBD,Ann\n#N/A,Bob\nn/a,Cy\n")
+    assert [r["student_id"] for r in students(cohort)] == ["ROW-2", "ROW-3", "ROW-4"]
+    assert issues(cohort) == [
+        (2, "Student ID", "", "no student ID; the row is kept as ROW-2", "identity"),
+        (3, "Student ID", "#N/A",
+         "the student ID is an Excel error value; the row is kept as ROW-3", "identity"),
+        (4, "Student ID", "", "no student ID; the row is kept as ROW-4", "identity"),
     ]
 
 
@@ -180,27 +204,45 @@ def test_unreadable_cells_become_missing_and_are_reported():
     data = (
         b"id,Step 2 CK,US PRS LORs,Pubs,Step 1,Sub-Is,Parallel plan,Stage,Step 2 CK date,"
         b"Practice scores,Class year\n"
-        b"S1,two forty,-1,2.5,maybe,lots,perhaps,M9,31/31/2027,230;999,27\n"
+        b"S1,two forty,-1,2.5,maybe,lots,perhaps,M9,31/31/2027,120;999,27\n"
         b"S2,0,0,3,Pass,1,Y,MS2,6/1/2027,230 / 240,2027\n"
         b"S3,301,1e2,0,NT,0,n,final year,2027-06-01,,2027.0\n"
+        b"S4,#N/A,2_0,1 or 2,#VALUE!,,,,1/1/1999,;,2_027\n"
     )
     cohort = load(data)
     got = issues(cohort)
+    count = "a count of 0 or more"
     assert got == [
-        (2, "Class year", "27", "not a plausible year; expected e.g. 2027"),
-        (2, "Stage", "M9", "not recognised; expected M1-M2/preclinical, M3/clinical, "
-                           "M4/final year, or applying/graduate"),
-        (2, "Step 1", "maybe", "not recognised; expected pass, fail or not taken"),
-        (2, "Step 2 CK", "two forty", "not a number; expected a Step 2 CK score from 1 to 300"),
-        (2, "Step 2 CK date", "31/31/2027", "not a date; expected YYYY-MM-DD or M/D/YYYY"),
-        (2, "Practice scores", "230;999",
-         "not a list of scores from 1 to 300 (separate them with ; , / or spaces)"),
-        (2, "US PRS LORs", "-1", "negative count; expected 0 or more"),
-        (2, "Pubs", "2.5", "not a whole number; expected a count of 0 or more"),
-        (2, "Sub-Is", "lots", "not a number; expected a count of 0 or more"),
-        (2, "Parallel plan", "perhaps", "not recognised; expected yes or no"),
-        (3, "Step 2 CK", "0", "score outside 1-300; expected a Step 2 CK score from 1 to 300"),
-        (4, "Step 2 CK", "301", "score outside 1-300; expected a Step 2 CK score from 1 to 300"),
+        (2, "Class year", "27", "outside 2000-2099; expected a Match year such as 2027",
+         "unreadable"),
+        (2, "Stage", "M9", "not a stage; expected M1-M2/preclinical, M3/clinical, "
+                           "M4/final year, or applying/graduate", "unreadable"),
+        (2, "Step 1", "maybe", "not a Step 1 result; expected pass, fail or not taken",
+         "unreadable"),
+        (2, "Step 2 CK", "two forty", "not a number; expected a Step 2 CK score from 1 to 300",
+         "unreadable"),
+        (2, "Step 2 CK date", "31/31/2027", "not a date; expected YYYY-MM-DD, M/D/YYYY, "
+                                            "M/D/YY, 15-Oct-2027 or Oct 15, 2027", "unreadable"),
+        (2, "Practice scores", "120;999", "no practice score from 150 to 300 in the cell",
+         "unreadable"),
+        (2, "US PRS LORs", "-1", f"a negative number; expected {count}", "unreadable"),
+        (2, "Pubs", "2.5", f"not a whole number; expected {count}", "unreadable"),
+        (2, "Sub-Is", "lots", f"not a number; expected {count}", "unreadable"),
+        (2, "Parallel plan", "perhaps", "not yes or no, nor a backup specialty", "unreadable"),
+        (3, "Step 2 CK", "0", "outside 1-300; expected a Step 2 CK score from 1 to 300",
+         "unreadable"),
+        (4, "Step 2 CK", "301", "outside 1-300; expected a Step 2 CK score from 1 to 300",
+         "unreadable"),
+        (5, "Class year", "2_027", "more than one number; expected a Match year such as 2027",
+         "unreadable"),
+        (5, "Step 1", "#VALUE!", "an Excel error value; treated as missing", "unreadable"),
+        (5, "Step 2 CK", "#N/A", "an Excel error value; treated as missing", "unreadable"),
+        (5, "Step 2 CK date", "1/1/1999",
+         "a year outside 2000-2099; expected a date such as 2027-06-15", "unreadable"),
+        (5, "Practice scores", ";", "no practice score from 150 to 300 in the cell",
+         "unreadable"),
+        (5, "US PRS LORs", "2_0", f"more than one number; expected {count}", "unreadable"),
+        (5, "Pubs", "1 or 2", f"more than one number; expected {count}", "unreadable"),
     ]
     rows = students(cohort)
     assert rows[0]["step2ck_score"] is None and rows[0]["us_plastics_lors"] is None
@@ -209,6 +251,82 @@ def test_unreadable_cells_become_missing_and_are_reported():
     assert rows[1]["practice_scores"] == [230, 240]
     assert rows[2]["us_plastics_lors"] == 100 and rows[2]["class_year"] == 2027
     assert rows[2]["step1_result"] == "not_taken" and rows[2]["parallel_plan"] is False
+    assert rows[3]["practice_scores"] is None and rows[3]["us_plastics_lors"] is None
+
+
+def one_cell_file(header: str, cell: str) -> bytes:
+    data = io.StringIO()
+    csv.writer(data).writerows([["id", header], ["S1", cell]])
+    return data.getvalue().encode()
+
+
+# Forgiving reads (what a person reads without hesitation), each reported as interpreted.
+INTERPRETED = [
+    ("Step 1", "FAIL - retake 3/2026", "step1_result", "fail",
+     "read as fail from its first words"),
+    ("Step 1", "Passed (2025)", "step1_result", "pass", "read as pass from its first words"),
+    ("Step 1", "Failed once", "step1_result", "fail", "read as fail from its first words"),
+    ("Step 1", "Not taken (booked)", "step1_result", "not_taken",
+     "read as not taken from its first words"),
+    ("Stage", "MS 4 (graduating)", "stage", "final_year",
+     "read as final year from its first words"),
+    ("Stage", "Final year student", "stage", "final_year",
+     "read as final year from its first words"),
+    ("Step 2 CK", "230 (unofficial)", "step2ck_score", 230, "read as 230 (its only number)"),
+    ("US PRS LORs", "2 letters", "us_plastics_lors", 2, "read as 2 (its only number)"),
+    ("Class year", "Class of 2027", "class_year", 2027, "read as 2027"),
+    ("NBME/UWSA", "NBME 10: 252 / UWSA1 248", "practice_scores", [252, 248],
+     "read as 252, 248 (every number from 150 to 300 in the cell)"),
+    ("NBME/UWSA", "245, 320", "practice_scores", [245],
+     "read as 245 (every number from 150 to 300 in the cell)"),
+    ("Step 2 CK date", "10/15/27", "step2ck_date", dt.date(2027, 10, 15),
+     "two-digit year: read as 2027-10-15"),
+    ("Backup specialty", "Gen Surg", "parallel_plan", True,
+     "read as yes (a backup specialty or track)"),
+    ("Backup specialty", "General Surgery", "parallel_plan", True,
+     "read as yes (a backup specialty or track)"),
+    ("Backup specialty", "Prelim", "parallel_plan", True,
+     "read as yes (a backup specialty or track)"),
+    ("Backup specialty", "IM", "parallel_plan", True,
+     "read as yes (a backup specialty or track)"),
+    ("Backup specialty", "none", "parallel_plan", False, "read as no (no backup)"),
+    ("Backup specialty", "no backup", "parallel_plan", False, "read as no from its first word"),
+    ("Backup specialty", "Yes - GS", "parallel_plan", True, "read as yes from its first word"),
+    ("Research year", "yes (2025-26)", "research_year", True, "read as yes from its first word"),
+]
+
+
+@pytest.mark.parametrize(("header", "cell", "field", "value", "problem"), INTERPRETED,
+                         ids=[case[1] for case in INTERPRETED])
+def test_forgiving_reads_are_reported_as_interpreted(header, cell, field, value, problem):
+    cohort = load(one_cell_file(header, cell))
+    [row] = students(cohort)
+    assert row[field] == value
+    assert issues(cohort) == [(2, header, cell, problem, "interpreted")]
+
+
+PLAIN = [
+    ("Step 2 CK", "245"), ("Step 2 CK", "245.0"), ("Step 2 CK", " 245 "),
+    ("Stage", "M.S.4"), ("Stage", "MS 4"), ("Stage", "ms-4"), ("Step 1", "PASS"),
+    ("Step 1", "not taken"), ("Step 2 CK date", "2027-10-15"), ("Step 2 CK date", "10/15/2027"),
+    ("Step 2 CK date", "15-Oct-2027"), ("Step 2 CK date", "Oct 15, 2027"),
+    ("NBME/UWSA", "250; 252"), ("NBME/UWSA", "250 252"), ("Parallel plan", "Y"),
+    ("Parallel plan", "1"), ("Parallel plan", "x"), ("Parallel plan", "✓"),
+    ("US PRS LORs", "n/a"), ("US PRS LORs", "TBD"), ("US PRS LORs", "?"), ("US PRS LORs", "-"),
+    ("US PRS LORs", "--"), ("US PRS LORs", "Unknown"), ("US PRS LORs", " N A "),
+]
+
+
+@pytest.mark.parametrize(("header", "cell"), PLAIN, ids=[case[1] for case in PLAIN])
+def test_plain_cells_and_placeholders_raise_no_issue(header, cell):
+    cohort = load(one_cell_file(header, cell))
+    assert issues(cohort) == []
+
+
+def test_placeholders_are_missing_values():
+    [row] = students(load(b"id,US PRS LORs,Step 1,Parallel plan\nS1,n/a,TBD,?\n"))
+    assert (row["us_plastics_lors"], row["step1_result"], row["parallel_plan"]) == (
+        None, None, None)
 
 
 STAGE_SPELLINGS = [
@@ -229,7 +347,7 @@ def test_stage_spellings():
 
 def test_unmapped_columns_are_carried_to_the_export():
     cohort = load(b"id,Notes,Mentor\nS1,call back,Dr. X\n")
-    exported = cohort.export(cohort.flagged(Thresholds()), Thresholds())
+    exported = export_relation(cohort.flag(Config(), AS_OF))
     [row] = exported.fetchall()
     record = dict(zip(exported.columns, row, strict=True))
     assert (record["Notes"], record["Mentor"], record["row"]) == ("call back", "Dr. X", 2)
@@ -334,5 +452,6 @@ def test_a_large_file_keeps_file_order_without_sorting():
     cohort = load(("id,step 2 ck\n" + body).encode())
     rows = cohort.con.sql("select source_row, student_id from canonical_students").fetchall()
     assert rows == [(i + 2, f"S{i}") for i in range(300_000)]
-    flagged = cohort.flagged(Thresholds()).select(duckdb.ColumnExpression("source_row"))
+    flagged = cohort.flag(Config(), AS_OF).relation().select(
+        duckdb.ColumnExpression("source_row"))
     assert [row for (row,) in flagged.fetchall()] == list(range(2, 300_002))
