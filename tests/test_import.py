@@ -6,14 +6,19 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from collections import Counter
+from pathlib import Path
 
 import duckdb
 import pytest
 import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboard.engine import load_cohort
 from dashboard.fields import FIELDS, match_field
 from dashboard.importer import CohortFileError, CsvSource, read_cohort
+from dashboard.sql import connect
 from dashboard.config import Config
 from dashboard.exports import export_relation
 from tests.conftest import AS_OF
@@ -455,3 +460,173 @@ def test_a_large_file_keeps_file_order_without_sorting():
     flagged = cohort.flag(Config(), AS_OF).relation().select(
         duckdb.ColumnExpression("source_row"))
     assert [row for (row,) in flagged.fetchall()] == list(range(2, 300_002))
+
+
+# --- where the header is, which sheet, which columns ---------------------------------------
+
+REGISTRAR_HEADERS = [
+    ("# US PRS LORs", "us_plastics_lors"), ("# of US PRS LORs", "us_plastics_lors"),
+    ("GS Letters", "surgery_lors"), ("Research Pubs", "publications"),
+    ("No. of Pubs", "publications"), ("Posters/Abstracts", "presentations"),
+    ("Student #", "student_id"), ("Student No.", "student_id"), ("Year in School", "stage"),
+    ("Grad Year", "class_year"), ("Match year", "class_year"), ("Backup Specialty",
+                                                                 "parallel_plan"),
+    ("Last, First", "name"), ("LORs (US PRS)", "us_plastics_lors"),
+    ("Number of Step 1 attempts", "step1_attempts"), ("class_year", "class_year"),
+    ("practice scores", "practice_scores"), ("Step 1 (USMLE)", "step1_result"),
+    ("Away Rotations", None), ("Aways", None), ("Letters", None), ("LORs", None),
+    ("Score", None),
+]
+
+
+@pytest.mark.parametrize(("header", "field"), REGISTRAR_HEADERS)
+def test_registrar_headers(header, field):
+    assert match_field(header) == field
+
+
+def test_ambiguous_headers_are_suggested_not_mapped():
+    cohort = load(b"ID,Away Rotations,LORs\nS1,2,1\n")
+    assert "us_plastics_subis" not in cohort.mapping and "us_plastics_lors" not in cohort.mapping
+    notes = cohort.header_notes()
+    assert notes == [
+        "Column 'Away Rotations' could mean US plastics sub-Is; it was not mapped. Map it on "
+        "the Import page if that is what it holds.",
+        "Column 'LORs' could mean US plastics letters or Surgery letters; it was not mapped. "
+        "Map it on the Import page if that is what it holds.",
+    ]
+
+
+def test_two_columns_for_one_field_keep_the_first_and_carry_the_other():
+    cohort = load(b"ID,Step 2 CK,CK Score\nS1,250,240\n")
+    assert cohort.mapping["step2ck_score"] == "Step 2 CK"
+    assert list(cohort.extra_columns.values()) == ["CK Score"]
+    assert cohort.header_notes() == [
+        "Step 2 CK score: read from column 'Step 2 CK'; 'CK Score' also named it and is kept "
+        "as unmapped columns."]
+    [row] = students(cohort)
+    assert row["step2ck_score"] == 250
+
+
+def test_title_rows_above_the_header_are_skipped_and_rows_keep_their_numbers():
+    data = b"Advising roster\nExported 2026-11-20\n\nStudent ID,Name\nS1,Ann\n\nS2,Bob\n"
+    raw = read_cohort(data, "roster.csv")
+    assert (raw.header_row, raw.notes) == (4, [
+        "The header is row 4; rows 1, 2 above it were read as a title and skipped."])
+    rows = students(load_cohort(raw))
+    assert [(r["student_id"], r["source_row"]) for r in rows] == [("S1", 5), ("S2", 7)]
+
+
+def test_a_first_row_of_only_commas_is_not_the_header():
+    rows = students(load(b",,\nid,name,x\nS1,Ann,1\n"))
+    assert [(r["student_id"], r["source_row"]) for r in rows] == [("S1", 3)]
+
+
+def test_a_line_holding_only_a_tab_is_blank():
+    rows = students(load(b"id,name\nS1,Ann\n\t\nS2,Bob\n"))
+    assert [(r["student_id"], r["source_row"]) for r in rows] == [("S1", 2), ("S2", 4)]
+
+
+def test_no_id_header_in_the_first_ten_rows_is_refused_without_echoing_cells():
+    data = b"Ann Smith,ann@example.edu,250\n" * 3
+    with pytest.raises(CohortFileError) as refused:
+        read_cohort(data, "roster.csv")
+    assert "ann@example.edu" not in str(refused.value) and "Ann" not in str(refused.value)
+    assert "student ID" in str(refused.value)
+    late = b"title\n" * 11 + b"id,name\nS1,Ann\n"
+    with pytest.raises(CohortFileError):
+        read_cohort(late, "late.csv")
+
+
+def test_workbook_data_on_the_second_sheet_after_a_title_row():
+    data = xlsx({
+        "Read me": [["How to use this workbook"], ["Data are on the next sheet"]],
+        "Roster": [["Class of 2027 roster"], [None], ["Student #", "Step 2 CK"],
+                   ["00417", 250], ["00418", "230 (unofficial)"]],
+    })
+    raw = read_cohort(data, "roster.xlsx")
+    assert (raw.sheet, raw.header_row) == ("Roster", 3)
+    rows = students(load_cohort(raw))
+    assert [(r["student_id"], r["step2ck_score"], r["source_row"]) for r in rows] == [
+        ("00417", 250, 4), ("00418", 230, 5)]
+
+
+def test_a_hidden_first_sheet_is_passed_over():
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    hidden = workbook.active
+    hidden.title = "Old"
+    hidden.append(["id", "name"])
+    hidden.append(["OLD1", "Stale"])
+    hidden.sheet_state = "hidden"
+    current = workbook.create_sheet("Current")
+    current.append(["id", "name"])
+    current.append(["S1", "Ann"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    raw = read_cohort(buffer.getvalue(), "cohort.xlsx")
+    assert raw.sheet == "Current"
+    assert [r["student_id"] for r in students(load_cohort(raw))] == ["S1"]
+
+
+def test_list_sheets_says_which_hold_a_cohort():
+    from dashboard.importer import list_sheets
+
+    data = xlsx({"Read me": [["notes"]], "A": [["ID"], ["1"]], "B": [["title"], ["Student #"],
+                                                                    ["2"]]})
+    assert [(s.name, s.is_visible, s.has_cohort) for s in list_sheets(data)] == [
+        ("Read me", True, False), ("A", True, True), ("B", True, True)]
+
+
+def test_excel_error_cells_are_unreadable_not_missing():
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["id", "Step 2 CK", "US PRS LORs"])
+    sheet.append(["S1", "#N/A", "#DIV/0!"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert sheet.cell(row=2, column=2).data_type == "e"  # real error cells
+    cohort = load(buffer.getvalue(), "cohort.xlsx")
+    assert issues(cohort) == [
+        (2, "Step 2 CK", "#N/A", "an Excel error value; treated as missing", "unreadable"),
+        (2, "US PRS LORs", "#DIV/0!", "an Excel error value; treated as missing", "unreadable"),
+    ]
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.mark.parametrize("name", ["registrar_roster.csv", "registrar_roster.xlsx"])
+def test_registrar_roster_reads_as_a_person_would(name):
+    cohort = load((DATA / name).read_bytes(), name)
+    by_id = {row["student_id"]: row for row in students(cohort)}
+    assert list(by_id) == ["00417", "00418", "00419", "00420", "ROW-8", "00421"]
+    ana = by_id["00417"]
+    assert (ana["step1_result"], ana["step2ck_date"], ana["practice_scores"],
+            ana["us_plastics_lors"], ana["parallel_plan"], ana["name"]) == (
+        "fail", dt.date(2027, 10, 15), [252, 248], 1, True, "Ruiz, Ana")
+    assert by_id["00418"]["step2ck_score"] == 230
+    assert by_id["00418"]["parallel_plan"] is False
+    assert by_id["00419"]["step1_result"] is None and by_id["00419"]["us_plastics_lors"] == 2
+    assert by_id["00420"]["step2ck_date"] == dt.date(2026, 6, 20)
+    assert "us_plastics_subis" not in cohort.mapping  # Away Rotations is only suggested
+    kinds = Counter(kind for *_, kind in issues(cohort))
+    assert kinds["interpreted"] == 10 and kinds["identity"] == 1
+    flagged = {row[0]: row[1:] for row in cohort.flag(Config(), dt.date(2026, 11, 25))
+               .relation().select(*[duckdb.ColumnExpression(c) for c in
+                                    ("student_id", "risk_level", "strategy")]).fetchall()}
+    assert flagged["00417"] == ("high", "pending")
+    assert flagged["00419"] == ("needs_data", "pending")
+    assert flagged["00420"] == ("low", "aggressive_integrated")
+
+
+# Never a year before 2000: whatever the cell, a date read is in 2000-2099 or missing.
+@given(st.text(alphabet="0123456789/-. ,OctJanSep:T", max_size=14))
+@settings(max_examples=300, deadline=None)
+def test_no_cell_is_ever_read_as_a_year_before_2000(cell):
+    con = connect()
+    [(read,)] = con.execute("select date_in_range(date_of(cell_text($cell)))",
+                            {"cell": cell}).fetchall()
+    assert read is None or 2000 <= read.year <= 2099

@@ -28,6 +28,11 @@ create or replace macro is_excel_error(text) as
         '#CALC!', '#GETTING_DATA', '#FIELD!', '#BLOCKED!', '#BUSY!', '#CONNECT!', '#UNKNOWN!'
     );
 
+-- The text a reader may interpret: an Excel error value reads as nothing (so it is reported
+-- as unreadable), never as the 0 of `#DIV/0!` or the N of `#N/A`.
+create or replace macro readable(text) as
+    case when starts_with(text, '#') and is_excel_error(text) then null else text end;
+
 -- A cell that is a number as a whole (245, 245.0, -1); `_` is refused, though DuckDB's cast
 -- would read 2_45 as 245.
 create or replace macro plain_number(text) as
@@ -38,10 +43,8 @@ create or replace macro plain_number(text) as
 create or replace macro number_of(text) as
     case
         when plain_number(text) then try_cast(text as double)
-        else (
-            case when len(regexp_extract_all(text, '-?[0-9]+(?:\.[0-9]+)?')) = 1
-                then regexp_extract(text, '-?[0-9]+(?:\.[0-9]+)?')::double end
-        )
+        when len(regexp_extract_all(readable(text), '-?[0-9]+(?:\.[0-9]+)?')) = 1
+            then regexp_extract(text, '-?[0-9]+(?:\.[0-9]+)?')::double
     end;
 
 create or replace macro whole_in(number, low, high) as
@@ -49,15 +52,15 @@ create or replace macro whole_in(number, low, high) as
 
 -- Enum spellings are compared as lower-case letters and digits only: 'M.S.4' reads as 'ms4'.
 create or replace macro enum_key(text) as
-    regexp_replace(lower(text), '[^a-z0-9]', '', 'g');
+    regexp_replace(lower(readable(text)), '[^a-z0-9]', '', 'g');
 
 -- The first word, and the first two words run together, for cells such as
 -- `FAIL - retake 3/2026` (fail) or `Not taken yet` (not taken).
 create or replace macro first_word_key(text) as
-    lower(regexp_extract(text, '^[^A-Za-z0-9]*([A-Za-z0-9]+)', 1));
+    lower(regexp_extract(readable(text), '^[^A-Za-z0-9]*([A-Za-z0-9]+)', 1));
 
 create or replace macro first_two_words_key(text) as
-    lower(regexp_extract(text, '^[^A-Za-z0-9]*([A-Za-z0-9]+)[^A-Za-z0-9]+([A-Za-z0-9]+)', 1)
+    lower(regexp_extract(readable(text), '^[^A-Za-z0-9]*([A-Za-z0-9]+)[^A-Za-z0-9]+([A-Za-z0-9]+)', 1)
         || regexp_extract(text, '^[^A-Za-z0-9]*([A-Za-z0-9]+)[^A-Za-z0-9]+([A-Za-z0-9]+)', 2));
 
 -- These take enum_key(text) (or a first-word key) and give NULL for anything else.
@@ -157,7 +160,7 @@ create or replace macro date_in_range(date) as
 -- Practice scores: every whole number from 150 to 300 in the cell, whatever the labels.
 create or replace macro score_list_of(text) as
     list_filter(
-        list_transform(regexp_extract_all(text, '[0-9]+(?:\.[0-9]+)?'),
+        list_transform(regexp_extract_all(readable(text), '[0-9]+(?:\.[0-9]+)?'),
                        lambda token: whole_in(token::double, 150, 300)),
         lambda score: score is not null
     );
