@@ -84,11 +84,6 @@ def main(argv: list[str] | None = None) -> int:
 def _check_paths(arguments: argparse.Namespace) -> None:
     """Refuse outputs that would overwrite the input or each other, or cannot be written."""
     named = {"-o": arguments.output, "--issues": arguments.issues}
-    output = Path(arguments.output) if arguments.output else None
-    if output is not None and output.suffix.lower() not in OUTPUT_FORMATS:
-        raise ConfigError(f"output {output.name}: use a .csv or .xlsx file name")
-    if arguments.issues and Path(arguments.issues).suffix.lower() != ".csv":
-        raise ConfigError(f"--issues {Path(arguments.issues).name}: use a .csv file name")
     source = Path(arguments.input) if arguments.input != "-" else None
     for option, value in named.items():
         if not value:
@@ -101,6 +96,11 @@ def _check_paths(arguments: argparse.Namespace) -> None:
         if source is not None and _same_file(path, source):
             raise ConfigError(f"{option} {value}: this is the input file; it would be "
                               "overwritten")
+    output = Path(arguments.output) if arguments.output else None
+    if output is not None and output.suffix.lower() not in OUTPUT_FORMATS:
+        raise ConfigError(f"output {output.name}: use a .csv or .xlsx file name")
+    if arguments.issues and Path(arguments.issues).suffix.lower() != ".csv":
+        raise ConfigError(f"--issues {Path(arguments.issues).name}: use a .csv file name")
     if output and arguments.issues and _same_file(Path(arguments.output),
                                                    Path(arguments.issues)):
         raise ConfigError("-o and --issues name the same file; give each its own")

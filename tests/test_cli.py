@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import subprocess
 import sys
@@ -23,9 +24,18 @@ MESSY = (
 ).encode("cp1252")
 
 
-def run(*args: str, cwd=None) -> subprocess.CompletedProcess:
+def run(*args: str, cwd=None, as_of: str | None = "2026-07-01", stdin: bytes | None = None
+        ) -> subprocess.CompletedProcess:
+    """The CLI on a fixed date (before programs review applications for the 2027 Match)."""
+    dated = [*args, "--as-of", as_of] if as_of and args[:1] == ("flag",) else list(args)
+    if stdin is not None:
+        result = subprocess.run([sys.executable, "-m", "dashboard.cli", *dated], input=stdin,
+                                capture_output=True, cwd=cwd, timeout=120)
+        return subprocess.CompletedProcess(result.args, result.returncode,
+                                           result.stdout.decode("utf-8"),
+                                           result.stderr.decode("utf-8"))
     return subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", *args],
+        [sys.executable, "-m", "dashboard.cli", *dated],
         capture_output=True, text=True, encoding="utf-8", cwd=cwd, timeout=120,
     )
 
@@ -61,7 +71,8 @@ def test_stdout_csv_with_leading_columns_and_summary(messy):
     assert rows[0]["Mentor"] == "'=HYPERLINK(\"http://x\")"
     assert [r["row"] for r in rows] == ["2", "3", "5"]
     assert "3 students flagged from messy.csv" in result.stderr
-    assert "3 data issues on 3 rows" in result.stderr
+    assert "3 data issues on 3 rows: 1 unreadable" in result.stderr
+    assert "2 about student IDs" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -93,14 +104,17 @@ def test_csv_file_has_bom_and_issues_file_is_exact(messy, tmp_path):
     assert result.stdout == ""
     assert output.read_bytes().startswith(b"\xef\xbb\xbf")
     assert issues.read_bytes().decode("utf-8") == (
-        '\ufeff"row","column","value","problem"\n'
-        '2,"Student ID","S1","student ID repeated on rows 2, 5; every row is kept"\n'
-        '3,"Step 2 CK","abc","not a number; expected a Step 2 CK score from 1 to 300"\n'
-        '5,"Student ID","S1","student ID repeated on rows 2, 5; every row is kept"\n'
+        '\ufeff"row","column","value","problem","kind"\n'
+        '2,"Student ID","S1","student ID repeated on 2 rows (2, 5); every row is kept",'
+        '"identity"\n'
+        '3,"Step 2 CK","abc","not a number; expected a Step 2 CK score from 1 to 300",'
+        '"unreadable"\n'
+        '5,"Student ID","S1","student ID repeated on 2 rows (2, 5); every row is kept",'
+        '"identity"\n'
     )
 
 
-def test_xlsx_output_has_no_formulas_and_a_thresholds_sheet(messy, tmp_path):
+def test_xlsx_output_has_no_formulas_and_records_its_settings(messy, tmp_path):
     output = tmp_path / "out.xlsx"
     result = run("flag", str(messy), "-o", str(output))
     assert result.returncode == 0, result.stderr
@@ -108,15 +122,19 @@ def test_xlsx_output_has_no_formulas_and_a_thresholds_sheet(messy, tmp_path):
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
         assert sheets and all(b"<f>" not in archive.read(n) for n in sheets)
     workbook = CalamineWorkbook.from_path(str(output))
-    assert workbook.sheet_names == ["Students", "Thresholds"]
+    assert workbook.sheet_names[-3:] == ["Students", "Data issues", "Settings"]
     students = workbook.get_sheet_by_name("Students").to_python()
     assert students[0][:7] == LEADING
     mentor = students[0].index("Mentor")
     assert students[1][mentor] == "'=HYPERLINK(\"http://x\")"
     score = students[0].index("step2ck_score")
     assert students[1][score] == 230  # a number, not text
-    thresholds = dict(row[:2] for row in workbook.get_sheet_by_name("Thresholds").to_python()[1:])
-    assert thresholds["step2_low"] == 235 and thresholds["eras_opens"] == "2027-09-24"
+    settings = {row[1]: row[2] for row in workbook.get_sheet_by_name("Settings").to_python()[1:]}
+    assert settings["step2_low"] == 235 and settings["score_release_days"] == 28
+    assert settings["as_of"] == dt.date(2026, 7, 1) and settings["2026"] == dt.date(2025, 9, 24)
+    assert settings["file"] == "messy.csv"
+    issues = workbook.get_sheet_by_name("Data issues").to_python()
+    assert issues[0] == ["row", "column", "value", "problem", "kind"] and len(issues) == 4
 
 
 def test_config_changes_the_result_and_is_recorded(messy, tmp_path):
@@ -137,7 +155,15 @@ CONFIG_REFUSALS = [
     ("[thresholds]\nstep2_low = 'high'\n", "step2_low must be a whole number"),
     ("[thresholds]\nstep2_low = 250\nstep2_target = 240\n", "out of order"),
     ("[thresholds]\ntargeted_min = 252\n", "targeted_min <= aggressive_min"),
-    ("[calendar]\neras_opens = 'soon'\n", "eras_opens must be a date"),
+    ("[calendar]\neras_opens = 2027-09-24\n",
+     "'eras_opens' is a version-1 key and is no longer read; use [calendar.review_opens]"),
+    ("[calendar]\nscore_release_days = 'soon'\n", "score_release_days must be a whole number"),
+    ("[calendar.review_opens]\n2027 = 'late September'\n",
+     "review_opens.2027 must be a date such as 2026-09-30"),
+    ("[calendar.review_opens]\nnext = 2026-09-30\n", "key 'next' is not a Match year"),
+    ("[thresholds]\nstep2_low = 2147483648\n", "step2_low must be from 1 to 300"),
+    ("[thresholds]\nstep2_pass = 240\n", "step2_pass <= step2_low"),
+    ("[thresholds]\nstep2_low = true\n", "step2_low must be a whole number"),
     ("[extras]\nx = 1\n", "unknown section [extras]"),
     ("step2_low = \n", "not valid TOML"),
 ]
@@ -156,11 +182,15 @@ def test_bad_config_is_refused_with_exit_2(messy, tmp_path, text, message):
 
 def test_partial_config_keeps_other_defaults(messy, tmp_path):
     config = tmp_path / "ok.toml"
-    config.write_text("[calendar]\neras_opens = 2027-05-01\n")
+    config.write_text("[calendar]\nscore_release_days = 21\n\n[calendar.review_opens]\n"
+                      "2027 = 2026-09-23\n")
     result = run("flag", str(messy), "--config", str(config))
     assert result.returncode == 0, result.stderr
     [row, *_] = csv.DictReader(io.StringIO(result.stdout))
-    assert (row["threshold_step2_low"], row["threshold_eras_opens"]) == ("235", "2027-05-01")
+    assert (row["threshold_step2_low"], row["calendar_score_release_days"],
+            row["calendar_review_opens"]) == ("235", "21", "2026=2025-09-24; 2027=2026-09-23")
+    assert (row["review_opens"], row["latest_step2ck_sitting"], row["as_of"]) == (
+        "2026-09-23", "2026-09-02", "2026-07-01")
 
 
 @pytest.mark.parametrize(
@@ -201,3 +231,68 @@ def test_console_script_is_installed():
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.mark.parametrize("name", ["registrar_roster.csv", "registrar_roster.xlsx"])
+def test_registrar_roster_through_the_cli(name, tmp_path):
+    issues = tmp_path / "issues.csv"
+    result = run("flag", str(DATA / name), "--issues", str(issues), as_of="2026-11-25")
+    assert result.returncode == 0, result.stderr
+    rows = {r["student_id"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert (rows["00417"]["risk_level"], rows["00417"]["flags"]) == (
+        "high", "STEP1_FAIL;STEP2_PENDING;US_PLASTICS_LORS_MISSING")
+    assert rows["00417"]["step2ck_date"] == "2027-10-15"
+    assert rows["00417"]["STEP2_PENDING"] == "critical"  # review for 2027 opened 30 Sep 2026
+    assert rows["00419"]["risk_level"] == "needs_data"
+    assert rows["00420"]["strategy"] == "aggressive_integrated"
+    assert rows["00417"]["Away Rotations"] == "2"  # unmapped, carried through
+    assert "header is row 3" in result.stderr and "'Away Rotations' could mean" in result.stderr
+    kinds = [r["kind"] for r in read_csv_file(issues)]
+    assert kinds.count("interpreted") == 10 and set(kinds) <= {
+        "interpreted", "unreadable", "identity"}
+
+
+def test_as_of_moves_the_calendar(messy, tmp_path):
+    before = list(csv.DictReader(io.StringIO(run("flag", str(messy)).stdout)))
+    after = list(csv.DictReader(io.StringIO(run("flag", str(messy),
+                                                as_of="2026-10-01").stdout)))
+    # S2 has no score and no class year: always the next cycle, so still a warning.
+    assert before[1]["STEP2_PENDING"] == "warning" and after[1]["match_year"] == "2028"
+    assert before[1]["as_of"] == "2026-07-01" and after[1]["as_of"] == "2026-10-01"
+    assert run("flag", str(messy), as_of="yesterday").returncode == 2
+
+
+def test_stdin_is_read_once(messy):
+    for source in ("-", "/dev/stdin"):
+        result = run("flag", source, stdin=MESSY)
+        assert result.returncode == 0, result.stderr
+        assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == 3, source
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (lambda d, m: ["-o", str(m)], "this is the input file"),
+    (lambda d, m: ["--issues", str(m)], "this is the input file"),
+    (lambda d, m: ["-o", str(d / "a.csv"), "--issues", str(d / "a.csv")],
+     "-o and --issues name the same file"),
+    (lambda d, m: ["-o", str(d)], "this is a folder"),
+    (lambda d, m: ["-o", str(d / "no" / "such" / "out.csv")], "does not exist"),
+    (lambda d, m: ["--issues", str(d / "issues.xlsx")], "use a .csv file name"),
+])
+def test_outputs_that_would_overwrite_or_cannot_be_written_are_refused(
+        messy, tmp_path, options, message):
+    original = messy.read_bytes()
+    result = run("flag", str(messy), *options(tmp_path, messy))
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert messy.read_bytes() == original
+
+
+def test_a_directory_as_input_and_a_huge_config_number_exit_2(tmp_path, messy):
+    assert run("flag", str(tmp_path)).returncode == 2
+    config = tmp_path / "big.toml"
+    config.write_text("[thresholds]\npractice_low_count = 2147483648\n")
+    result = run("flag", str(messy), "--config", str(config))
+    assert result.returncode == 2 and "practice_low_count must be from 1 to 50" in result.stderr
