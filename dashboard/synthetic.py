@@ -25,12 +25,12 @@ LAST_NAMES = (
     "Søndergaard", "Tanaka", "Usman", "Varga", "Walsh", "Xu", "Yilmaz", "Zielińska", "Nguyen",
     "O'Connor", "Müller", "Asante",
 )
-CAMPUSES = ("Island Campus", "Harbour Campus", "Lisbon Site", "Kraków Site")
-ADVISORS = ("Dr. Álvarez", "Dr. Chen", "Dr. Lindqvist", "Dr. Okafor", "Dr. Patel")
+CAMPUSES = ("Grenada", "Dominica", "Sint Maarten", "Lisbon Site")
+ADVISORS = ("Dr. Álvarez", "Dr. Chen", "Dr. Fontaine", "Dr. Okafor", "Dr. Patel")
 STAGE_SPELLINGS = {
     "preclinical": ("M1", "M2", "MS2", "Basic sciences"),
-    "clinical": ("M3", "Clinical"),
-    "final_year": ("M4", "Final year"),
+    "clinical": ("M3", "Clinical", "MS 3"),
+    "final_year": ("M4", "Final year", "MS4"),
     "applying": ("Applicant", "Graduate", "Reapplicant"),
 }
 HEADERS = (
@@ -41,8 +41,14 @@ HEADERS = (
 )
 
 
-def synthetic_cohort(rows: int, seed: int = 7) -> pa.Table:
-    """A cohort table with the headers an advisor's spreadsheet would carry."""
+def synthetic_cohort(rows: int, seed: int = 7, first_match_year: int = 2027) -> pa.Table:
+    """A cohort table with the headers an advisor's spreadsheet would carry.
+
+    The figures follow what US-IMG plastics hopefuls tend to have (README "Sample data"):
+    applicants of `first_match_year` mostly with a Step 2 CK score and letters in hand, the
+    classes behind them with less, and about one cell in twenty-five written the way a
+    registrar writes it (`230 (unofficial)`, `Gen Surg`, `10/15/27`, `n/a`).
+    """
     rng = np.random.default_rng(seed)
     index = np.arange(rows)
     first = np.array(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), rows)]
@@ -55,54 +61,96 @@ def synthetic_cohort(rows: int, seed: int = 7) -> pa.Table:
     )
 
     stage_keys = np.array(list(STAGE_SPELLINGS))
-    stage = stage_keys[rng.choice(4, rows, p=[0.2, 0.2, 0.35, 0.25])]
+    stage = stage_keys[rng.choice(4, rows, p=[0.25, 0.25, 0.3, 0.2])]
     stage_text = _spell_stages(stage, rng)
     is_ready = np.isin(stage, ("final_year", "applying"))
     is_clinical_plus = stage != "preclinical"
-    class_year = 2027 + np.select(
-        [stage == "applying", stage == "final_year", stage == "clinical"], [0, 0, 1], 2
-    ) + rng.integers(0, 2, rows) * (stage == "preclinical")
+    class_year = first_match_year + np.select(
+        [is_ready, stage == "clinical"], [0, 1], 2 + rng.integers(0, 2, rows))
+    class_text = np.where(rng.random(rows) < 0.05, "", class_year.astype(str))
 
     step1_draw = rng.random(rows)
     step1 = np.where(
-        ~is_clinical_plus & (rng.random(rows) < 0.6), "Not taken",
-        np.where(step1_draw < 0.06, "Fail", "Pass"),
+        ~is_clinical_plus & (rng.random(rows) < 0.7), "Not taken",
+        np.where(step1_draw < 0.04, "Fail", "Pass"),
     )
     attempts = np.where(
         step1 == "Not taken", "0",
-        np.where((step1 == "Fail") | (step1_draw < 0.09), "2", "1"),
+        np.where((step1 == "Fail") | (step1_draw < 0.07), "2", "1"),
     )
-    has_score = is_clinical_plus & (rng.random(rows) < np.where(is_ready, 0.8, 0.25))
-    score = np.clip(np.rint(rng.normal(244, 11, rows)), 190, 280).astype(int)
+    step1 = np.where(is_clinical_plus & (rng.random(rows) < 0.04), "", step1)
+
+    has_score = is_clinical_plus & (rng.random(rows) < np.where(is_ready, 0.88, 0.1))
+    score = np.clip(np.rint(rng.normal(249, 9, rows)), 205, 275).astype(int)
     score_text = np.where(has_score, score.astype(str), "")
-    exam_date = np.datetime64("2027-05-01") + rng.integers(0, 240, rows).astype("timedelta64[D]")
-    date_text = np.where(~has_score & is_clinical_plus & (rng.random(rows) < 0.7),
+    exam_date = (np.datetime64(f"{first_match_year - 1}-06-01")
+                 + (rng.integers(0, 330, rows) + 365 * (stage == "clinical"))
+                 .astype("timedelta64[D]"))
+    date_text = np.where(~has_score & is_clinical_plus & (rng.random(rows) < 0.6),
                          exam_date.astype(str), "")
-    practice = np.clip(np.rint(rng.normal(238, 10, (rows, 3))), 190, 275).astype(int).astype(str)
+    practice = np.clip(np.rint(rng.normal(240, 9, (rows, 3))), 200, 272).astype(int).astype(str)
     practice_text = np.char.add(np.char.add(np.char.add(practice[:, 0], ";"), practice[:, 1]),
                                 np.char.add(";", practice[:, 2]))
     practice_text = np.where(~has_score & is_clinical_plus & (rng.random(rows) < 0.8),
                              practice_text, "")
 
     maturity = np.select([stage == "applying", stage == "final_year", stage == "clinical"],
-                         [1.0, 0.8, 0.35], 0.1)
-    plastics_lors = rng.poisson(2.2 * maturity)
-    surgery_lors = rng.poisson(1.3 * maturity)
-    publications = rng.poisson(2.0 * maturity)
-    presentations = rng.poisson(1.5 * maturity)
-    subis = rng.poisson(1.4 * maturity)
-    research_year = np.where(rng.random(rows) < 0.2, "Yes", "No")
-    parallel = np.where(rng.random(rows) < 0.55, "Yes", np.where(rng.random(rows) < 0.8, "No", ""))
+                         [1.0, 0.85, 0.2], 0.05)
+    # Applicants mostly hold their letters and sub-Is; the classes behind them are earning them.
+    plastics_lors = np.where(is_ready & (rng.random(rows) < 0.8), 2 + rng.poisson(0.5, rows),
+                             np.minimum(rng.poisson(1.2 * maturity), 1))
+    surgery_lors = np.where(is_ready & (rng.random(rows) < 0.9), 1 + rng.poisson(0.4, rows),
+                            rng.poisson(0.3 * maturity))
+    publications = rng.poisson(2.5 * maturity + 0.2)
+    presentations = rng.poisson(1.8 * maturity + 0.1)
+    subis = np.where(is_ready & (rng.random(rows) < 0.85), 1 + rng.poisson(0.6, rows),
+                     rng.poisson(0.4 * maturity))
+    research_year = np.where(rng.random(rows) < 0.15, "Yes", "No")
+    plan_draw = rng.random(rows)
+    parallel = np.where(
+        plan_draw < np.where(is_ready, 0.7, 0.3), "Yes",
+        np.where(plan_draw < np.where(is_ready, 0.9, 0.6), "No", ""))
 
-    columns = (
-        np.char.add("S", np.char.zfill(index.astype(str), 7)), names, emails, class_year,
+    columns = [
+        np.char.add("S", np.char.zfill(index.astype(str), 7)), names, emails, class_text,
         stage_text, np.array(CAMPUSES)[rng.integers(0, len(CAMPUSES), rows)],
         np.array(ADVISORS)[rng.integers(0, len(ADVISORS), rows)], step1, attempts, score_text,
-        date_text, practice_text, plastics_lors, surgery_lors, publications, presentations,
-        subis, research_year, parallel,
-    )
-    return pa.table({header: pa.array(column.astype(str)) for header, column in
+        date_text, practice_text, plastics_lors.astype(str), surgery_lors.astype(str),
+        publications.astype(str), presentations.astype(str), subis.astype(str), research_year,
+        parallel,
+    ]
+    columns = [np.asarray(column).astype(str).astype(object) for column in columns]
+    _registrar_style(columns, rng)
+    return pa.table({header: pa.array(column.tolist(), pa.string()) for header, column in
                      zip(HEADERS, columns, strict=True)})
+
+
+def _registrar_style(columns: list, rng: np.random.Generator) -> None:
+    """Write about one cell in twenty-five of some columns as registrars do."""
+    rows = len(columns[0])
+
+    def pick(column: np.ndarray, rate: float) -> np.ndarray:
+        return (rng.random(rows) < rate) & (column != "")
+
+    step1 = columns[7]
+    step1[pick(step1, 0.04) & (step1 == "Fail")] = "FAIL - retake 3/2026"
+    step1[pick(step1, 0.04) & (step1 == "Pass")] = "Passed (2025)"
+    score = columns[9]
+    chosen = pick(score, 0.04)
+    score[chosen] = np.char.add(score[chosen], " (unofficial)")
+    date = columns[10]
+    chosen = pick(date, 0.3)
+    date[chosen] = [f"{int(d[5:7])}/{int(d[8:10])}/{d[2:4]}" for d in date[chosen]]
+    practice = columns[11]
+    chosen = pick(practice, 0.1)
+    practice[chosen] = [f"NBME {10 + i % 4}: {p.split(';')[0]} / UWSA{1 + i % 2} "
+                        f"{p.split(';')[1]}" for i, p in enumerate(practice[chosen])]
+    letters = columns[12]
+    letters[pick(letters, 0.02)] = "n/a"
+    plan = columns[18]
+    plan[pick(plan, 0.05) & (plan == "Yes")] = "Gen Surg"
+    plan[pick(plan, 0.03) & (plan == "Yes")] = "Prelim"
+    plan[pick(plan, 0.03) & (plan == "No")] = "none"
 
 
 def _spell_stages(stage: np.ndarray, rng: np.random.Generator) -> np.ndarray:

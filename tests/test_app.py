@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from tests.conftest import AS_OF
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 MESSY = Path(__file__).resolve().parent / "data" / "messy_cohort.csv"
@@ -22,7 +25,9 @@ def fresh_caches():
 
 
 def start(page: str | None = None) -> AppTest:
+    """The app as an advisor opens it, with the rules evaluated on the tests' fixed date."""
     at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["settings_as_of"] = AS_OF
     at.run()
     if page:
         at.switch_page(page).run()
@@ -72,9 +77,10 @@ def test_upload_replaces_the_sample_and_reports_issues():
     assert metric(at, "Students") == "9"
     at.switch_page("app_pages/import_data.py").run()
     assert [h.value for h in at.subheader][0] == (
-        "9 students loaded; 2 cells could not be read; 1 duplicate ID; 1 row without an ID")
+        "9 students loaded; 2 cells unreadable; 0 cells interpreted; 1 repeated ID; "
+        "1 row without an ID")
     issues = frame_with(at, "problem")
-    assert list(issues.columns) == ["row", "column", "value", "problem"]
+    assert list(issues.columns) == ["row", "column", "value", "problem", "kind"]
     assert issues["row"].tolist() == [3, 7, 8, 8, 9]
 
 
@@ -89,7 +95,7 @@ def test_refused_upload_shows_a_message_not_a_traceback(tmp_path):
 
 def test_mapping_override_is_applied():
     at = upload(start("app_pages/import_data.py"))
-    at.selectbox(key="import_map_step2ck_score").set_value("")
+    next(box for box in at.selectbox if box.label == "Step 2 CK score").set_value("")
     next(b for b in at.button if b.label == "Apply mapping").click().run()
     assert not at.exception
     at.switch_page("app_pages/overview.py").run()
@@ -103,9 +109,12 @@ def test_filters_narrow_the_student_list():
     assert caption.startswith("9 of 9 students match")
     at.toggle(key="students_at_risk_only").set_value(True).run()
     caption = next(c.value for c in at.caption if "students match" in c.value)
-    assert caption.startswith("5 of 9 students match")
+    assert caption.startswith("6 of 9 students match")
     table = at.dataframe(key="students_table").value
-    assert table["student_id"].tolist()[:3] == ["A-101", "ROW-9", "A-103"]
+    # High first (most critical flags first), then moderate, then needs data.
+    assert table["student_id"].tolist() == ["A-101", "ROW-9", "A-103", "A-105", "A-104", "A-102"]
+    assert table["risk_level"].tolist()[-1] == "Needs data"
+    assert table["unchecked"].tolist()[-1] == "Few US plastics letters"
     at.text_input(key="students_search").set_value("chlo").run()
     assert at.dataframe(key="students_table").value["student_id"].tolist() == ["A-105"]
 
@@ -114,8 +123,8 @@ def test_flag_filter_uses_rule_ids_and_shows_labels():
     at = start("app_pages/students.py")
     at.multiselect(key="students_flags").set_value(["STEP1_FAIL"]).run()
     table = at.dataframe(key="students_table").value
-    assert len(table) == 15
-    assert all("Step 1 fail / repeat" in labels for labels in table["critical_flags"])
+    assert len(table) == 7
+    assert all("Step 1 failed or repeated" in labels for labels in table["critical_flags"])
 
 
 def test_student_drilldown_shows_flags_missing_data_and_what_if():
@@ -125,8 +134,8 @@ def test_student_drilldown_shows_flags_missing_data_and_what_if():
     assert not at.exception
     assert at.text[0].value.startswith("José Martínez  ·  A-101")
     markdown = " ".join(m.value for m in at.markdown)
-    assert "Critical: Step 2 CK below the low-score line" in markdown
-    assert any(t.value == "Step 2 CK 229, under the low-score line of 235" for t in at.text)
+    assert "Critical: Step 2 CK under the low-score line" in markdown
+    assert any(t.value == "Step 2 CK 229, under the low-score line of 235." for t in at.text)
     at.number_input(key="student_whatif_score_2").set_value(252).run()
     result = frame_with(at, "with these changes")
     assert result.loc[result[""] == "Step 2 CK band", "with these changes"].item() \
@@ -136,13 +145,13 @@ def test_student_drilldown_shows_flags_missing_data_and_what_if():
 def test_threshold_change_shows_everywhere():
     at = start("app_pages/settings.py")
     at.number_input(key="settings_step2_low").set_value(245)
-    next(b for b in at.button if b.label == "Apply thresholds").click().run()
+    next(b for b in at.button if b.label == "Apply").click().run()
     assert not at.exception
     at.switch_page("app_pages/overview.py").run()
     assert "Step 2 CK < 245" in [m.label for m in at.metric]
     low_245 = int(metric(at, "Step 2 CK < 245"))
     at.switch_page("app_pages/settings.py").run()
-    next(b for b in at.button if b.label == "Reset to the guidance's defaults").click().run()
+    next(b for b in at.button if b.label == "Reset to the defaults and today").click().run()
     at.switch_page("app_pages/overview.py").run()
     assert int(metric(at, "Step 2 CK < 235")) < low_245
 
@@ -150,8 +159,8 @@ def test_threshold_change_shows_everywhere():
 def test_out_of_order_thresholds_are_refused():
     at = start("app_pages/settings.py")
     at.number_input(key="settings_step2_target").set_value(200)
-    next(b for b in at.button if b.label == "Apply thresholds").click().run()
-    assert [e.value for e in at.error] == ["Those thresholds cannot be used."]
+    next(b for b in at.button if b.label == "Apply").click().run()
+    assert [e.value for e in at.error] == ["Those settings cannot be used."]
     assert any("out of order" in t.value for t in at.text)
 
 
@@ -218,7 +227,7 @@ def test_sign_in_configured_with_an_empty_allowlist_lets_no_one_in():
 
 def test_an_unexpected_failure_shows_a_generic_message_and_logs_no_student_value(
         monkeypatch, caplog):
-    from dashboard import views
+    from dashboard import reports
 
     student_value = "José Martínez"
 
@@ -227,7 +236,7 @@ def test_an_unexpected_failure_shows_a_generic_message_and_logs_no_student_value
         message = f"could not read student {student_value}"
         raise RuntimeError(message)
 
-    monkeypatch.setattr(views, "strategy_mix", broken)
+    monkeypatch.setattr(reports, "strategy_mix", broken)
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     assert not at.exception
@@ -260,3 +269,79 @@ def test_payloads_in_every_text_column_never_reach_markdown(tmp_path):
     # ...and they are shown, as plain text, where they belong.
     at.switch_page("app_pages/student.py").run()
     assert at.text[0].value.startswith(f"{payloads[0]}  ·  P0 {payloads[0]}")
+
+
+DATA = Path(__file__).resolve().parent / "data"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def upload_file(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppTest:
+    at.file_uploader(key="import_upload").set_value((name, data, mime))
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_registrar_roster_shows_the_checks_that_could_not_run():
+    at = upload_file(start(), "registrar_roster.xlsx",
+                     (DATA / "registrar_roster.xlsx").read_bytes(), XLSX_TYPE)
+    assert metric(at, "Students") == "6"
+    banner = " ".join(w.value for w in at.warning)
+    assert "Step 1 could not be checked for 1 student" in banner
+    assert "US plastics letters could not be checked for 1 final-year or applying student" \
+        in banner
+    assert metric(at, "Needs data") == "1"
+    at.switch_page("app_pages/import_data.py").run()
+    texts = [t.value for t in at.text]
+    assert any("sheet: Roster" in t and "header on row 3" in t for t in texts)
+    assert any("read as a title and skipped" in t for t in texts)
+    assert any("'Away Rotations' could mean US plastics sub-Is" in t for t in texts)
+    summary = frame_with(at, "interpreted")
+    by_column = summary.set_index("column")
+    assert by_column.loc["Backup Specialty", "interpreted"] == 4
+    assert by_column.loc["Step 2 CK", "unreadable"] == 1
+
+
+def test_a_workbook_with_two_cohort_sheets_offers_a_choice():
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    for name, ids in (("Class of 2027", ["A1", "A2"]), ("Class of 2028", ["B1", "B2", "B3"])):
+        sheet = workbook.add_worksheet(name)
+        sheet.write_row(0, 0, ["Student ID", "Step 2 CK"])
+        for row, student_id in enumerate(ids, start=1):
+            sheet.write_row(row, 0, [student_id, 240])
+    workbook.close()
+    at = upload_file(start("app_pages/import_data.py"), "two.xlsx", buffer.getvalue(),
+                     XLSX_TYPE)
+    picker = next(box for box in at.selectbox if box.label == "Sheet")
+    assert picker.options == ["Class of 2027", "Class of 2028"]
+    assert at.subheader[0].value.startswith("2 students loaded")
+    picker.set_value("Class of 2028").run()
+    assert not at.exception
+    assert at.subheader[0].value.startswith("3 students loaded")
+
+
+def test_student_page_says_which_cells_were_interpreted():
+    at = upload_file(start(), "registrar_roster.csv",
+                     (DATA / "registrar_roster.csv").read_bytes())
+    at.session_state["student_row"] = 4  # Ana Ruiz: FAIL - retake, 10/15/27, Gen Surg
+    at.switch_page("app_pages/student.py").run()
+    assert not at.exception
+    cells = frame_with(at, "kind")
+    assert cells["value"].tolist() == ["FAIL - retake 3/2026", "10/15/27",
+                                       "NBME 10: 252 / UWSA1 248", "Gen Surg"]
+    assert set(cells["kind"]) == {"interpreted"}
+
+
+def test_the_as_of_date_moves_the_calendar():
+    at = upload_file(start("app_pages/settings.py"), "registrar_roster.csv",
+                     (DATA / "registrar_roster.csv").read_bytes())
+    at.date_input(key="settings_as_of_input").set_value(dt.date(2026, 10, 1))
+    next(b for b in at.button if b.label == "Apply").click().run()
+    assert any("as of 1 Oct 2026" in i.value for i in at.info)
+    at.switch_page("app_pages/overview.py").run()
+    assert "as of 1 Oct 2026" in at.caption[0].value

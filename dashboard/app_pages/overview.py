@@ -20,12 +20,12 @@ st.caption("Counts and charts for the whole cohort, as of "
 # The headline checks that could not run: never let missing data read as safe.
 unchecked = []
 if summary["count_step1_unknown"]:
-    unchecked.append(f"Step 1 could not be checked for {summary['count_step1_unknown']:,} "
-                     "students")
+    unchecked.append("Step 1 could not be checked for "
+                     + ui.counted(summary["count_step1_unknown"], "student"))
 if summary["count_us_plastics_lors_unknown"]:
     unchecked.append("US plastics letters could not be checked for "
-                     f"{summary['count_us_plastics_lors_unknown']:,} final-year or applying "
-                     "students")
+                     + ui.counted(summary["count_us_plastics_lors_unknown"],
+                                  "final-year or applying student"))
 if unchecked:
     with st.container(border=True):
         st.warning("; ".join(unchecked) + ". They are counted as *needs data*, never as low "
