@@ -9,8 +9,13 @@ from pathlib import Path
 import pytest
 
 from dashboard.config import Config, Thresholds
-from dashboard.docs import ambiguous_headers, fields_table, rule_conditions, rules_table
-from dashboard.docs import settings_table
+from dashboard.docs import (
+    ambiguous_headers,
+    fields_table,
+    rule_conditions,
+    rules_table,
+    settings_table,
+)
 from dashboard.fields import FIELD_NAMES
 from dashboard.flagging import flag_students
 from dashboard.rules import (

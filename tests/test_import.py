@@ -15,12 +15,12 @@ import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dashboard.config import Config
 from dashboard.engine import load_cohort
+from dashboard.exports import export_relation
 from dashboard.fields import FIELDS, match_field
 from dashboard.importer import CohortFileError, CsvSource, read_cohort
 from dashboard.sql import connect
-from dashboard.config import Config
-from dashboard.exports import export_relation
 from tests.conftest import AS_OF
 
 

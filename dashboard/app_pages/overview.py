@@ -34,6 +34,12 @@ if unchecked:
         st.page_link("app_pages/import_data.py", label="Open the Import page",
                      icon=":material/upload_file:")
 
+
+
+def not_checked(count: int) -> str | None:
+    return f"{count:,} not checked" if count else None
+
+
 total = summary["count_students"]
 columns = st.columns(7)
 columns[0].metric("Students", f"{total:,}")
@@ -42,15 +48,14 @@ columns[2].metric("Moderate", f"{summary['count_moderate']:,}", help=RISK_MEANIN
 columns[3].metric("Needs data", f"{summary['count_needs_data']:,}",
                   help=RISK_MEANINGS["needs_data"])
 columns[4].metric("Step 1 failed", f"{summary['count_step1_fail']:,}",
-                  delta=f"{summary['count_step1_unknown']:,} not checked"
-                  if summary["count_step1_unknown"] else None, delta_color="off",
-                  help=RULES_BY_ID["STEP1_FAIL"].title)
+                  delta=not_checked(summary["count_step1_unknown"]), delta_color="off",
+                  delta_arrow="off", help=RULES_BY_ID["STEP1_FAIL"].title)
 columns[5].metric(f"Step 2 CK < {thresholds.step2_low}", f"{summary['count_step2_low']:,}",
                   help=RULES_BY_ID["STEP2_LOW"].title)
 columns[6].metric(f"< {thresholds.us_plastics_lors_min} US PRS letters",
                   f"{summary['count_us_plastics_lors_missing']:,}",
-                  delta=f"{summary['count_us_plastics_lors_unknown']:,} not checked"
-                  if summary["count_us_plastics_lors_unknown"] else None, delta_color="off",
+                  delta=not_checked(summary["count_us_plastics_lors_unknown"]),
+                  delta_color="off", delta_arrow="off",
                   help="Final-year and applying students (and those with no stage) only")
 
 picks: list[tuple[str, dict]] = []
