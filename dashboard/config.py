@@ -81,6 +81,44 @@ def last_wednesday_of_september(year: int) -> dt.date:
     return end - dt.timedelta(days=(end.weekday() - 2) % 7)  # Monday is 0, Wednesday 2
 
 
+def nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    """The n-th given weekday (Monday 0) of a month: the first Wednesday of March is
+    nth_weekday(y, 3, 2, 1)."""
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A date of the Match calendar, by Match year Y: its default rule and where it comes from."""
+
+    key: str
+    label: str
+    default: str  # the default rule, in words
+    source: str
+    rule: object  # Match year -> default date
+
+
+MILESTONES: tuple[Milestone, ...] = (
+    Milestone("vslo_opens", "Away-rotation (VSLO) applications open",
+              "1 February of Y-1", "AAMC VSLO: most host schools open in February-March",
+              lambda y: dt.date(y - 1, 2, 1)),
+    Milestone("subi_season_start", "Sub-internship season begins", "1 June of Y-1",
+              "Usual away-rotation season, June to September", lambda y: dt.date(y - 1, 6, 1)),
+    Milestone("subi_season_end", "Sub-internship season ends", "30 September of Y-1",
+              "Usual away-rotation season, June to September", lambda y: dt.date(y - 1, 9, 30)),
+    Milestone("interviews_start", "Interview season begins", "1 October of Y-1",
+              "NRMP Main Residency Match timeline", lambda y: dt.date(y - 1, 10, 1)),
+    Milestone("interviews_end", "Interview season ends", "31 January of Y",
+              "NRMP Main Residency Match timeline", lambda y: dt.date(y, 1, 31)),
+    Milestone("rank_list_deadline", "Rank order list deadline", "first Wednesday of March of Y",
+              "NRMP Main Residency Match calendar", lambda y: nth_weekday(y, 3, 2, 1)),
+    Milestone("match_day", "Match Day", "third Friday of March of Y",
+              "NRMP Main Residency Match calendar", lambda y: nth_weekday(y, 3, 4, 3)),
+)
+MILESTONES_BY_KEY = {milestone.key: milestone for milestone in MILESTONES}
+
+
 @dataclass(frozen=True)
 class Calendar:
     """When programs may begin reviewing applications, by Match year, and the score delay."""
@@ -90,9 +128,16 @@ class Calendar:
         "Scores are usually released 3-4 weeks after the exam (USMLE score reporting).", 0, 120)
     # (Match year, date) pairs from the config; other years follow the default rule.
     review_opens: tuple[tuple[int, dt.date], ...] = ((2026, dt.date(2025, 9, 24)),)
+    # (milestone key, Match year, date) for the other dates of MILESTONES that are configured.
+    milestones: tuple[tuple[str, int, dt.date], ...] = ()
 
     def __post_init__(self) -> None:
         problems = _problems(self)
+        for key, year, date in self.milestones:
+            if key not in MILESTONES_BY_KEY:
+                problems.append(f"unknown calendar date {key!r}")
+            elif not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+                problems.append(f"{key}.{year} must be a date such as 2027-03-03")
         for year, date in self.review_opens:
             if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2099:
                 problems.append(f"review_opens: {year!r} is not a Match year such as 2027")
@@ -107,8 +152,21 @@ class Calendar:
         return dict(self.review_opens).get(match_year) or last_wednesday_of_september(
             match_year - 1)
 
-    def is_configured(self, match_year: int) -> bool:
-        return match_year in dict(self.review_opens)
+    def is_configured(self, match_year: int, key: str = "review_opens") -> bool:
+        if key == "review_opens":
+            return match_year in dict(self.review_opens)
+        return any(k == key and y == match_year for k, y, _ in self.milestones)
+
+    def date_of(self, key: str, match_year: int) -> dt.date:
+        """A milestone's date for a Match year: configured, else its default rule."""
+        if key == "review_opens":
+            return self.review_opens_on(match_year)
+        if key == "latest_step2ck_sitting":
+            return self.review_opens_on(match_year) - dt.timedelta(days=self.score_release_days)
+        for k, y, date in self.milestones:
+            if k == key and y == match_year:
+                return date
+        return MILESTONES_BY_KEY[key].rule(match_year)
 
     def cycle_for(self, as_of: dt.date) -> int:
         """The Match year of a student without a class year: the first whose review opens on
@@ -138,6 +196,22 @@ class Config:
             "as_of": as_of,
             "default_cycle": self.calendar.cycle_for(as_of),
         }
+
+    def plan_params(self, as_of: dt.date, cycles: list[int]) -> dict[str, object]:
+        """Every milestone date for each Match year in `cycles`, as parallel lists, with
+        whether it was configured (else estimated by its default rule)."""
+        keys, years, dates, configured = [], [], [], []
+        for key in ("review_opens", *MILESTONES_BY_KEY):
+            for year in cycles:
+                keys.append(key)
+                years.append(year)
+                dates.append(self.calendar.date_of(key, year))
+                configured.append(self.calendar.is_configured(year, key))
+        return {"milestone_keys": keys, "milestone_years": years, "milestone_dates": dates,
+                "milestone_configured": configured, "as_of": as_of,
+                **{name: value for name, value in self.thresholds.as_params().items()
+                   if name in ("us_plastics_lors_min", "surgery_lors_min")},
+                "score_release_days": self.calendar.score_release_days}
 
     def rows(self, as_of: dt.date) -> list[tuple[str, str, object, str]]:
         """(section, name, value, meaning) for every setting: what an export records."""
@@ -217,7 +291,8 @@ def config_from_document(document: dict, source: str = "config") -> Config:
     calendar = _table(document, "calendar", source)
     for section, content, allowed in (("thresholds", thresholds, THRESHOLD_KEYS),
                                       ("calendar", calendar,
-                                       {"score_release_days", "review_opens"})):
+                                       {"score_release_days", "review_opens",
+                                        *MILESTONES_BY_KEY})):
         for key in content:
             if key in RENAMED_KEYS:
                 raise ConfigError(f"{source}: {key!r} is a version-1 key and is no longer "
@@ -235,6 +310,10 @@ def config_from_document(document: dict, source: str = "config") -> Config:
             raise ConfigError(f"{source}: [calendar.review_opens] key {year_text!r} is not a "
                               "Match year such as 2027")
         pairs.append((int(year_text), date))
+    milestones = []
+    for key in MILESTONES_BY_KEY:
+        for year, date in _by_year(calendar.get(key, {}), key, source):
+            milestones.append((key, year, date))
     try:
         base = Calendar()
         return Config(
@@ -242,10 +321,23 @@ def config_from_document(document: dict, source: str = "config") -> Config:
             Calendar(
                 score_release_days=calendar.get("score_release_days", base.score_release_days),
                 review_opens=tuple(sorted({**dict(base.review_opens), **dict(pairs)}.items())),
+                milestones=tuple(milestones),
             ),
         )
     except ConfigError as error:
         raise ConfigError(f"{source}: {error}") from None
+
+
+def _by_year(table: object, key: str, source: str) -> list[tuple[int, object]]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [calendar.{key}] must be a table of Match year = date")
+    pairs = []
+    for year_text, date in table.items():
+        if not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
+            raise ConfigError(f"{source}: [calendar.{key}] key {year_text!r} is not a Match "
+                              "year such as 2027")
+        pairs.append((int(year_text), date))
+    return pairs
 
 
 def _table(document: dict, name: str, source: str) -> dict:

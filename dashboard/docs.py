@@ -66,5 +66,33 @@ def settings_table() -> str:
     return "\n".join(lines)
 
 
+
+SAMPLE_AS_OF = "2026-11-25"  # the date the README's sample figures are computed on
+
+
+def sample_risk_table(as_of: str = SAMPLE_AS_OF) -> str:
+    """Risk levels by stage on the bundled sample, as the README reports them."""
+    import datetime as dt
+
+    from dashboard.engine import load_cohort
+    from dashboard.importer import read_cohort
+    from dashboard.sql import sample_cohort_bytes
+
+    cohort = load_cohort(read_cohort(sample_cohort_bytes(), "cohort.csv"))
+    flagged = cohort.flag(Config(), dt.date.fromisoformat(as_of)).relation()
+    counts = flagged.aggregate("coalesce(stage, 'missing') as stage, risk_level, count(*)",
+                               "all").fetchall()
+    stages = ["preclinical", "clinical", "final_year", "applying"]
+    levels = ["high", "moderate", "needs_data", "low"]
+    table = {(stage, level): count for stage, level, count in counts}
+    lines = ["| stage | " + " | ".join(levels) + " | at risk |", "|---" * 6 + "|"]
+    for stage in stages:
+        row = [table.get((stage, level), 0) for level in levels]
+        total = sum(row)
+        lines.append(f"| {stage} | " + " | ".join(map(str, row))
+                     + f" | {sum(row[:3])} of {total} ({sum(row[:3]) / total:.0%}) |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    print(fields_table(), rules_table(), settings_table(), sep="\n\n")
+    print(fields_table(), rules_table(), settings_table(), sample_risk_table(), sep="\n\n")

@@ -11,12 +11,12 @@ import threading
 from dataclasses import dataclass
 
 import duckdb
-import pyarrow as pa
 
 from dashboard.config import Config
 from dashboard.fields import FIELD_NAMES, FIELDS_BY_NAME, match_headers
 from dashboard.flagging import FLAGGED_TABLE, FlaggedCohort, flag_students
 from dashboard.importer import CohortFileError, RawCohort
+from dashboard.plan import build_plans
 from dashboard.sql import connect, load_query
 
 VARCHAR = duckdb.sqltype("VARCHAR")
@@ -81,12 +81,18 @@ class Cohort:
                          "repeated_ids", "issues", "rows_with_issues"), counts, strict=True))
 
     def flag(self, config: Config, as_of: dt.date, materialise: bool = False) -> FlaggedCohort:
-        """Flag every student. Materialised, the result is the `flagged_students` table that
-        the dashboard's queries read; otherwise a relation computed when it is read."""
+        """Flag every student and plan their Match. Materialised, the results are the
+        `flagged_students`, `student_plans` and `next_steps` tables the dashboard reads;
+        otherwise `flagged_students` is a view computed when it is read (the CLI's export)."""
+        relation = flag_students(self.con, config, as_of)
         if materialise:
             self.con.execute("drop table if exists flagged_students")
-            flag_students(self.con, config, as_of).create(FLAGGED_TABLE)
-        return FlaggedCohort(self, config, as_of, materialise)
+            relation.create(FLAGGED_TABLE)
+        else:
+            relation.create_view(FLAGGED_TABLE, replace=True)
+        flagged = FlaggedCohort(self, config, as_of, materialise)
+        build_plans(flagged, materialise)
+        return flagged
 
 
 ISSUE_COLUMNS = ("row", "column", "value", "problem", "kind")
@@ -172,11 +178,3 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None) -> 
     con.execute("alter table canonical_students drop column has_content")
     con.execute("drop view raw_canonical")
     return Cohort(con, raw, mapping, extra_columns)
-
-
-def flag_records(records: pa.Table, config: Config, as_of: dt.date) -> list[dict]:
-    """Flag typed student records on a scratch connection: the what-if panel's engine."""
-    con = connect()
-    con.from_arrow(records).create("canonical_students")
-    flagged = flag_students(con, config, as_of)
-    return [dict(zip(flagged.columns, row, strict=True)) for row in flagged.fetchall()]

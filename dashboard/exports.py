@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from dashboard.flagging import FlaggedCohort
+from dashboard.plan import item_params
 from dashboard.sql import load_query
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -39,10 +40,18 @@ def export_relation(flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelation | Non
     case, as DuckDB and spreadsheets do) keeps its values under "<name> (input)".
     """
     con = con or flagged.con
-    scope = flagged.relation(con) if scope is None else scope
+    # The export keeps the scope's order (file order, or the Students page's priority): the
+    # join with the next steps would not.
+    if scope is None:
+        scope = flagged.relation(con).select(duckdb.StarExpression(),
+                                             duckdb.ColumnExpression("source_row")
+                                             .alias("export_order"))
+    else:
+        scope = scope.select(duckdb.StarExpression(),
+                             duckdb.SQLExpression("row_number() over ()").alias("export_order"))
     scope.create_view("export_scope", replace=True)
     exported = con.sql(load_query("reports/export_students"),
-                       params={"hide_personal": hide_personal})
+                       params={"hide_personal": hide_personal, **item_params()})
     extra_columns = flagged.cohort.extra_columns
     taken = {column.casefold() for column in exported.columns if column not in extra_columns}
     taken |= {"row"} | {name.casefold() for name in _settings_names(flagged)}

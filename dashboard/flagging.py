@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import duckdb
+import pyarrow as pa
 from duckdb import CaseExpression, ColumnExpression, ConstantExpression, FunctionExpression
 
 from dashboard.config import Config
 from dashboard.rules import RULES, SEVERITIES
-from dashboard.sql import load_query
+from dashboard.sql import connect, load_query
 
 if TYPE_CHECKING:
     from dashboard.engine import Cohort
@@ -98,10 +99,18 @@ class FlaggedCohort:
     def relation(self, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyRelation:
         """The flagged students, on `con` (a cursor of the same database) or the cohort's own."""
         con = con or self.con
-        if self.is_materialised:
+        if self.is_materialised or con is self.con:
             return con.table(FLAGGED_TABLE)
         return flag_students(con, self.config, self.as_of)
 
     @property
     def settings_rows(self) -> list[tuple[str, str, object, str]]:
         return self.config.rows(self.as_of)
+
+
+def flag_records(records: pa.Table, config: Config, as_of: dt.date) -> list[dict]:
+    """Flag typed student records on a scratch connection: the what-if panel's engine."""
+    con = connect()
+    con.from_arrow(records).create("canonical_students")
+    flagged = flag_students(con, config, as_of)
+    return [dict(zip(flagged.columns, row, strict=True)) for row in flagged.fetchall()]

@@ -13,9 +13,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.engine import flag_records
 from dashboard.fields import FIELD_NAMES
-from dashboard.flagging import FlaggedCohort
+from dashboard.flagging import FlaggedCohort, flag_records
 from dashboard.rules import RULES, RULES_BY_ID
 from dashboard.sql import load_query
 

@@ -111,8 +111,9 @@ def test_filters_narrow_the_student_list():
     caption = next(c.value for c in at.caption if "students match" in c.value)
     assert caption.startswith("6 of 9 students match")
     table = at.dataframe(key="students_table").value
-    # High first (most critical flags first), then moderate, then needs data.
-    assert table["student_id"].tolist() == ["A-101", "ROW-9", "A-103", "A-105", "A-104", "A-102"]
+    # High first, then moderate, then needs data; within each, the soonest next deadline
+    # (ROW-9's Step 1 was due before the clinical year; A-101's first research project too).
+    assert table["student_id"].tolist() == ["ROW-9", "A-101", "A-103", "A-105", "A-104", "A-102"]
     assert table["risk_level"].tolist()[-1] == "Needs data"
     assert table["unchecked"].tolist()[-1] == "Few US plastics letters"
     at.text_input(key="students_search").set_value("chlo").run()

@@ -14,6 +14,7 @@ from dashboard.docs import (
     fields_table,
     rule_conditions,
     rules_table,
+    sample_risk_table,
     settings_table,
 )
 from dashboard.fields import FIELD_NAMES
@@ -108,5 +109,15 @@ def test_pending_evidence_gives_the_students_own_dates():
 
 def test_readme_tables_match_the_catalogue():
     readme = README.read_text(encoding="utf-8")
-    for table in (fields_table(), rules_table(), settings_table(), ambiguous_headers()):
+    for table in (fields_table(), rules_table(), settings_table(), ambiguous_headers(),
+                  sample_risk_table()):
         assert table in readme, "run `python -m dashboard.docs` and paste into README.md"
+
+
+def test_the_bundled_sample_is_the_generator_output_the_readme_names(tmp_path):
+    from dashboard.sql import sample_cohort_bytes
+    from dashboard.synthetic import synthetic_cohort, write_cohort
+
+    write_cohort(synthetic_cohort(150, seed=8), tmp_path / "cohort.csv")
+    assert (tmp_path / "cohort.csv").read_bytes() == sample_cohort_bytes()
+    assert "--rows 150 --seed 8" in README.read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ from dashboard.exports import csv_bytes
 from dashboard.importer import CohortFileError, read_cohort
 
 NUMERIC_COLUMNS = ("step2ck_score", "us_plastics_lors")
-EDGE = " \t\r\n\u00a0\x0b\x0c"  # what the importer trims from a cell's edges
+EDGE = " "  # what the importer trims from a cell's edges (spaces, as DuckDB trim() does)
 # Any text but NUL (a NUL byte marks a binary file, which is refused whole) and lone
 # surrogates (which no file can hold).
 CHARACTERS = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))

@@ -1,6 +1,10 @@
--- The flagged students as exported: the leading columns, each rule's state, recommendations, the student's calendar, the input fields, the file's other columns.
+-- The flagged students as exported: the leading columns, each rule's state, recommendations, the next step and its date, the student's calendar, the input fields, the file's other columns.
 with students as (
     select * from export_scope
+),
+
+next_items as (
+    select * from next_steps
 ),
 
 final as (
@@ -15,6 +19,9 @@ final as (
         -- One column per rule (upper-case ids), in the catalogue's order.
         columns('^[A-Z][A-Z0-9_]+$'),
         recommendations,
+        ($item_labels::varchar[])[list_position($item_ids::varchar[], next_items.next_item)]
+            as next_step,
+        strftime(next_items.next_step_due, '%Y-%m-%d') as next_step_due,
         cycle as match_year,
         strftime(date_review_opens, '%Y-%m-%d') as review_opens,
         strftime(date_latest_sitting, '%Y-%m-%d') as latest_step2ck_sitting,
@@ -36,8 +43,11 @@ final as (
         us_plastics_subis,
         research_year,
         parallel_plan,
-        columns('^source_row$|^extra_[0-9]+$')
+        columns('^source_row$|^extra_[0-9]+$'),
+        export_order
     from students
+    left join next_items using (source_row)
 )
 
-select * from final
+select * exclude (export_order) from final
+order by export_order

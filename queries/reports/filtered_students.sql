@@ -1,6 +1,8 @@
--- The students that match the advisor's filters, most urgent first: risk level, then critical flags, warnings, lowest score.
+-- The students that match the advisor's filters, most urgent first: risk level, then the soonest next deadline, then the most flags, then the lowest score.
 with students as (
-    select * from flagged_students
+    select flagged_students.*, next_steps.next_item, next_steps.next_step_due
+    from flagged_students
+    left join next_steps using (source_row)
 ),
 
 matched as (
@@ -37,7 +39,10 @@ final as (
     from matched
     order by
         list_position(['high', 'moderate', 'needs_data', 'low'], risk_level),
-        count_critical desc, count_warning desc, step2ck_score asc nulls last, source_row
+        next_step_due asc nulls last,
+        count_critical + count_warning + count_info desc,
+        step2ck_score asc nulls last,
+        source_row
 )
 
 select * from final

@@ -1,0 +1,220 @@
+"""A dated plan for every student to their Match, the cohort's calendar, and the closest path
+to a lower risk level.
+
+The dates and statuses are computed in SQL (`queries/planning/`) from the flagged students and
+the calendar (`dashboard/config.py`); this module holds the items' words and what each serves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from dashboard.fields import FIELD_NAMES
+from dashboard.flagging import FlaggedCohort, flag_records
+from dashboard.rules import RISK_LEVELS, format_date
+from dashboard.sql import load_query
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    id: str
+    label: str  # what to do, in a few words
+    serves: str  # the rule it clears, or the part of the guidance it follows
+    kind: str  # task (done when the file shows it), reminder or event
+
+
+PLAN_ITEMS: tuple[PlanItem, ...] = (
+    PlanItem("step1_pass", "Pass Step 1 on the first attempt, before the clinical year",
+             "STEP1_NOT_TAKEN; guidance: Step 1 Strategy for Future Plastics Applicants",
+             "task"),
+    PlanItem("research_started", "Start a plastic surgery research project",
+             "NO_PLASTICS_RESEARCH; guidance: Pre-clinical Years", "task"),
+    PlanItem("mentors_found", "Find plastic surgery mentors (virtual programmes count)",
+             "guidance: Clinical Years", "reminder"),
+    PlanItem("vslo_applications", "Apply for US plastics and general surgery sub-Is (VSLO)",
+             "NO_US_PLASTICS_SUBI; guidance: Late Clinical / Early Final Year", "task"),
+    PlanItem("subi_season", "Do a US plastic surgery sub-I (the June-September season)",
+             "NO_US_PLASTICS_SUBI; US_PLASTICS_LORS_MISSING", "task"),
+    PlanItem("step2_sitting", "Sit Step 2 CK by this date, so the score reaches programs",
+             "STEP2_PENDING", "task"),
+    PlanItem("plastics_letters", "Have two US plastic surgery letters uploaded",
+             "US_PLASTICS_LORS_MISSING", "task"),
+    PlanItem("surgery_letter", "Have a general surgery letter uploaded", "SURGERY_LOR_MISSING",
+             "task"),
+    PlanItem("backup_plan", "Decide the backup application (usually general surgery)",
+             "NO_PARALLEL_PLAN", "task"),
+    PlanItem("applications_submitted", "Submit applications before programs begin reviewing",
+             "guidance: Timeline Planning", "reminder"),
+    PlanItem("interview_season", "Interview season", "NRMP timeline", "event"),
+    PlanItem("rank_list", "Certify the rank order list", "NRMP calendar", "event"),
+    PlanItem("match_day", "Match Day", "NRMP calendar", "event"),
+)
+PLAN_ITEMS_BY_ID = {item.id: item for item in PLAN_ITEMS}
+STATUS_LABELS = {"due": "Due", "overdue": "Overdue", "not_applicable": "Not applicable",
+                 "done": "Done"}
+
+
+def plan_params(flagged: FlaggedCohort, con: duckdb.DuckDBPyConnection | None = None
+                ) -> dict[str, object]:
+    con = con or flagged.con
+    cycles = [cycle for (cycle,) in con.sql(
+        "select distinct cycle from flagged_students order by cycle").fetchall()]
+    return flagged.config.plan_params(flagged.as_of, cycles)
+
+
+def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
+    """`student_plans` and `next_steps` beside `flagged_students`: tables for the dashboard,
+    views for a one-pass export."""
+    con = flagged.con
+    params = plan_params(flagged)
+    plans = con.sql(load_query("planning/student_plan"), params=params)
+    if materialise:
+        con.execute("drop table if exists student_plans")
+        con.execute("drop table if exists next_steps")
+        plans.create("student_plans")
+        con.sql(load_query("planning/next_steps")).create("next_steps")
+    else:
+        # The CLI: one aggregate pass over the plans, kept, so the export flags only once more.
+        plans.create_view("student_plans", replace=True)
+        con.execute("drop table if exists next_steps")
+        con.sql(load_query("planning/next_steps")).create("next_steps")
+
+
+def item_params() -> dict[str, list[str]]:
+    return {"item_ids": [item.id for item in PLAN_ITEMS],
+            "item_labels": [item.label for item in PLAN_ITEMS]}
+
+
+def student_plan(flagged: FlaggedCohort, source_row: int) -> pd.DataFrame:
+    """One student's open plan items, soonest first: date, end, item, status, serves."""
+    frame = flagged.con.sql("select * from student_plans where source_row = $row",
+                            params={"row": source_row}).df()
+    frame["what"] = frame["item"].map(lambda item: PLAN_ITEMS_BY_ID[item].label)
+    frame["serves"] = frame["item"].map(lambda item: PLAN_ITEMS_BY_ID[item].serves)
+    frame["status"] = frame["status"].map(STATUS_LABELS)
+    frame["date"] = [
+        _when(start, end, estimated) for start, end, estimated in
+        zip(frame["due_date"], frame["end_date"], frame["is_estimated"], strict=True)]
+    return frame
+
+
+def _when(start, end, estimated: bool) -> str:
+    text = format_date(_as_date(start))
+    if end is not None and not pd.isna(end):
+        text += f" to {format_date(_as_date(end))}"
+    return text + (" (estimated)" if estimated else "")
+
+
+def _as_date(value) -> dt.date:
+    return value.date() if hasattr(value, "date") and not isinstance(value, dt.date) else value
+
+
+def cohort_calendar(flagged: FlaggedCohort, days: int,
+                    con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyRelation:
+    """Every task, reminder or event due in the next `days` days, and every overdue task."""
+    con = con or flagged.con
+    return con.sql(load_query("planning/cohort_calendar"),
+                   params={"as_of": flagged.as_of, "days": days, **item_params()})
+
+
+# --- the closest path to a lower risk level -----------------------------------------------
+
+@dataclass(frozen=True)
+class Lever:
+    id: str
+    words: str
+    plan_item: str  # the plan item whose date it must happen by
+
+
+LEVERS = (
+    Lever("backup", "a backup application", "backup_plan"),
+    Lever("plastics_letters", "US plastics letters up to the number needed", "plastics_letters"),
+    Lever("surgery_letter", "a general surgery letter", "surgery_letter"),
+    Lever("subi", "a US plastics sub-I done or booked", "subi_season"),
+    Lever("research", "a first plastics abstract or publication", "research_started"),
+    Lever("step2_booked", "Step 2 CK booked by the latest sitting", "step2_sitting"),
+    Lever("step1_passed", "a Step 1 pass", "step1_pass"),
+)
+
+
+def _apply(record: dict, lever: str, flagged: FlaggedCohort) -> None:
+    t = flagged.config.thresholds
+    if lever == "backup":
+        record["parallel_plan"] = True
+    elif lever == "plastics_letters":
+        record["us_plastics_lors"] = t.us_plastics_lors_min
+    elif lever == "surgery_letter":
+        record["surgery_lors"] = t.surgery_lors_min
+    elif lever == "subi":
+        record["us_plastics_subis"] = max(record["us_plastics_subis"] or 0, 1)
+    elif lever == "research":
+        record["presentations"] = max(record["presentations"] or 0, 1)
+        record["publications"] = record["publications"] or 0
+    elif lever == "step2_booked":
+        cycle = record["class_year"] or flagged.config.calendar.cycle_for(flagged.as_of)
+        record["step2ck_date"] = flagged.config.calendar.date_of("latest_step2ck_sitting", cycle)
+    elif lever == "step1_passed":
+        record["step1_result"] = "pass"
+        record["step1_attempts"] = 1
+
+
+def _applicable(student: dict, flagged: FlaggedCohort) -> list[str]:
+    t = flagged.config.thresholds
+    levers = []
+    if student["parallel_plan"] is not True:
+        levers.append("backup")
+    if (student["us_plastics_lors"] or 0) < t.us_plastics_lors_min:
+        levers.append("plastics_letters")
+    if (student["surgery_lors"] or 0) < t.surgery_lors_min:
+        levers.append("surgery_letter")
+    if not (student["us_plastics_subis"] or 0) >= 1:
+        levers.append("subi")
+    if not ((student["publications"] or 0) + (student["presentations"] or 0)) > 0:
+        levers.append("research")
+    latest = student["date_latest_sitting"]
+    if student["step2ck_score"] is None and latest >= flagged.as_of:
+        levers.append("step2_booked")
+    if student["step1_result"] == "not_taken":
+        levers.append("step1_passed")
+    return levers
+
+
+def closest_path(flagged: FlaggedCohort, student: dict, max_changes: int = 4) -> dict | None:
+    """The fewest changes that would lower a high or moderate student's risk level, with the
+    date each must happen by; None when no change the student can make lowers it (a Step 1
+    failure or a low score stays on the record)."""
+    if student["risk_level"] not in ("high", "moderate"):
+        return None
+    levers = _applicable(student, flagged)
+    record = {name: student[name] for name in ("source_row", "given_student_id", *FIELD_NAMES)}
+    combos = [combo for size in range(1, min(max_changes, len(levers)) + 1)
+              for combo in itertools.combinations(levers, size)]
+    if not combos:
+        return None
+    schema = flagged.con.sql(
+        "select source_row, given_student_id, " + ", ".join(FIELD_NAMES)
+        + " from canonical_students limit 0").to_arrow_table().schema
+    records = []
+    for combo in combos:
+        changed = dict(record)
+        for lever in combo:
+            _apply(changed, lever, flagged)
+        records.append(changed)
+    outcomes = flag_records(pa.Table.from_pylist(records, schema=schema), flagged.config,
+                            flagged.as_of)
+    now = RISK_LEVELS.index(student["risk_level"])
+    for combo, outcome in zip(combos, outcomes, strict=True):
+        if RISK_LEVELS.index(outcome["risk_level"]) > now:
+            plan = student_plan(flagged, student["source_row"]).set_index("item")
+            by_lever = {lever.id: lever for lever in LEVERS}
+            steps = [(by_lever[lever].words, plan.loc[by_lever[lever].plan_item, "date"]
+                      if by_lever[lever].plan_item in plan.index else "")
+                     for lever in combo]
+            return {"risk_level": outcome["risk_level"], "steps": steps}
+    return None
