@@ -23,7 +23,6 @@ from dashboard.rules import (
     RULES,
     SEVERITIES,
     STAGE_LABELS,
-    STAGE_NEXT_STEPS,
     STRATEGY_ADVICE,
     STRATEGY_LABELS,
     evidence_text,
@@ -110,11 +109,6 @@ def profile_rows(student: dict, privacy: bool = False) -> list[dict]:
     return rows
 
 
-def next_steps(student: dict) -> tuple[str, tuple[str, ...]]:
-    stage = student["stage"] or "applying"
-    return STAGE_LABELS[stage], STAGE_NEXT_STEPS[stage]
-
-
 def _text(value: object) -> str:
     if value is None:
         return "-"
@@ -139,7 +133,6 @@ def summary_html(student: dict, flagged: FlaggedCohort, privacy: bool = False,
     config = flagged.config
     generated = generated or dt.datetime.now()
     strategy = student["strategy"]
-    stage_label, steps = next_steps(student)
     name = "(hidden)" if privacy else (student["name"] or "(no name)")
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
@@ -203,14 +196,36 @@ def summary_html(student: dict, flagged: FlaggedCohort, privacy: bool = False,
         f"<h2>Strategy: {e(STRATEGY_LABELS[strategy])}</h2>",
         f"<p>{e(STRATEGY_ADVICE[strategy])}</p><ul>",
         *(f"<li>{e(reason)}</li>" for reason in strategy_reasoning(student, config.thresholds)),
-        f"</ul><h2>Next steps ({e(stage_label)})</h2><ul>",
-        *(f"<li>{e(step)}</li>" for step in steps),
-        "</ul><h2>Settings used</h2><table>",
+        "</ul><h2>Plan to the Match</h2>",
+        *_plan_html(student, flagged),
+        "<h2>Settings used</h2><table>",
         *(f"<tr><th>{e(label)}</th><td>{e(str(value))}</td></tr>"
           for label, value in settings_lines(flagged)),
         "</table></body></html>",
     ]
     return "\n".join(parts)
+
+
+def _plan_html(student: dict, flagged: FlaggedCohort) -> list[str]:
+    from dashboard.plan import closest_path, student_plan
+
+    e = html.escape
+    frame = student_plan(flagged, student["source_row"])
+    if frame.empty:
+        parts = ["<p>Nothing is left on the plan: the file shows every step done.</p>"]
+    else:
+        parts = ["<table><tr><th>When</th><th>What</th><th>Status</th></tr>",
+                 *(f"<tr><td>{e(row.date)}</td><td>{e(row.what)}</td><td>{e(row.status)}</td>"
+                   "</tr>" for row in frame.itertuples()),
+                 "</table>"]
+    path = closest_path(flagged, student)
+    if path is not None:
+        parts.append(f"<p><strong>Closest path to a lower risk level</strong> "
+                     f"({e(RISK_LABELS[path['risk_level']].lower())}):</p><ul>")
+        parts += [f"<li>{e(words)}{', by ' + e(when) if when else ''}</li>"
+                  for words, when in path["steps"]]
+        parts.append("</ul>")
+    return parts
 
 
 def settings_lines(flagged: FlaggedCohort) -> list[tuple[str, str]]:

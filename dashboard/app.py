@@ -23,6 +23,7 @@ navigation = st.navigation([
             default=True),
     st.Page("app_pages/students.py", title="Students", icon=":material/groups:"),
     st.Page("app_pages/student.py", title="Student", icon=":material/person_search:"),
+    st.Page("app_pages/calendar.py", title="Calendar", icon=":material/event:"),
     st.Page("app_pages/import_data.py", title="Import", icon=":material/upload_file:"),
     st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
     st.Page("app_pages/settings.py", title="Settings", icon=":material/tune:"),

@@ -194,3 +194,34 @@ def score_vs_research_chart(points: pd.DataFrame, thresholds: Thresholds) -> alt
 def _label_expr(labels: dict[str, str]) -> str:
     cases = " : ".join(f"datum.label == {key!r} ? {value!r}" for key, value in labels.items())
     return f"{cases} : datum.label"
+
+
+STATUS_ORDER = ["Overdue", "Due", "Not applicable"]
+STATUS_COLOURS = ["#c0392b", "#1f5f8b", "#95a5a6"]
+
+
+def plan_timeline(plan: pd.DataFrame, as_of) -> alt.LayerChart:
+    """A student's open plan items on a time axis: a dot per deadline, a bar per season,
+    today as a dashed line."""
+    frame = plan.assign(
+        start=pd.to_datetime(plan["due_date"]),
+        end=pd.to_datetime(plan["end_date"].fillna(plan["due_date"])),
+    )[["start", "end", "what", "status", "date"]]
+    order = list(dict.fromkeys(frame["what"]))
+    colour = alt.Color("status:N", title="Status", sort=STATUS_ORDER,
+                       scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_COLOURS),
+                       legend=alt.Legend(orient="top"))
+    y = alt.Y("what:N", title=None, sort=order, axis=alt.Axis(labelLimit=360))
+    tooltip = [alt.Tooltip("what:N", title="What"), alt.Tooltip("date:N", title="When"),
+               alt.Tooltip("status:N", title="Status")]
+    bars = alt.Chart(frame).mark_bar(height=8, opacity=0.6).encode(
+        x=alt.X("start:T", title=None), x2="end:T", y=y, color=colour, tooltip=tooltip)
+    dots = alt.Chart(frame).mark_point(filled=True, size=90).encode(
+        x="end:T", y=y, color=colour, tooltip=tooltip)
+    today = pd.DataFrame({"day": [pd.Timestamp(as_of)], "label": ["as of"]})
+    rule = alt.Chart(today).mark_rule(strokeDash=[4, 3], color="#34495e").encode(x="day:T")
+    text = alt.Chart(today).mark_text(align="left", dx=4, dy=-6, color="#34495e",
+                                      baseline="bottom").encode(x="day:T", y=alt.value(0),
+                                                                text="label:N")
+    return alt.layer(bars, dots, rule, text).properties(
+        height=alt.Step(28), title="Plan to the Match")

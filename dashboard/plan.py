@@ -99,12 +99,13 @@ def student_plan(flagged: FlaggedCohort, source_row: int) -> pd.DataFrame:
     frame["serves"] = frame["item"].map(lambda item: PLAN_ITEMS_BY_ID[item].serves)
     frame["status"] = frame["status"].map(STATUS_LABELS)
     frame["date"] = [
-        _when(start, end, estimated) for start, end, estimated in
+        when_text(start, end, estimated) for start, end, estimated in
         zip(frame["due_date"], frame["end_date"], frame["is_estimated"], strict=True)]
     return frame
 
 
-def _when(start, end, estimated: bool) -> str:
+def when_text(start, end, estimated: bool) -> str:
+    """30 Sep 2026, or 1 Jun 2026 to 30 Sep 2026 for a season; (estimated) when not set."""
     text = format_date(_as_date(start))
     if end is not None and not pd.isna(end):
         text += f" to {format_date(_as_date(end))}"

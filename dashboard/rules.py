@@ -403,34 +403,3 @@ STAGE_LABELS = {
     "final_year": "Final year (M4)",
     "applying": "Applying",
 }
-STAGE_NEXT_STEPS = {
-    "preclinical": (
-        "Build strong basic-science foundations and treat Step 1 as if it were scored: "
-        "1.5-2 passes of a question bank, NBME practice exams, and postpone rather than risk a "
-        "fail.",
-        "Explore plastic surgery through ASPS/ACAPS webinars and shadowing during US visits.",
-        "Join research early, even case reports with local surgeons.",
-    ),
-    "clinical": (
-        "Excel in the core rotations, surgery above all.",
-        "Start serious Step 2 CK preparation alongside rotations and find faculty who can "
-        "support it.",
-        "Begin networking with plastic surgeons, for example through virtual mentorship "
-        "programmes.",
-    ),
-    "final_year": (
-        "Sit Step 2 CK early enough for the score to reach programs before they begin "
-        "reviewing applications (late September of the year before the Match).",
-        "Apply for US plastic surgery sub-Is and a US general surgery sub-I at an academic "
-        "centre.",
-        "Turn research projects into abstracts or manuscripts before applications go in.",
-    ),
-    "applying": (
-        "Choose between integrated plastics and a general-surgery-first route on the evidence: "
-        "Step 2 CK, research output, and the strength of letters and mentors.",
-        "Keep a parallel plan, most often categorical general surgery, that protects the "
-        "Match; plastics stays possible later through an independent residency.",
-        "Address low scores in the personal statement only with a clear reason and evidence "
-        "of improvement.",
-    ),
-}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import advice, reports, state, ui
+from dashboard import advice, charts, plan, reports, state, ui
 from dashboard.rules import (
     BAND_LABELS,
     RISK_LABELS,
@@ -14,6 +14,7 @@ from dashboard.rules import (
     RULES_BY_ID,
     STRATEGY_ADVICE,
     STRATEGY_LABELS,
+    format_date,
     rule_state,
 )
 
@@ -55,8 +56,8 @@ badges[0].badge(f"{RISK_LABELS[student['risk_level']]} risk",
 badges[1].caption(f"Strategy: {STRATEGY_LABELS[student['strategy']]} · Step 2 CK band: "
                   f"{BAND_LABELS[student['band']]}")
 
-overview, flags_tab, plan_tab, what_if_tab = st.tabs(
-    ["Profile", "Flags and missing data", "Strategy and next steps", "What if"])
+overview, flags_tab, dated_tab, plan_tab, what_if_tab = st.tabs(
+    ["Profile", "Flags and missing data", "Plan to the Match", "Strategy", "What if"])
 
 with overview:
     metrics = st.columns(4)
@@ -107,17 +108,41 @@ with flags_tab:
                    "unknown, never as clear.")
         st.dataframe(pd.DataFrame(missing), hide_index=True, key="student_missing")
 
+with dated_tab:
+    plan_frame = plan.student_plan(flagged, picked)
+    st.caption(f"Match year {student['cycle']}: programs begin reviewing applications on "
+               f"{format_date(student['date_review_opens'])}; the latest Step 2 CK sitting "
+               f"whose score arrives in time is {format_date(student['date_latest_sitting'])}."
+               " Dates marked estimated follow the default calendar; set your school's in "
+               "Settings.")
+    if plan_frame.empty:
+        st.success("Nothing is left on the plan: the file shows every step done.")
+    else:
+        st.altair_chart(charts.plan_timeline(plan_frame, flagged.as_of),
+                        key="student_plan_chart")
+        st.dataframe(plan_frame[["date", "what", "status", "serves"]], hide_index=True,
+                     key="student_plan_table",
+                     column_config={"date": "When", "what": "What",
+                                    "status": "Status", "serves": "Serves"})
+    path = plan.closest_path(flagged, student)
+    if student["risk_level"] in ("high", "moderate"):
+        st.subheader("Closest path to a lower risk level")
+        if path is None:
+            st.text("No change the student can still make lowers the risk level: a Step 1 "
+                    "failure, a low Step 2 CK or a missed date stays on the record. The "
+                    "flags say how to make the most of the application.")
+        else:
+            st.text(f"{len(path['steps'])} change(s) would bring the risk level to "
+                    f"{RISK_LABELS[path['risk_level']].lower()}:")
+            for words, when in path["steps"]:
+                st.text(f"• {words}" + (f", by {when}" if when else ""))
+
 with plan_tab:
     st.subheader(f"Strategy: {STRATEGY_LABELS[student['strategy']]}")
     st.markdown(STRATEGY_ADVICE[student["strategy"]])
     for reason in advice.strategy_reasoning(student, flagged.config.thresholds):
         st.text(f"• {reason}")
-    stage_label, steps = advice.next_steps(student)
-    st.subheader(f"Next steps: {stage_label}")
-    if student["stage"] is None:
-        st.caption("No stage in the file; showing the application-year plan.")
-    for step in steps:
-        st.markdown(f"- {step}")
+    st.caption("The dated steps are on the Plan to the Match tab.")
 
 with what_if_tab:
     st.caption("Try changes and see how flags, band and strategy would move. Nothing is saved.")

@@ -1,0 +1,73 @@
+"""Calendar: what falls due across the cohort in the next 30, 60 or 90 days, and what is
+overdue, by milestone and by advisor; selecting a line opens the student."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import plan, state, ui
+from dashboard.exports import csv_bytes
+from dashboard.rules import format_date
+
+loaded = state.require_cohort()
+flagged = loaded.flagged
+
+st.title("Calendar")
+days = st.segmented_control("Looking ahead", options=[30, 60, 90], default=30,
+                            format_func=lambda d: f"{d} days", key="calendar_days") or 30
+st.caption(f"As of {format_date(flagged.as_of)}: every plan step due by "
+           f"{format_date(flagged.as_of + dt.timedelta(days=days))}, "
+           "and every step overdue, soonest first. Dates marked estimated follow the default "
+           "calendar (Settings). Select a line to open the student.")
+
+items = plan.cohort_calendar(flagged, days)
+frame = items.df()
+if frame.empty:
+    st.success("Nothing falls due in this window.")
+    st.stop()
+
+frame["status"] = frame["status"].map(plan.STATUS_LABELS)
+frame["when"] = [plan.when_text(start, end, estimated) for start, end, estimated in
+                 zip(frame["due_date"], frame["end_date"], frame["is_estimated"], strict=True)]
+left, right = st.columns(2)
+with left:
+    st.caption("By step")
+    by_step = (frame.groupby(["what", "status"]).size().unstack(fill_value=0)
+               .reindex(columns=["Overdue", "Due"], fill_value=0).reset_index()
+               .sort_values(["Overdue", "Due"], ascending=False))
+    st.dataframe(by_step, hide_index=True, key="calendar_by_step",
+                 column_config={"what": "Step"})
+with right:
+    st.caption("By advisor")
+    by_advisor = (frame.groupby(["advisor", "status"]).size().unstack(fill_value=0)
+                  .reindex(columns=["Overdue", "Due"], fill_value=0).reset_index())
+    st.dataframe(by_advisor, hide_index=True, key="calendar_by_advisor",
+                 column_config={"advisor": "Advisor"})
+
+advisors = sorted(frame["advisor"].unique())
+chosen = st.multiselect("Advisor", options=advisors, key="calendar_advisors",
+                        placeholder="All advisors")
+shown = frame[frame["advisor"].isin(chosen)] if chosen else frame
+shown = shown.reset_index(drop=True)
+st.caption(ui.counted(len(shown), "step") + " in the list")
+table = ui.readable(shown[["when", "status", "what", "student_id", "name", "advisor",
+                           "risk_level", "source_row"]], state.privacy_mode())
+event = st.dataframe(
+    table, hide_index=True, on_select="rerun", selection_mode="single-row",
+    key="calendar_table", height=min(38 + 35 * max(len(table), 1), 560),
+    column_config={"when": "When", "status": "Status", "what": "Step",
+                   "student_id": "Student ID", "name": "Name", "advisor": "Advisor",
+                   "risk_level": "Risk", "source_row": None},
+)
+if event and event.selection.rows:
+    st.session_state["student_row"] = int(shown.iloc[event.selection.rows[0]]["source_row"])
+    st.switch_page("app_pages/student.py")
+
+st.download_button(
+    "Download this calendar (CSV)",
+    data=lambda: csv_bytes(plan.cohort_calendar(flagged, days, flagged.con.cursor())),
+    file_name=f"calendar-{flagged.as_of.isoformat()}-{days}-days.csv", mime="text/csv",
+    key="calendar_download", icon=":material/download:",
+)
