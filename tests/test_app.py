@@ -347,3 +347,15 @@ def test_the_as_of_date_moves_the_calendar():
     assert any("as of 1 Oct 2026" in i.value for i in at.info)
     at.switch_page("app_pages/overview.py").run()
     assert "as of 1 Oct 2026" in at.caption[0].value
+
+
+def test_calendar_lists_what_falls_due_and_opens_the_student():
+    at = upload(start("app_pages/calendar.py"))
+    table = at.dataframe(key="calendar_table").value
+    # 1 Jul 2026: the messy cohort's overdue steps and those due by 31 Jul 2026.
+    assert set(table["status"]) <= {"Overdue", "Due"} and len(table) > 0
+    assert "ROW-9" in table["student_id"].tolist()
+    at.segmented_control(key="calendar_days").set_value(90).run()
+    longer = at.dataframe(key="calendar_table").value
+    assert len(longer) > len(table)  # the Step 2 CK sitting of 2 Sep 2026 comes in
+    assert "Sit Step 2 CK by this date, so the score reaches programs" in longer["what"].tolist()
