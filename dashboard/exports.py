@@ -19,8 +19,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from dashboard.fields import FIELDS_BY_NAME
 from dashboard.flagging import FlaggedCohort
-from dashboard.plan import item_params
+from dashboard.plan import PLAN_ITEMS, item_params
+from dashboard.reports import StudentFilter, filtered_students
+from dashboard.rules import RISK_LABELS, RULES, SEVERITIES, STAGE_LABELS, STRATEGY_LABELS
 from dashboard.sql import load_query
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -161,8 +164,9 @@ def write_xlsx(flagged: FlaggedCohort, target: str | Path | BinaryIO,
                scope: duckdb.DuckDBPyRelation | None = None,
                con: duckdb.DuckDBPyConnection | None = None, hide_personal: bool = False,
                source_name: str | None = None) -> int:
-    """Write an XLSX whose cells are all values (no formulas): `Students` (the export
-    columns), `Data issues` and `Settings`. Returns the number of students written."""
+    """Write an XLSX whose cells are all values (no formulas): `Summary` (for people, most
+    urgent first), `Students` (the export columns), `Data issues` and `Settings`. Returns the
+    number of students written."""
     import xlsxwriter
 
     con = con or flagged.con
@@ -186,6 +190,8 @@ def write_xlsx(flagged: FlaggedCohort, target: str | Path | BinaryIO,
                                        "valign": "top"}),
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
     }
+    summary_scope = scope if scope is not None else filtered_students(con, StudentFilter())
+    _write_summary(workbook, flagged, summary_scope, hide_personal)
     rows = _write_sheet(workbook, "Students", students, formats)
     _write_sheet(workbook, "Data issues", safe_relation(flagged.cohort.data_issues()), formats)
     _write_settings(workbook, flagged, formats, source_name or flagged.cohort.raw.file_name)
@@ -199,6 +205,84 @@ XLSX_MAX_CELL = 32_767
 
 class ExportTooLarge(ValueError):
     """An export that a spreadsheet cannot hold whole; the message is for the user."""
+
+
+SUMMARY_COLUMNS = (  # header, width
+    ("#", 5), ("Student ID", 12), ("Name", 24), ("Risk", 11), ("Top reason", 44),
+    ("Next step", 46), ("Due", 11), ("Strategy", 22), ("Stage", 16), ("Match year", 9),
+    ("Step 2 CK", 9), ("Advisor", 18), ("Not checked", 30),
+)
+RISK_FILLS = {"high": "#f6d5d1", "moderate": "#fbe5cc", "needs_data": "#e8dcf0",
+              "low": "#dcefe2"}
+
+
+def top_reason(student: dict) -> str:
+    """The most severe raised flag in words, or the headline check that could not run."""
+    for severity in SEVERITIES[:2]:
+        for rule in RULES:
+            if student[rule.id] == severity:
+                return rule.title
+    if student["risk_level"] == "needs_data":
+        missing = [FIELDS_BY_NAME[rule.fields[0]].label for rule in RULES
+                   if rule.unknown_needs_data and student[rule.id] == "unknown"]
+        return "Could not be checked: " + ", ".join(missing)
+    return "No critical or warning flag"
+
+
+def _write_summary(workbook, flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelation,
+                   hide_personal: bool) -> None:
+    """One row per student in priority order, in words, filled by risk level, ready to print."""
+    sheet = workbook.add_worksheet("Summary")
+    header = workbook.add_format({"bold": True, "bg_color": "#1f5f8b", "font_color": "#ffffff",
+                                  "text_wrap": True, "valign": "top", "border": 1})
+    cell = {"valign": "top", "border": 1, "border_color": "#bbbbbb"}
+    fills = {risk: (workbook.add_format({**cell, "bg_color": colour, "text_wrap": True}),
+                    workbook.add_format({**cell, "bg_color": colour, "num_format": "d mmm yyyy"}))
+             for risk, colour in RISK_FILLS.items()}
+    for column, (title, width) in enumerate(SUMMARY_COLUMNS):
+        sheet.set_column(column, column, width)
+        sheet.write_string(0, column, title, header)
+    wanted = ["student_id", "name", "risk_level", "strategy", "stage", "cycle",
+              "step2ck_score", "advisor", "next_item", "next_step_due",
+              *[rule.id for rule in RULES]]
+    relation = scope.select(*[duckdb.ColumnExpression(column) for column in wanted])
+    labels = {item.id: item.label for item in PLAN_ITEMS}
+    row_number = 0
+    with relation.to_arrow_reader(BATCH_ROWS) as reader:
+        for batch in reader:
+            for student in batch.to_pylist():
+                row_number += 1
+                text, date = fills[student["risk_level"]]
+                name = student["name"]
+                if hide_personal and name is not None:
+                    name = "•••"
+                values = [
+                    row_number, student["student_id"], name,
+                    RISK_LABELS[student["risk_level"]], top_reason(student),
+                    labels.get(student["next_item"], ""), student["next_step_due"],
+                    STRATEGY_LABELS[student["strategy"]],
+                    STAGE_LABELS.get(student["stage"], "Not given"), student["cycle"],
+                    student["step2ck_score"], student["advisor"],
+                    ", ".join(rule.label for rule in RULES if student[rule.id] == "unknown"),
+                ]
+                for column, value in enumerate(values):
+                    if value is None or value == "":
+                        sheet.write_blank(row_number, column, None, text)
+                    elif isinstance(value, dt.date):
+                        sheet.write_datetime(row_number, column, value, date)
+                    elif isinstance(value, int):
+                        sheet.write_number(row_number, column, value, text)
+                    else:
+                        _write_string(sheet, row_number, column, safe_text(str(value)), text)
+    sheet.freeze_panes(1, 2)
+    sheet.autofilter(0, 0, max(row_number, 1), len(SUMMARY_COLUMNS) - 1)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0)
+    sheet.set_paper(9)  # A4; Letter printers scale it
+    sheet.set_header(f"&L&\"Calibri,Bold\"Cohort Advisor: students most urgent first"
+                     f"&RAs of {flagged.as_of.isoformat()}")
+    sheet.set_footer("&LPage &P of &N&RNo formulas; text starting with = + - @ has a leading '")
 
 
 def _write_sheet(workbook, name: str, relation: duckdb.DuckDBPyRelation, formats) -> int:
@@ -227,11 +311,11 @@ def xlsx_bytes(flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelation | None = N
     return buffer.getvalue()
 
 
-def _write_string(sheet, row: int, column: int, value: str) -> None:
+def _write_string(sheet, row: int, column: int, value: str, cell_format=None) -> None:
     if len(value) > XLSX_MAX_CELL:  # Excel's limit per cell; say so in the cell itself
         marker = " [cut: the full text is in the CSV export]"
         value = value[:XLSX_MAX_CELL - len(marker)] + marker
-    sheet.write_string(row, column, value)
+    sheet.write_string(row, column, value, cell_format)
 
 
 def _cell_writer(sheet, arrow_type: pa.DataType, date_format):

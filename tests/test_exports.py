@@ -146,3 +146,45 @@ def test_a_failing_sink_stops_the_export_and_leaves_the_connection_usable():
         write_csv(relation, _PipeClosedAfter(1 << 20))
     [(count,)] = con.execute("select count(*) from range(10)").fetchall()
     assert count == 10
+
+
+def test_xlsx_for_people_and_for_machines(tmp_path):
+    """Summary first (words, priority order, real dates, fills, print set-up), then the coded
+    Students sheet, Data issues and Settings; no formula anywhere."""
+    import datetime as dt
+    from pathlib import Path
+
+    import openpyxl
+
+    from dashboard.engine import load_cohort
+    from dashboard.importer import read_cohort
+
+    roster = Path(__file__).resolve().parent / "data" / "registrar_roster.xlsx"
+    flagged = load_cohort(read_cohort(roster)).flag(Config(), dt.date(2026, 11, 25))
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(flagged)))
+    assert workbook.sheetnames == ["Summary", "Students", "Data issues", "Settings"]
+    summary = workbook["Summary"]
+    rows = list(summary.iter_rows(values_only=True))
+    assert rows[0][:7] == ("#", "Student ID", "Name", "Risk", "Top reason", "Next step", "Due")
+    assert [row[3] for row in rows[1:]] == ["High", "High", "High", "Moderate", "Needs data",
+                                            "Low"]
+    assert rows[5][4] == "Could not be checked: Step 1 result"
+    assert all(isinstance(row[6], dt.datetime) for row in rows[1:])  # real dates
+    assert summary.freeze_panes == "C2" and summary.auto_filter.ref == "A1:M7"
+    assert summary.print_title_rows == "$1:$1"
+    assert summary.page_setup.orientation == "landscape"
+    assert summary.sheet_properties.pageSetUpPr.fitToPage and summary.page_setup.fitToHeight == 0
+    assert summary["A2"].fill.fgColor.rgb.endswith("F6D5D1")  # high risk fill
+    students = list(workbook["Students"].iter_rows(values_only=True))
+    assert students[0][:7] == ("student_id", "name", "risk_level", "band", "strategy",
+                               "flags", "unknown")
+    assert workbook["Students"].freeze_panes == "B2"
+    assert not any(str(header).startswith("threshold_") for header in students[0])
+    issues = list(workbook["Data issues"].iter_rows(values_only=True))
+    assert issues[0] == ("row", "column", "value", "problem", "kind")
+    settings = {row[1]: row[2] for row in workbook["Settings"].iter_rows(values_only=True)}
+    assert settings["as_of"] == dt.datetime(2026, 11, 25) and settings["file"] == roster.name
+    for sheet in workbook:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate)
