@@ -96,13 +96,34 @@ def strategy_reasoning(student: dict, thresholds: Thresholds) -> list[str]:
     return reasons
 
 
-def profile_rows(student: dict, privacy: bool = False) -> list[dict]:
-    """The student's canonical fields as (field, value) rows of text."""
+def cell_reads(flagged: FlaggedCohort, student: dict) -> dict[str, tuple[str, str]]:
+    """field -> (the cell as written, kind) for the student's cells that were interpreted or
+    could not be read."""
+    columns = {column: field for field, column in flagged.cohort.mapping.items()}
+    issues = flagged.cohort.data_issues().filter(
+        duckdb.ColumnExpression("row") == duckdb.ConstantExpression(student["source_row"])
+    ).fetchall()
+    return {columns[column]: (value or "", kind) for _, column, value, _, kind in issues
+            if column in columns and kind in ("unreadable", "interpreted")}
+
+
+def profile_rows(student: dict, privacy: bool = False,
+                 reads: dict[str, tuple[str, str]] | None = None) -> list[dict]:
+    """The student's canonical fields as (field, value) rows of text; a cell that was
+    interpreted or could not be read says so, with what the file holds."""
     rows = []
+    reads = reads or {}
     for field in FIELDS:
         value = student.get(field.name)
         if privacy and field.name in ("name", "email") and value is not None:
             value = "(hidden)"
+        if field.name in reads:
+            written, kind = reads[field.name]
+            shown = "not read" if kind == "unreadable" else _text(
+                STAGE_LABELS.get(value, value) if field.name == "stage" else value)
+            rows.append({"field": field.label,
+                         "value": f"{shown} ({kind}: the file says {written[:80]!r})"})
+            continue
         if field.name == "stage" and value is not None:
             value = STAGE_LABELS[value]
         rows.append({"field": field.label, "value": _text(value)})
@@ -125,26 +146,50 @@ def summary_file_name(student: dict, as_of: dt.date) -> str:
     return f"advising-summary-{safe_id or 'student'}-{as_of.isoformat()}.html"
 
 
+def html_document(title: str, body: list[str]) -> str:
+    """A self-contained page that may load nothing from anywhere (Content-Security-Policy:
+    only its own styles and images written into it), printable on A4 and Letter."""
+    return "\n".join([
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'; img-src data:\">",
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;"
+        "line-height:1.45;color:#1c2833}td,th{padding:.2rem .6rem;text-align:left;"
+        "vertical-align:top}table{border-collapse:collapse}tr+tr td,tr+tr th{border-top:1px "
+        "solid #e5e8e8}.critical{color:#a93226}.warning{color:#b9770e}.info{color:#21618c}"
+        ".read{color:#7d3c98}section.student+section.student{break-before:page}"
+        "img{max-width:100%}@page{size:auto;margin:15mm}@media print{body{margin:0;"
+        "max-width:none}h2,h3{break-after:avoid}tr{break-inside:avoid}}</style>",
+        "</head><body>", *body, "</body></html>"])
+
+
 def summary_html(student: dict, flagged: FlaggedCohort, privacy: bool = False,
                  generated: dt.datetime | None = None) -> str:
-    """A self-contained advising summary; every value is HTML-escaped and the page may load
-    nothing from anywhere (Content-Security-Policy)."""
+    """A self-contained advising summary for one student; every value is HTML-escaped."""
+    return html_document(f"Advising summary: {student['student_id']}",
+                         summary_section(student, flagged, privacy, generated))
+
+
+def batch_html(students: list[dict], flagged: FlaggedCohort, privacy: bool = False) -> str:
+    """The summaries of many students in one printable document, a page break between them."""
+    generated = dt.datetime.now()
+    body = []
+    for student in students:
+        body += summary_section(student, flagged, privacy, generated, with_path=False)
+    return html_document(f"Advising summaries: {len(students)} students", body)
+
+
+def summary_section(student: dict, flagged: FlaggedCohort, privacy: bool = False,
+                    generated: dt.datetime | None = None, with_path: bool = True) -> list[str]:
+    """One student's advising summary as HTML parts; every value is escaped."""
     e = html.escape
     config = flagged.config
     generated = generated or dt.datetime.now()
     strategy = student["strategy"]
     name = "(hidden)" if privacy else (student["name"] or "(no name)")
     parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'\">",
-        f"<title>Advising summary: {e(str(student['student_id']))}</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;"
-        "line-height:1.45}td,th{padding:.2rem .6rem;text-align:left;vertical-align:top}"
-        ".critical{color:#a93226}.warning{color:#b9770e}.info{color:#21618c}"
-        "@page{size:auto;margin:15mm}@media print{body{margin:0;max-width:none}"
-        "h2,h3{break-after:avoid}}</style>",
-        "</head><body>",
+        "<section class='student'>",
         f"<h1>Advising summary</h1><p><strong>{e(name)}</strong> "
         f"&middot; {e(str(student['student_id']))} &middot; risk level "
         f"{e(RISK_LABELS[student['risk_level']])} ({e(RISK_MEANINGS[student['risk_level']])})</p>",
@@ -153,7 +198,7 @@ def summary_html(student: dict, flagged: FlaggedCohort, privacy: bool = False,
         f"{e(flagged.cohort.raw.file_name)}, spreadsheet row {student['source_row']}.</small></p>",
         "<h2>Profile</h2><table>",
         *(f"<tr><th>{e(r['field'])}</th><td>{e(r['value'])}</td></tr>"
-          for r in profile_rows(student, privacy)),
+          for r in profile_rows(student, privacy, cell_reads(flagged, student))),
         "</table>",
     ]
     issues = flagged.cohort.data_issues().filter(
@@ -197,16 +242,16 @@ def summary_html(student: dict, flagged: FlaggedCohort, privacy: bool = False,
         f"<p>{e(STRATEGY_ADVICE[strategy])}</p><ul>",
         *(f"<li>{e(reason)}</li>" for reason in strategy_reasoning(student, config.thresholds)),
         "</ul><h2>Plan to the Match</h2>",
-        *_plan_html(student, flagged),
+        *_plan_html(student, flagged, with_path),
         "<h2>Settings used</h2><table>",
         *(f"<tr><th>{e(label)}</th><td>{e(str(value))}</td></tr>"
           for label, value in settings_lines(flagged)),
-        "</table></body></html>",
+        "</table></section>",
     ]
-    return "\n".join(parts)
+    return parts
 
 
-def _plan_html(student: dict, flagged: FlaggedCohort) -> list[str]:
+def _plan_html(student: dict, flagged: FlaggedCohort, with_path: bool = True) -> list[str]:
     from dashboard.plan import closest_path, student_plan
 
     e = html.escape
@@ -218,7 +263,7 @@ def _plan_html(student: dict, flagged: FlaggedCohort) -> list[str]:
                  *(f"<tr><td>{e(row.date)}</td><td>{e(row.what)}</td><td>{e(row.status)}</td>"
                    "</tr>" for row in frame.itertuples()),
                  "</table>"]
-    path = closest_path(flagged, student)
+    path = closest_path(flagged, student) if with_path else None
     if path is not None:
         parts.append(f"<p><strong>Closest path to a lower risk level</strong> "
                      f"({e(RISK_LABELS[path['risk_level']].lower())}):</p><ul>")

@@ -188,3 +188,52 @@ def test_xlsx_for_people_and_for_machines(tmp_path):
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate)
+
+
+PAYLOAD_ROWS = [
+    {"student_id": "P1", "name": "<img src=x onerror=alert(1)>", "stage": "M4",
+     "step1_result": "FAIL - retake 3/2026", "step2ck_score": "230 (unofficial)",
+     "Notes": "![x](http://canary.invalid/p.png)", "advisor": "<script>alert(1)</script>"},
+    {"student_id": "P2/../x", "name": "Zoë", "stage": "M4", "step1_result": "pass",
+     "us_plastics_lors": "two", "Notes": "call back"},
+]
+
+
+def _pages():
+    import datetime as dt
+
+    from dashboard.advice import batch_html, summary_file_name, summary_html
+    from dashboard.cohort_report import cohort_report_html
+
+    flagged = load_rows(PAYLOAD_ROWS).flag(Config(), dt.date(2026, 11, 25), materialise=True)
+    students = flagged.relation().to_arrow_table().to_pylist()
+    return flagged, students, summary_html, batch_html, cohort_report_html, summary_file_name
+
+
+def test_advising_summary_is_dated_marks_its_reads_and_loads_nothing():
+    flagged, students, summary_html, _, _, file_name = _pages()
+    page = summary_html(students[0], flagged)
+    assert "As of 25 Nov 2026; generated" in page
+    assert "fail (interpreted: the file says &#x27;FAIL - retake 3/2026&#x27;)" in page
+    assert "230 (interpreted: the file says &#x27;230 (unofficial)&#x27;)" in page
+    assert "Plan to the Match" in page and "Other columns from the file" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "default-src 'none'" in page and "http://" not in page.replace(
+        "http://canary.invalid", "")
+    assert "not read (unreadable: the file says &#x27;two&#x27;)" in summary_html(
+        students[1], flagged)
+    assert file_name(students[1], flagged.as_of) == "advising-summary-P2_.._x-2026-11-25.html"
+    assert "(hidden)" in summary_html(students[1], flagged, privacy=True)
+    assert "Zoë" not in summary_html(students[1], flagged, privacy=True)
+
+
+def test_batch_summaries_break_pages_and_the_cohort_report_embeds_its_charts():
+    flagged, students, _, batch_html, cohort_report_html, _ = _pages()
+    batch = batch_html(students, flagged)
+    assert batch.count("<section class='student'>") == 2
+    assert "section.student+section.student{break-before:page}" in batch
+    report = cohort_report_html(flagged)
+    assert report.count("src='data:image/svg+xml;base64,") == 4
+    assert "2 of 2 students are at risk" in report
+    assert "<script>" not in report and "&lt;img src=x" in report
+    assert "Zoë" not in cohort_report_html(flagged, privacy=True)

@@ -8,7 +8,8 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import advice, reports, state
-from dashboard.exports import csv_bytes, export_relation, xlsx_bytes
+from dashboard.cohort_report import cohort_report_html
+from dashboard.exports import XLSX_MAX_ROWS, csv_bytes, export_relation, xlsx_bytes
 
 loaded = state.require_cohort()
 flagged = loaded.flagged
@@ -60,11 +61,42 @@ left.download_button(
     "Download CSV", data=make_csv, file_name=f"cohort-flags-{stamp}.csv", mime="text/csv",
     type="primary", icon=":material/download:", key="export_csv",
 )
-right.download_button(
-    "Download Excel (XLSX)", data=make_xlsx, file_name=f"cohort-flags-{stamp}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon=":material/table:", key="export_xlsx",
-)
+if count <= XLSX_MAX_ROWS:
+    right.download_button(
+        "Download Excel (XLSX)", data=make_xlsx, file_name=f"cohort-flags-{stamp}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/table:", key="export_xlsx",
+    )
+else:
+    right.warning(f"{count:,} students do not fit on one Excel sheet; download CSV.")
+
+st.subheader("For people: summaries and the cohort report")
+BATCH_LIMIT = 300
+batch_left, batch_right, _ = st.columns([1.4, 1.2, 1.4])
+
+
+def make_batch() -> bytes:
+    cursor = flagged.con.cursor()
+    students = scope(cursor).limit(BATCH_LIMIT).to_arrow_table().to_pylist()
+    return advice.batch_html(students, flagged, hide_personal).encode("utf-8")
+
+
+batch_left.download_button(
+    "Advising summaries (HTML)" if count <= BATCH_LIMIT
+    else f"Advising summaries, first {BATCH_LIMIT} (HTML)",
+    data=make_batch, file_name=f"advising-summaries-{stamp}.html", mime="text/html",
+    icon=":material/description:", key="export_batch", disabled=count == 0,
+    help="One printable document, a page per student, for the students listed above")
+batch_right.download_button(
+    "Cohort report (HTML)",
+    data=lambda: cohort_report_html(flagged, hide_personal).encode("utf-8"),
+    file_name=f"cohort-report-{stamp}.html", mime="text/html", icon=":material/summarize:",
+    key="export_report",
+    help="One page for a dean: counts by risk, the headline factors, the charts and the "
+         "students at risk")
+if count > BATCH_LIMIT:
+    st.caption(f"The summaries hold the {BATCH_LIMIT} most urgent of the {count:,} students "
+               "listed; narrow the filters on the Students page for others.")
 
 st.subheader("Settings recorded with the export")
 st.dataframe([{"setting": label, "value": value}

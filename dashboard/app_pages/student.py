@@ -69,23 +69,27 @@ with overview:
                       (student["publications"] or 0) + (student["presentations"] or 0))
     metrics[3].metric("Flags raised", len([r for r in student["flags"].split(";") if r]),
                       help="Critical, warning and early (info) flags together")
-    profile = pd.DataFrame(advice.profile_rows(student))
-    if privacy:
-        profile.loc[profile["field"].isin(["Name", "Email"]), "value"] = ui.MASK
-    st.dataframe(profile, hide_index=True,
-                 column_config={"field": "Field", "value": "Value"}, key="student_profile")
+    profile = pd.DataFrame(advice.profile_rows(student, privacy,
+                                               advice.cell_reads(flagged, student)))
+    extras = {header: student[key] for key, header in loaded.cohort.extra_columns.items()}
+    left, right = st.columns([3, 2]) if extras else (st.container(), None)
+    # Tall enough for every row: the profile never scrolls inside itself.
+    left.dataframe(profile, hide_index=True, height=38 + 35 * len(profile),
+                   column_config={"field": "Field", "value": st.column_config.TextColumn(
+                       "Value", width="large")}, key="student_profile")
+    if extras:
+        right.caption("The file's other columns (notes and the like)")
+        right.dataframe(pd.DataFrame({"column": list(extras), "value": [
+            "" if v is None else str(v)[:2000] for v in extras.values()]}), hide_index=True,
+            height=min(38 + 35 * len(extras), 38 + 35 * len(profile)),
+            column_config={"column": "Column", "value": st.column_config.TextColumn(
+                "Value", width="large")}, key="student_extras")
     cell_issues = reports.student_issues(loaded.cohort, student["source_row"])
     if not cell_issues.empty:
         st.caption("Cells of this student's row that were read with a guess (interpreted) or "
                    "could not be read (treated as missing)")
         st.dataframe(cell_issues, hide_index=True, key="student_cell_issues",
                      column_config={"row": None})
-    extras = {header: student[key] for key, header in loaded.cohort.extra_columns.items()}
-    if extras:
-        st.caption("Other columns from the file")
-        st.dataframe(pd.DataFrame({"column": list(extras), "value": [
-            "" if v is None else str(v) for v in extras.values()]}), hide_index=True,
-            key="student_extras")
 
 with flags_tab:
     flags = advice.raised_flags(student, flagged.config)

@@ -1,0 +1,88 @@
+"""A one-page cohort report for a dean: counts by risk, the headline risk factors, the charts
+as images, and the students at risk, most urgent first. A self-contained HTML file that loads
+nothing; the charts are rendered offline by vl-convert (the Vega-Lite reference renderer)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+
+import vl_convert
+
+from dashboard import charts, reports
+from dashboard.advice import html_document, settings_lines
+from dashboard.exports import top_reason
+from dashboard.flagging import FlaggedCohort
+from dashboard.plan import PLAN_ITEMS_BY_ID
+from dashboard.rules import RISK_LABELS, RISK_MEANINGS, RULES_BY_ID, format_date
+
+AT_RISK_SHOWN = 40
+
+
+def chart_image(chart, width: int = 620) -> str:
+    """An Altair chart as an <img> holding its SVG: text in it cannot run, and nothing loads."""
+    svg = vl_convert.vegalite_to_svg(chart.properties(width=width).to_json())
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f"<img alt='' src='data:image/svg+xml;base64,{data}'>"
+
+
+def cohort_report_html(flagged: FlaggedCohort, privacy: bool = False) -> str:
+    e = html.escape
+    summary = reports.cohort_summary(flagged)
+    thresholds = flagged.config.thresholds
+    total = summary["count_students"]
+    at_risk = summary["count_high"] + summary["count_moderate"] + summary["count_needs_data"]
+    body = [
+        "<h1>Cohort report</h1>",
+        f"<p>{e(flagged.cohort.raw.file_name)} &middot; {total:,} students &middot; as of "
+        f"{e(format_date(flagged.as_of))} &middot; generated "
+        f"{e(dt.datetime.now().strftime('%d %b %Y %H:%M'))}</p>",
+        f"<p><strong>{at_risk:,} of {total:,} students are at risk</strong> (high, moderate "
+        "or needs data).</p>",
+        "<table><tr><th>Risk level</th><th>Students</th><th>Meaning</th></tr>",
+        *(f"<tr><td>{e(RISK_LABELS[level])}</td><td>{summary['count_' + level]:,}</td>"
+          f"<td>{e(RISK_MEANINGS[level])}</td></tr>"
+          for level in ("high", "moderate", "needs_data", "low")),
+        "</table>",
+        "<h2>Headline risk factors</h2><table><tr><th>Factor</th><th>Students</th>"
+        "<th>Could not be checked</th></tr>",
+        f"<tr><td>{e(RULES_BY_ID['STEP1_FAIL'].title)}</td><td>{summary['count_step1_fail']:,}"
+        f"</td><td>{summary['count_step1_unknown']:,}</td></tr>",
+        f"<tr><td>Step 2 CK under {thresholds.step2_low}</td>"
+        f"<td>{summary['count_step2_low']:,}</td><td>{summary['count_without_score']:,} "
+        "without a score yet</td></tr>",
+        f"<tr><td>Fewer than {thresholds.us_plastics_lors_min} US plastic surgery letters "
+        "(final year and applying)</td>"
+        f"<td>{summary['count_us_plastics_lors_missing']:,}</td>"
+        f"<td>{summary['count_us_plastics_lors_unknown']:,}</td></tr></table>",
+        "<h2>Charts</h2>",
+        chart_image(charts.risk_levels_chart(summary), 560),
+        chart_image(charts.flag_prevalence_chart(reports.flag_prevalence(flagged)), 460),
+        chart_image(charts.score_histogram(reports.score_distribution(flagged), thresholds),
+                    560),
+        chart_image(charts.strategy_chart(reports.strategy_mix(flagged)), 500),
+        "<h2>Students at risk, most urgent first</h2>",
+    ]
+    matched = reports.filtered_students(flagged, reports.StudentFilter(at_risk_only=True))
+    students = matched.limit(AT_RISK_SHOWN).to_arrow_table().to_pylist()
+    body += ["<table><tr><th>#</th><th>Student</th><th>Risk</th><th>Top reason</th>"
+             "<th>Next step</th><th>Due</th></tr>"]
+    for position, student in enumerate(students, start=1):
+        name = "" if privacy or not student["name"] else f" {student['name']}"
+        item = PLAN_ITEMS_BY_ID.get(student["next_item"])
+        due = student["next_step_due"]
+        body.append(
+            f"<tr><td>{position}</td><td>{e(str(student['student_id']) + name)}</td>"
+            f"<td>{e(RISK_LABELS[student['risk_level']])}</td><td>{e(top_reason(student))}</td>"
+            f"<td>{e(item.label if item else '')}</td>"
+            f"<td>{e(format_date(due) if due else '')}</td></tr>")
+    body.append("</table>")
+    if at_risk > len(students):
+        body.append(f"<p><small>The {len(students)} most urgent of {at_risk:,} are listed; "
+                    "the XLSX export's Summary sheet lists them all.</small></p>")
+    body += ["<h2>Settings used</h2><table>",
+             *(f"<tr><th>{e(label)}</th><td>{e(str(value))}</td></tr>"
+               for label, value in settings_lines(flagged)),
+             "</table>"]
+    return html_document("Cohort report", body)
