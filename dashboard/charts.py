@@ -23,10 +23,13 @@ SELECT_REGION = "region_pick"
 SELECT_RISK = "risk_pick"
 
 
+RISK_LABEL_EXPR = ("datum.label == 'needs_data' ? 'needs data' : datum.label")
+
+
 def _risk_colour(title: str = "Risk") -> alt.Color:
     return alt.Color("risk_level:N", title=title,
                      scale=alt.Scale(domain=RISK_ORDER, range=RISK_COLOURS),
-                     sort=RISK_ORDER)
+                     sort=RISK_ORDER, legend=alt.Legend(labelExpr=RISK_LABEL_EXPR))
 
 
 def risk_levels_chart(summary: dict[str, int]) -> alt.Chart:
@@ -41,7 +44,8 @@ def risk_levels_chart(summary: dict[str, int]) -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("count_students:Q", title="Students", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("risk_level:N", title=None, sort=RISK_ORDER),
+            y=alt.Y("risk_level:N", title=None, sort=RISK_ORDER,
+                    axis=alt.Axis(labelExpr=RISK_LABEL_EXPR)),
             color=_risk_colour(),
             opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
             tooltip=[alt.Tooltip("risk_level:N", title="Risk"),
@@ -206,12 +210,12 @@ def plan_timeline(plan: pd.DataFrame, as_of) -> alt.LayerChart:
     frame = plan.assign(
         start=pd.to_datetime(plan["due_date"]),
         end=pd.to_datetime(plan["end_date"].fillna(plan["due_date"])),
-    )[["start", "end", "what", "status", "date"]]
-    order = list(dict.fromkeys(frame["what"]))
+    )[["start", "end", "short", "what", "status", "date"]]
+    order = list(dict.fromkeys(frame["short"]))
     colour = alt.Color("status:N", title="Status", sort=STATUS_ORDER,
                        scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_COLOURS),
                        legend=alt.Legend(orient="top"))
-    y = alt.Y("what:N", title=None, sort=order, axis=alt.Axis(labelLimit=360))
+    y = alt.Y("short:N", title=None, sort=order, axis=alt.Axis(labelLimit=200))
     tooltip = [alt.Tooltip("what:N", title="What"), alt.Tooltip("date:N", title="When"),
                alt.Tooltip("status:N", title="Status")]
     bars = alt.Chart(frame).mark_bar(height=8, opacity=0.6).encode(

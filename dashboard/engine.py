@@ -88,8 +88,11 @@ class Cohort:
         if materialise:
             self.con.execute("drop table if exists flagged_students")
             relation.create(FLAGGED_TABLE)
+            self.con.execute(load_query("reports/advisor_groups"))
         else:
-            relation.create_view(FLAGGED_TABLE, replace=True)
+            # One pass for an export: advisors are shown as written.
+            relation.select(duckdb.StarExpression(), duckdb.ColumnExpression("advisor")
+                            .alias("advisor_group")).create_view(FLAGGED_TABLE, replace=True)
         flagged = FlaggedCohort(self, config, as_of, materialise)
         build_plans(flagged, materialise)
         return flagged

@@ -27,33 +27,37 @@ class PlanItem:
     label: str  # what to do, in a few words
     serves: str  # the rule it clears, or the part of the guidance it follows
     kind: str  # task (done when the file shows it), reminder or event
+    short: str = ""  # a few words, for tables
 
 
 PLAN_ITEMS: tuple[PlanItem, ...] = (
     PlanItem("step1_pass", "Pass Step 1 on the first attempt, before the clinical year",
              "STEP1_NOT_TAKEN; guidance: Step 1 Strategy for Future Plastics Applicants",
-             "task"),
+             "task", "Pass Step 1"),
     PlanItem("research_started", "Start a plastic surgery research project",
-             "NO_PLASTICS_RESEARCH; guidance: Pre-clinical Years", "task"),
+             "NO_PLASTICS_RESEARCH; guidance: Pre-clinical Years", "task",
+             "Start plastics research"),
     PlanItem("mentors_found", "Find plastic surgery mentors (virtual programmes count)",
-             "guidance: Clinical Years", "reminder"),
+             "guidance: Clinical Years", "reminder", "Find mentors"),
     PlanItem("vslo_applications", "Apply for US plastics and general surgery sub-Is (VSLO)",
-             "NO_US_PLASTICS_SUBI; guidance: Late Clinical / Early Final Year", "task"),
+             "NO_US_PLASTICS_SUBI; guidance: Late Clinical / Early Final Year", "task",
+             "Apply for sub-Is (VSLO)"),
     PlanItem("subi_season", "Do a US plastic surgery sub-I (the June-September season)",
-             "NO_US_PLASTICS_SUBI; US_PLASTICS_LORS_MISSING", "task"),
+             "NO_US_PLASTICS_SUBI; US_PLASTICS_LORS_MISSING", "task", "Do a US plastics sub-I"),
     PlanItem("step2_sitting", "Sit Step 2 CK by this date, so the score reaches programs",
-             "STEP2_PENDING", "task"),
+             "STEP2_PENDING", "task", "Sit Step 2 CK"),
     PlanItem("plastics_letters", "Have two US plastic surgery letters uploaded",
-             "US_PLASTICS_LORS_MISSING", "task"),
+             "US_PLASTICS_LORS_MISSING", "task", "Two US plastics letters"),
     PlanItem("surgery_letter", "Have a general surgery letter uploaded", "SURGERY_LOR_MISSING",
-             "task"),
+             "task", "Surgery letter"),
     PlanItem("backup_plan", "Decide the backup application (usually general surgery)",
-             "NO_PARALLEL_PLAN", "task"),
+             "NO_PARALLEL_PLAN", "task", "Decide the backup"),
     PlanItem("applications_submitted", "Submit applications before programs begin reviewing",
-             "guidance: Timeline Planning", "reminder"),
-    PlanItem("interview_season", "Interview season", "NRMP timeline", "event"),
-    PlanItem("rank_list", "Certify the rank order list", "NRMP calendar", "event"),
-    PlanItem("match_day", "Match Day", "NRMP calendar", "event"),
+             "guidance: Timeline Planning", "reminder", "Submit applications"),
+    PlanItem("interview_season", "Interview season", "NRMP timeline", "event", "Interview season"),
+    PlanItem("rank_list", "Certify the rank order list", "NRMP calendar", "event",
+             "Rank order list"),
+    PlanItem("match_day", "Match Day", "NRMP calendar", "event", "Match Day"),
 )
 PLAN_ITEMS_BY_ID = {item.id: item for item in PLAN_ITEMS}
 STATUS_LABELS = {"due": "Due", "overdue": "Overdue", "not_applicable": "Not applicable",
@@ -96,6 +100,7 @@ def student_plan(flagged: FlaggedCohort, source_row: int) -> pd.DataFrame:
     frame = flagged.con.sql("select * from student_plans where source_row = $row",
                             params={"row": source_row}).df()
     frame["what"] = frame["item"].map(lambda item: PLAN_ITEMS_BY_ID[item].label)
+    frame["short"] = frame["item"].map(lambda item: PLAN_ITEMS_BY_ID[item].short)
     frame["serves"] = frame["item"].map(lambda item: PLAN_ITEMS_BY_ID[item].serves)
     frame["status"] = frame["status"].map(STATUS_LABELS)
     frame["date"] = [

@@ -106,42 +106,38 @@ def filtered_students(con, student_filter: StudentFilter) -> duckdb.DuckDBPyRela
     return query(con, "filtered_students", **student_filter.as_params())
 
 
-def labels_of(rule_states: dict[str, str], rule_ids: list[str], severity: str) -> str:
-    """The short labels of the raised rules at one severity, in catalogue order."""
-    return ", ".join(RULES_BY_ID[rule_id].label for rule_id in rule_ids
-                     if rule_states[rule_id] == severity)
-
-
 STUDENT_TABLE_COLUMNS = (
-    "source_row", "student_id", "name", "risk_level", "critical_flags", "warning_flags",
-    "unchecked", "band", "strategy", "stage", "step2ck_score", "us_plastics_lors",
-    "class_year", "campus", "advisor", "info_flags",
+    "source_row", "student_id", "name", "risk_level", "reasons", "next_step", "next_step_due",
+    "unchecked", "step2ck_score", "us_plastics_lors", "stage", "advisor", "strategy",
+    "class_year", "campus",
 )
-_LABEL_COLUMNS = {"critical_flags": "critical", "warning_flags": "warning", "info_flags": "info"}
 
 
-def student_page(con, student_filter: StudentFilter, page: int, page_size: int
+def student_page(source, student_filter: StudentFilter, page: int, page_size: int
                  ) -> tuple[pd.DataFrame, int]:
     """One page of the filtered students (most urgent first) and how many match in all."""
-    matched = filtered_students(con, student_filter)
+    from dashboard.plan import PLAN_ITEMS_BY_ID
+
+    matched = filtered_students(source, student_filter)
     [(total,)] = matched.aggregate("count(*)").fetchall()
     rule_columns = [rule.id for rule in RULES]
     data_columns = [c for c in STUDENT_TABLE_COLUMNS
-                    if c not in _LABEL_COLUMNS and c != "unchecked"]
+                    if c not in ("reasons", "next_step", "unchecked")]
     rows = matched.limit(page_size, offset=max(page - 1, 0) * page_size)
     frame = rows.select(*[duckdb.ColumnExpression(c) for c in
-                          (*data_columns, *rule_columns, "raised_rule_ids")]).df()
-    for column, severity in _LABEL_COLUMNS.items():
-        frame[column] = [
-            labels_of({rule_id: row[rule_id] for rule_id in rule_columns},
-                      list(row["raised_rule_ids"]), severity)
-            for _, row in frame.iterrows()
-        ]
+                          (*data_columns, *rule_columns, "next_item")]).df()
+    states = frame[rule_columns].to_dict("records")
+    # Critical flags first, then warnings; info notes (before the final year) stay on the
+    # student's page.
+    frame["reasons"] = [
+        ", ".join([RULES_BY_ID[r].label for r in rule_columns if row[r] == "critical"]
+                  + [RULES_BY_ID[r].label for r in rule_columns if row[r] == "warning"])
+        for row in states]
     frame["unchecked"] = [
-        ", ".join(RULES_BY_ID[rule_id].label for rule_id in rule_columns
-                  if row[rule_id] == "unknown")
-        for _, row in frame.iterrows()
-    ]
+        ", ".join(RULES_BY_ID[r].label for r in rule_columns if row[r] == "unknown")
+        for row in states]
+    frame["next_step"] = [PLAN_ITEMS_BY_ID[item].short if isinstance(item, str) else ""
+                          for item in frame["next_item"]]
     return frame[list(STUDENT_TABLE_COLUMNS)], total
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.rules import BAND_LABELS, RISK_LABELS, STAGE_LABELS, STRATEGY_LABELS
+from dashboard.rules import BAND_LABELS, RISK_LABELS, STRATEGY_LABELS
 
+STAGE_SHORT = {"preclinical": "M1-M2", "clinical": "M3", "final_year": "M4",
+               "applying": "Applying"}
 RISK_COLOURS = {"high": "red", "moderate": "orange", "needs_data": "violet", "low": "green"}
 
 
@@ -22,23 +24,26 @@ def show_refusal(message: str) -> None:
 
 def student_column_config() -> dict:
     return {
-        "student_id": st.column_config.TextColumn("Student ID"),
+        "student_id": st.column_config.TextColumn("Student ID", width="small"),
         "name": st.column_config.TextColumn("Name"),
-        "risk_level": st.column_config.TextColumn("Risk"),
+        "risk_level": st.column_config.TextColumn("Risk", width="small"),
+        "reasons": st.column_config.TextColumn(
+            "Why", width="medium", help="Critical flags first, then warnings"),
+        "next_step": st.column_config.TextColumn("Next step", width="medium"),
+        "next_step_due": st.column_config.DateColumn("Due", format="D MMM YYYY",
+                                                     width="small"),
         "unchecked": st.column_config.TextColumn(
-            "Not checked", help="Rules that could not be checked for lack of data"),
-        "critical_flags": st.column_config.TextColumn("Critical flags", width="medium"),
-        "warning_flags": st.column_config.TextColumn("Warnings", width="medium"),
-        "info_flags": st.column_config.TextColumn(
-            "Early notes", help="Flags raised before the final year: information only"),
-        "band": st.column_config.TextColumn("Band"),
-        "strategy": st.column_config.TextColumn("Strategy"),
-        "stage": st.column_config.TextColumn("Stage"),
-        "step2ck_score": st.column_config.NumberColumn("Step 2 CK", format="%d"),
-        "us_plastics_lors": st.column_config.NumberColumn("US plastics LORs", format="%d"),
-        "class_year": st.column_config.NumberColumn("Class", format="%d"),
-        "campus": st.column_config.TextColumn("Campus"),
+            "Not checked", width="small",
+            help="Rules that could not be checked for lack of data: never counted as clear"),
+        "step2ck_score": st.column_config.NumberColumn("Step 2 CK", format="%d",
+                                                       width="small"),
+        "us_plastics_lors": st.column_config.NumberColumn("US PRS letters", format="%d",
+                                                          width="small"),
+        "stage": st.column_config.TextColumn("Stage", width="small"),
         "advisor": st.column_config.TextColumn("Advisor"),
+        "strategy": st.column_config.TextColumn("Strategy"),
+        "class_year": st.column_config.NumberColumn("Match year", format="%d"),
+        "campus": st.column_config.TextColumn("Campus"),
         "source_row": None,
     }
 
@@ -56,7 +61,7 @@ def readable(frame, privacy: bool = False):
     """Enum columns as words an advisor reads (Final year, Targeted integrated...); names and
     emails masked in privacy mode."""
     labels = {"risk_level": RISK_LABELS, "band": BAND_LABELS, "strategy": STRATEGY_LABELS,
-              "stage": STAGE_LABELS}
+              "stage": STAGE_SHORT}
     shown = frame.copy()
     for column in PERSONAL_COLUMNS:
         if privacy and column in shown:

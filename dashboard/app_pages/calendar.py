@@ -29,16 +29,17 @@ if frame.empty:
     st.stop()
 
 frame["status"] = frame["status"].map(plan.STATUS_LABELS)
+frame["step"] = frame["item"].map(lambda item: plan.PLAN_ITEMS_BY_ID[item].short)
 frame["when"] = [plan.when_text(start, end, estimated) for start, end, estimated in
                  zip(frame["due_date"], frame["end_date"], frame["is_estimated"], strict=True)]
 left, right = st.columns(2)
 with left:
     st.caption("By step")
-    by_step = (frame.groupby(["what", "status"]).size().unstack(fill_value=0)
+    by_step = (frame.groupby(["step", "status"]).size().unstack(fill_value=0)
                .reindex(columns=["Overdue", "Due"], fill_value=0).reset_index()
                .sort_values(["Overdue", "Due"], ascending=False))
     st.dataframe(by_step, hide_index=True, key="calendar_by_step",
-                 column_config={"what": "Step"})
+                 column_config={"step": "Step"})
 with right:
     st.caption("By advisor")
     by_advisor = (frame.groupby(["advisor", "status"]).size().unstack(fill_value=0)

@@ -50,13 +50,14 @@ columns[3].metric("Needs data", f"{summary['count_needs_data']:,}",
 columns[4].metric("Step 1 failed", f"{summary['count_step1_fail']:,}",
                   delta=not_checked(summary["count_step1_unknown"]), delta_color="off",
                   delta_arrow="off", help=RULES_BY_ID["STEP1_FAIL"].title)
-columns[5].metric(f"Step 2 CK < {thresholds.step2_low}", f"{summary['count_step2_low']:,}",
+columns[5].metric(f"Step 2 < {thresholds.step2_low}", f"{summary['count_step2_low']:,}",
                   help=RULES_BY_ID["STEP2_LOW"].title)
-columns[6].metric(f"< {thresholds.us_plastics_lors_min} US PRS letters",
+columns[6].metric(f"PRS LORs < {thresholds.us_plastics_lors_min}",
                   f"{summary['count_us_plastics_lors_missing']:,}",
                   delta=not_checked(summary["count_us_plastics_lors_unknown"]),
                   delta_color="off", delta_arrow="off",
-                  help="Final-year and applying students (and those with no stage) only")
+                  help="Fewer letters from US plastic surgeons than needed: final-year and "
+                  "applying students (and those with no stage) only")
 
 picks: list[tuple[str, dict]] = []
 

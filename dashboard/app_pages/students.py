@@ -28,7 +28,7 @@ options = reports.filter_options(flagged)
 
 st.title("Students")
 
-top = st.columns([2.2, 1.4, 2.2, 3])
+top = st.columns([1.9, 1.3, 3.2, 2.6])
 search = top[0].text_input("Search name or ID", value=stored.search, key="students_search",
                            placeholder="e.g. Okafor or S000123")
 at_risk_only = top[1].toggle("At risk", value=stored.at_risk_only,
@@ -98,13 +98,14 @@ if page > pages:
 
 st.caption(
     f"{total:,} of {loaded.cohort.student_count:,} students match, most urgent first (risk "
-    "level, then critical flags, warnings, lowest Step 2 CK). Select a row to open the student."
+    "level, then the soonest next deadline, then the most flags). Select a row to open the "
+    "student."
 )
 event = st.dataframe(
     ui.readable(frame, state.privacy_mode()), hide_index=True,
     column_config=ui.student_column_config(),
     on_select="rerun", selection_mode="single-row", key="students_table",
-    height=min(38 + 35 * max(len(frame), 1), 640),
+    height=min(38 + 35 * max(len(frame), 1), 38 + 35 * 12),
 )
 if event and event.selection.rows:
     st.session_state["student_row"] = int(frame.iloc[event.selection.rows[0]]["source_row"])

@@ -4,7 +4,8 @@ with plan as (
 ),
 
 students as (
-    select source_row, student_id, name, advisor, risk_level, cycle from flagged_students
+    select source_row, student_id, name, advisor_group as advisor, risk_level, cycle
+    from flagged_students
 ),
 
 window_items as (

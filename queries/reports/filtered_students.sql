@@ -17,7 +17,7 @@ matched as (
         and (len($class_years::integer[]) = 0
             or list_contains($class_years::integer[], class_year))
         and (len($campuses::varchar[]) = 0 or list_contains($campuses::varchar[], campus))
-        and (len($advisors::varchar[]) = 0 or list_contains($advisors::varchar[], advisor))
+        and (len($advisors::varchar[]) = 0 or list_contains($advisors::varchar[], advisor_group))
         and (
             $search::varchar = ''
             or contains(lower(coalesce(name, '')), lower($search::varchar))

@@ -9,7 +9,7 @@ grouped as (
             case $group_by::varchar
                 when 'class_year' then class_year::varchar
                 when 'campus' then campus
-                when 'advisor' then advisor
+                when 'advisor' then advisor_group
             end,
             '(not given)'
         ) as group_value,

@@ -1,0 +1,29 @@
+-- Script: one spelling per advisor, so "dr. fontaine" and "Dr. Fontaine" group together in charts, filters and the calendar (the most common spelling is shown).
+create or replace table advisor_groups as
+with students as (
+    select * from flagged_students
+),
+
+spellings as (
+    select regexp_replace(lower(advisor), '[^a-z0-9]', '', 'g') as advisor_key, advisor,
+        count(*) as count_students
+    from students
+    where advisor is not null
+    group by all
+),
+
+final as (
+    select advisor_key, arg_max(advisor, count_students) as advisor_group
+    from spellings
+    group by advisor_key
+)
+
+select * from final;
+
+alter table flagged_students add column advisor_group varchar;
+
+update flagged_students
+set advisor_group = advisor_groups.advisor_group
+from advisor_groups
+where regexp_replace(lower(flagged_students.advisor), '[^a-z0-9]', '', 'g')
+    = advisor_groups.advisor_key;
