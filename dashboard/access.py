@@ -22,21 +22,51 @@ from dataclasses import dataclass
 import streamlit as st
 
 
+def ascii_lower(email: str) -> str:
+    """Lower-case ASCII letters only: `casefold` would make `straße@` match `strasse@`."""
+    return email.strip().translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+AUTH_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret",
+             "server_metadata_url")
+
+
 @dataclass(frozen=True)
 class AccessPolicy:
     sign_in_required: bool
     allowed_emails: frozenset[str]
+    broken: str = ""  # why sign-in is required but cannot work: then nothing is shown
 
-    def allows(self, email: str | None) -> bool:
-        """Whether a signed-in account may see cohorts: its email is on the allowlist."""
-        return email is not None and email.strip().casefold() in self.allowed_emails
+    def allows(self, email: str | None, verified: object = None) -> bool:
+        """Whether a signed-in account may see cohorts: its email is on the allowlist, exactly
+        (ASCII case aside), and verified when the provider says whether it is."""
+        if email is None or verified is False:
+            return False
+        return ascii_lower(email) in self.allowed_emails
 
 
 def policy_from(secrets: Mapping) -> AccessPolicy:
-    allowed: Iterable[str] = secrets.get("cohort_advisor", {}).get("allowed_emails", [])
+    """Sign-in is required when `[auth]` or an advisor allowlist is configured; if one is
+    there without a working other, the policy is broken and fails closed."""
+    advisors = secrets.get("cohort_advisor", {})
+    has_allowlist = "allowed_emails" in advisors
+    allowed: Iterable[str] = advisors.get("allowed_emails", [])
+    auth = secrets.get("auth")
+    required = auth is not None or has_allowlist
+    broken = ""
+    if has_allowlist and auth is None:
+        broken = ("An advisor allowlist is configured but sign-in is not: the [auth] section "
+                  "of secrets.toml is missing or misspelled.")
+    elif auth is not None:
+        missing = [key for key in AUTH_KEYS if key not in auth and not any(
+            isinstance(value, Mapping) and key in value for value in auth.values())]
+        if missing:
+            broken = "Sign-in is configured but incomplete: [auth] lacks " + ", ".join(missing)
     return AccessPolicy(
-        sign_in_required="auth" in secrets,
-        allowed_emails=frozenset(str(email).strip().casefold() for email in allowed),
+        sign_in_required=required,
+        allowed_emails=frozenset(ascii_lower(str(email)) for email in allowed),
+        broken=broken,
     )
 
 
@@ -52,13 +82,18 @@ def require_access() -> None:
     policy = current_policy()
     if not policy.sign_in_required:
         return
+    if policy.broken:
+        st.title("Cohort Advisor")
+        st.error("Sign-in is required on this server but cannot work, so nothing is shown.")
+        st.text(policy.broken + " Ask the administrator to fix .streamlit/secrets.toml.")
+        st.stop()
     if not st.user.is_logged_in:
         st.title("Cohort Advisor")
         st.write("Student records are private. Sign in with your institution account.")
         st.button("Sign in", on_click=st.login, type="primary", key="access_sign_in")
         st.stop()
     email = st.user.get("email")
-    if not policy.allows(email):
+    if not policy.allows(email, st.user.get("email_verified")):
         st.title("Cohort Advisor")
         st.error("This account is not on the list of advisors for this deployment. Ask the "
                  "administrator to add it, or sign in with another account.")

@@ -209,8 +209,9 @@ def summary_section(student: dict, flagged: FlaggedCohort, privacy: bool = False
         parts += [f"<li>{e(str(column))}: {e(str(value or ''))!s} &rarr; {e(problem)} "
                   f"({e(kind)})</li>" for _, column, value, problem, kind in issues]
         parts.append("</ul>")
-    extras = {header: student.get(key) for key, header in
-              flagged.cohort.extra_columns.items() if student.get(key)}
+    extras = {header: "(hidden)" if privacy and key in flagged.cohort.personal_columns
+              else student.get(key)
+              for key, header in flagged.cohort.extra_columns.items() if student.get(key)}
     if extras:
         parts.append("<h2>Other columns from the file</h2><table>")
         parts += [f"<tr><th>{e(header)}</th><td>{e(str(value))}</td></tr>"

@@ -7,6 +7,8 @@ arranges which columns feed which field (the mapping) and names the results.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 import threading
 from dataclasses import dataclass
 
@@ -39,6 +41,26 @@ class Cohort:
     def student_count(self) -> int:
         [(count,)] = self.con.execute("select count(*) from canonical_students").fetchall()
         return count
+
+    @functools.cached_property
+    def personal_columns(self) -> frozenset[str]:
+        """The unmapped columns (extra_<n>) that hold personal data, by header (`First Name`,
+        `Personal Email`, `Phone`...) or by content (email addresses): privacy mode masks
+        them as it masks names and emails."""
+        personal = {key for key, header in self.extra_columns.items()
+                    if PERSONAL_HEADER.search(header)}
+        others = [key for key in self.extra_columns if key not in personal]
+        if others:
+            sample = self.con.table("canonical_students").limit(2000)
+            hits = sample.aggregate([
+                duckdb.FunctionExpression("bool_or", duckdb.FunctionExpression(
+                    "regexp_full_match",
+                    duckdb.CoalesceOperator(duckdb.ColumnExpression(key),
+                                            duckdb.ConstantExpression("")),
+                    duckdb.ConstantExpression(EMAIL_SHAPE))).alias(key)
+                for key in others]).fetchall()[0]
+            personal |= {key for key, hit in zip(others, hits, strict=True) if hit}
+        return frozenset(personal)
 
     def header_notes(self) -> list[str]:
         """What the advisor should know about the header: columns that named a field already
@@ -99,6 +121,11 @@ class Cohort:
 
 
 ISSUE_COLUMNS = ("row", "column", "value", "problem", "kind")
+PERSONAL_HEADER = re.compile(
+    r"(?i)\b(first|last|given|family|middle|preferred|legal|maiden)[ _-]*name\b|e-?mail|"
+    r"\bphone\b|\bmobile\b|\bcell\b|\baddress\b|\bbirth|\bdob\b|\bssn\b|"
+    r"social security|\bpassport\b|\bzip\b|postcode|\bsurname\b|\bforename\b")
+EMAIL_SHAPE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 
 
 def validate_mapping(raw: RawCohort, mapping: dict[str, str]) -> dict[str, str]:

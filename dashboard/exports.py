@@ -27,6 +27,7 @@ from dashboard.rules import RISK_LABELS, RULES, SEVERITIES, STAGE_LABELS, STRATE
 from dashboard.sql import load_query
 
 UTF8_BOM = b"\xef\xbb\xbf"
+MASK = "•••"
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 BATCH_ROWS = 65_536
@@ -66,6 +67,10 @@ def export_relation(flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelation | Non
         elif column in extra_columns:
             name = _free_name(extra_columns[column], taken)
             taken.add(name.casefold())
+            if hide_personal and column in flagged.cohort.personal_columns:
+                expression = duckdb.CaseExpression(
+                    expression.isnotnull(), duckdb.ConstantExpression(MASK)).otherwise(
+                    duckdb.ConstantExpression(None))
             expression = expression.alias(name)
         projection.append(expression)
     if with_settings:

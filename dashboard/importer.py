@@ -28,6 +28,7 @@ from dashboard.workbook import (
     WorkbookError,
     cell_text,
     error_cells,
+    refuse_oversized,
     refuse_zip_bomb,
     sheet_parts,
     sheet_records,
@@ -258,12 +259,18 @@ def _open_workbook(data: bytes, file_name: str):
 
     try:
         refuse_zip_bomb(data)
+        refuse_oversized(data)
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except WorkbookError as error:
         raise CohortFileError(f"{file_name}: {error}") from None
-    except (CalamineError, ValueError, OSError):
+    except (CalamineError, ValueError, OSError, zipfile.BadZipFile):
         raise CohortFileError(
             f"{file_name}: this is a zip file but not a readable Excel workbook") from None
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a panic in the Rust reader (pyo3) is a BaseException
+        raise CohortFileError(
+            f"{file_name}: the workbook could not be read (the reader stopped on it)") from None
 
 
 def list_sheets(data: bytes, file_name: str = "upload") -> list[SheetInfo]:
@@ -326,6 +333,12 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawCohort:
         return raw
     except CalamineError:
         raise CohortFileError(f"{file_name}: sheet {sheet!r} cannot be read") from None
+    except (KeyboardInterrupt, SystemExit, CohortFileError):
+        raise
+    except BaseException:  # a panic in the Rust reader (pyo3) is a BaseException
+        raise CohortFileError(
+            f"{file_name}: sheet {sheet!r} could not be read (the reader stopped on it)"
+        ) from None
     finally:
         workbook.close()
 

@@ -98,7 +98,8 @@ def filter_options(con) -> dict[str, list]:
     relation = query(con, "filter_options")
     [row] = relation.fetchall()
     options = dict(zip(relation.columns, row, strict=True))
-    return {key: [value for value in values if value is not None] for key, values in
+    # An empty cohort aggregates to NULL lists: no options.
+    return {key: [value for value in values or () if value is not None] for key, values in
             options.items()}
 
 

@@ -52,6 +52,16 @@ MASK = "•••"
 PERSONAL_COLUMNS = ("name", "email")
 
 
+DRAWN_LIMIT = 200  # characters of one uploaded value drawn in a heading or label
+
+
+def clipped(value: object, limit: int = DRAWN_LIMIT) -> str:
+    """Uploaded text as drawn on screen: cut (and said so) past `limit` characters; the full
+    value is kept and exported."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"
+
+
 def masked(value: object, privacy: bool) -> object:
     """A name or email as shown: hidden in privacy mode (for screen sharing)."""
     return MASK if privacy and value is not None else value

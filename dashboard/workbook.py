@@ -54,6 +54,57 @@ def refuse_zip_bomb(data: bytes) -> None:
             "save the cohort sheet alone as CSV or XLSX and upload that")
 
 
+MAX_COLUMN_LETTERS = 2  # up to column ZZ (702 columns)
+MAX_CELLS = 30_000_000  # rows x columns of the area a sheet spans
+EXCEL_CELL_LIMIT = 32_767  # characters Excel itself allows in a cell
+_WIDE_REF = re.compile(rb'\br="[A-Z]{3,}[0-9]')
+_TWO_LETTER_REF = re.compile(rb'<c r="([A-Z]{2})[0-9]')
+_ROW_REF = re.compile(rb'<row r="([0-9]+)"')
+
+
+def refuse_oversized(data: bytes) -> None:
+    """Check the shape of every sheet before any cell is read: a tiny workbook with one cell
+    at XFD1048576 would make the reader allocate the whole area, and one huge shared string
+    used by thousands of cells expands to gigabytes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            name = info.filename
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                _check_sheet(archive, name)
+            elif name == "xl/sharedStrings.xml":
+                _check_strings(archive.read(name))
+
+
+def _check_sheet(archive: zipfile.ZipFile, name: str) -> None:
+    widest, last_row = 1, 0
+    with archive.open(name) as part:
+        tail = b""
+        while chunk := part.read(1 << 22):
+            text = tail + chunk
+            if _WIDE_REF.search(text):
+                raise WorkbookError(
+                    "a sheet reaches past column ZZ (702 columns); a cohort needs far fewer. "
+                    "Delete the stray cells far to the right, or save the cohort as CSV")
+            for letters in _TWO_LETTER_REF.findall(text):
+                widest = max(widest, _column_index(letters.decode()) + 1)
+            rows = _ROW_REF.findall(text)
+            if rows:
+                last_row = max(last_row, int(rows[-1]))
+            tail = text[-64:]
+    widest = max(widest, 26)  # one-letter columns are not scanned: count them all
+    if last_row * widest > MAX_CELLS:
+        raise WorkbookError(
+            f"a sheet spans {last_row:,} rows by {widest:,} columns, more cells than a cohort "
+            "holds; delete the stray cells far below or to the right, or save it as CSV")
+
+
+def _check_strings(xml: bytes) -> None:
+    if len(xml) > EXCEL_CELL_LIMIT and max(map(len, xml.split(b"<"))) > EXCEL_CELL_LIMIT * 4:
+        raise WorkbookError(
+            "the workbook holds a text longer than Excel allows in a cell (32,767 "
+            "characters); it was not made by Excel. Save the cohort as CSV and upload that")
+
+
 def cell_text(value: object) -> str:
     """An Excel cell as the text a person would type for it."""
     if value is None:

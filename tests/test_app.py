@@ -368,3 +368,40 @@ def test_advisor_spellings_group_together():
     assert with_more.options == ["Dr. Fontaine", "Dr. Osei"]
     with_more.set_value(["Dr. Fontaine"]).run()
     assert sorted(at.dataframe(key="students_table").value["student_id"]) == ["A1", "A2", "A3"]
+
+
+def test_an_allowlist_without_working_sign_in_shows_nothing_but_the_reason():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["authh"] = AUTH  # misspelled
+    at.secrets["cohort_advisor"] = {"allowed_emails": ["advisor@example.edu"]}
+    at.run()
+    assert not at.exception
+    assert "cannot work" in at.error[0].value and not at.metric and not at.dataframe
+    assert any("[auth] section" in t.value for t in at.text)
+
+
+def test_emails_match_exactly_and_must_be_verified():
+    from dashboard.access import policy_from
+
+    policy = policy_from({"auth": AUTH, "cohort_advisor": {
+        "allowed_emails": ["strasse@example.edu", "Advisor@Example.edu"]}})
+    assert policy.allows("advisor@example.EDU")
+    assert not policy.allows("straße@example.edu")
+    assert not policy.allows("advisor@example.edu", verified=False)
+    assert policy.allows("advisor@example.edu", verified=True)
+
+
+def test_a_header_only_file_and_outsized_values_do_not_break_pages():
+    at = upload_file(start(), "empty.csv", b"Student ID,Name,US PRS LORs\n")
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert not [e for e in at.error if "Something went wrong" in e.value], page
+    big = ("Student ID,Name,US PRS LORs,Sub-Is,Pubs\nS1," + "N" * 1_000_000
+           + ",45,30,400\n").encode()
+    at = upload_file(start(), "big.csv", big)
+    at.session_state["student_row"] = 2
+    at.switch_page("app_pages/student.py").run()
+    assert not at.exception
+    assert not [e for e in at.error if "Something went wrong" in e.value]
+    assert max(len(t.value) for t in at.text) < 5_000  # what is drawn is capped

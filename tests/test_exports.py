@@ -237,3 +237,21 @@ def test_batch_summaries_break_pages_and_the_cohort_report_embeds_its_charts():
     assert "2 of 2 students are at risk" in report
     assert "<script>" not in report and "&lt;img src=x" in report
     assert "Zoë" not in cohort_report_html(flagged, privacy=True)
+
+
+def test_privacy_masks_personal_columns_the_file_carries():
+    import datetime as dt
+
+    cohort = load_rows([
+        {"student_id": "S1", "name": "Zoë", "First Name": "Zoë", "Personal Email": "z@x.org",
+         "Contact": "zoe.a@gmail.com", "Mobile": "555-0100", "Notes": "call back"},
+    ])
+    flagged = cohort.flag(Config(), dt.date(2026, 11, 25))
+    headers = {key: header for key, header in cohort.extra_columns.items()}
+    assert {headers[key] for key in cohort.personal_columns} == {
+        "First Name", "Personal Email", "Contact", "Mobile"}
+    [row] = export_relation(flagged, hide_personal=True).select(
+        '"First Name", "Personal Email", Contact, Mobile, Notes, name').fetchall()
+    assert row == ("•••", "•••", "•••", "•••", "call back", "•••")
+    [row] = export_relation(flagged).select('"First Name", Contact').fetchall()
+    assert row == ("Zoë", "zoe.a@gmail.com")

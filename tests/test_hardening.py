@@ -122,3 +122,74 @@ def test_typing_that_runs_over_its_time_limit_is_stopped_and_refused():
     else:
         raise AssertionError("a load past its time limit was not stopped")
     assert load_cohort(raw, time_limit=60).student_count == 400_000
+
+
+def _workbook_with(cell: str, value: str = "x") -> bytes:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("Cohort")
+    sheet.write_row(0, 0, ["Student ID", "Step 2 CK"])
+    sheet.write_row(1, 0, ["S1", 240])
+    sheet.write(cell, value)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _rewrite(data: bytes, name: str, change) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info.filename, change(content) if info.filename == name else content)
+    return buffer.getvalue()
+
+
+def test_a_cell_at_the_sheets_far_corner_is_refused_before_it_is_read():
+    import time
+
+    data = _workbook_with("XFD1048576")
+    assert len(data) < 10_000
+    started = time.perf_counter()
+    try:
+        read_cohort(data, "corner.xlsx")
+    except CohortFileError as error:
+        assert "past column ZZ" in str(error)
+    else:
+        raise AssertionError("a workbook spanning XFD1048576 was read")
+    assert time.perf_counter() - started < 5
+
+
+def test_a_reference_past_the_last_excel_column_is_refused():
+    data = _rewrite(_workbook_with("B3"), "xl/worksheets/sheet1.xml",
+                    lambda xml: xml.replace(b'r="B3"', b'r="ZZZZ2"'))
+    try:
+        read_cohort(data, "wide.xlsx")
+    except CohortFileError as error:
+        assert "past column ZZ" in str(error)
+    else:
+        raise AssertionError("a reference at ZZZZ2 was read")
+
+
+def test_many_rows_by_many_columns_is_refused():
+    data = _workbook_with("ZZ60000")
+    try:
+        read_cohort(data, "tall.xlsx")
+    except CohortFileError as error:
+        assert "60,000 rows by 702 columns" in str(error)
+    else:
+        raise AssertionError("a 60,000 x 702 area was read")
+
+
+def test_a_shared_string_longer_than_excel_allows_is_refused():
+    data = _workbook_with("C2", "short")
+    data = _rewrite(data, "xl/sharedStrings.xml",
+                    lambda xml: xml.replace(b">short<", b">" + b"y" * 1_000_000 + b"<"))
+    try:
+        read_cohort(data, "bloated.xlsx")
+    except CohortFileError as error:
+        assert "longer than Excel allows" in str(error)
+    else:
+        raise AssertionError("a 1 MB shared string was read")

@@ -31,7 +31,8 @@ if selected_row is not None and selected_row not in [row for row, _, _ in choice
     if record is not None:
         choices = [(record["source_row"], record["student_id"], record["name"]), *choices]
 privacy = state.privacy_mode()
-labels = {row: f"{student_id} · {ui.masked(name, privacy) or '(no name)'} (row {row})"
+labels = {row: f"{ui.clipped(student_id, 60)} · "
+                f"{ui.clipped(ui.masked(name, privacy), 80) or '(no name)'} (row {row})"
           for row, student_id, name in choices}
 
 st.title("Student")
@@ -47,7 +48,8 @@ st.session_state["student_row"] = picked
 student = reports.student_record(flagged, picked)
 
 # Uploaded text is shown with st.text: never Markdown.
-st.text(f"{ui.masked(student['name'], privacy) or '(no name)'}  ·  {student['student_id']}  ·  "
+st.text(f"{ui.clipped(ui.masked(student['name'], privacy)) or '(no name)'}  ·  "
+        f"{ui.clipped(student['student_id'])}  ·  "
         f"spreadsheet row {student['source_row']}")
 badges = st.columns([1, 6])
 badges[0].badge(f"{RISK_LABELS[student['risk_level']]} risk",
@@ -71,7 +73,9 @@ with overview:
                       help="Critical, warning and early (info) flags together")
     profile = pd.DataFrame(advice.profile_rows(student, privacy,
                                                advice.cell_reads(flagged, student)))
-    extras = {header: student[key] for key, header in loaded.cohort.extra_columns.items()}
+    profile["value"] = profile["value"].map(ui.clipped)
+    extras = {header: ui.masked(student[key], privacy and key in loaded.cohort.personal_columns)
+              for key, header in loaded.cohort.extra_columns.items()}
     left, right = st.columns([3, 2]) if extras else (st.container(), None)
     # Tall enough for every row: the profile never scrolls inside itself.
     left.dataframe(profile, hide_index=True, height=38 + 35 * len(profile),
@@ -80,7 +84,7 @@ with overview:
     if extras:
         right.caption("The file's other columns (notes and the like)")
         right.dataframe(pd.DataFrame({"column": list(extras), "value": [
-            "" if v is None else str(v)[:2000] for v in extras.values()]}), hide_index=True,
+            ui.clipped(v, 2000) for v in extras.values()]}), hide_index=True,
             height=min(38 + 35 * len(extras), 38 + 35 * len(profile)),
             column_config={"column": "Column", "value": st.column_config.TextColumn(
                 "Value", width="large")}, key="student_extras")
