@@ -19,7 +19,7 @@ from dashboard.fields import FIELD_NAMES, FIELDS_BY_NAME, match_headers
 from dashboard.flagging import FLAGGED_TABLE, FlaggedCohort, flag_students
 from dashboard.importer import CohortFileError, RawCohort
 from dashboard.plan import build_plans
-from dashboard.sql import connect, load_query
+from dashboard.sql import connect, drop_relation, load_query
 
 VARCHAR = duckdb.sqltype("VARCHAR")
 
@@ -107,8 +107,9 @@ class Cohort:
         `flagged_students`, `student_plans` and `next_steps` tables the dashboard reads;
         otherwise `flagged_students` is a view computed when it is read (the CLI's export)."""
         relation = flag_students(self.con, config, as_of)
+        for name in ("student_plans", "next_steps", FLAGGED_TABLE):
+            drop_relation(self.con, name)
         if materialise:
-            self.con.execute("drop table if exists flagged_students")
             relation.create(FLAGGED_TABLE)
             self.con.execute(load_query("reports/advisor_groups"))
         else:

@@ -194,3 +194,25 @@ def match_headers(headers: list[str]) -> HeaderMatch:
 def guess_mapping(headers: list[str]) -> dict[str, str]:
     """Map canonical field -> file column; the first column naming a field wins."""
     return match_headers(headers).mapping
+
+
+TEMPLATE_EXAMPLE = {
+    "student_id": "S0001", "name": "Example Student", "email": "student@example.edu",
+    "class_year": "2027", "stage": "M4", "campus": "Main campus", "advisor": "Dr. Example",
+    "step1_result": "Pass", "step1_attempts": "1", "step2ck_score": "248",
+    "step2ck_date": "2026-06-15", "practice_scores": "245;250", "us_plastics_lors": "2",
+    "surgery_lors": "1", "publications": "2", "presentations": "1", "us_plastics_subis": "1",
+    "research_year": "No", "parallel_plan": "Yes",
+}
+
+
+def template_csv() -> bytes:
+    """A cohort template: every field under its label, one invented example row."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([field.label for field in FIELDS])
+    writer.writerow([TEMPLATE_EXAMPLE[field.name] for field in FIELDS])
+    return buffer.getvalue().encode("utf-8")

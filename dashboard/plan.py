@@ -79,15 +79,11 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
     params = plan_params(flagged)
     plans = con.sql(load_query("planning/student_plan"), params=params)
     if materialise:
-        con.execute("drop table if exists student_plans")
-        con.execute("drop table if exists next_steps")
         plans.create("student_plans")
-        con.sql(load_query("planning/next_steps")).create("next_steps")
     else:
         # The CLI: one aggregate pass over the plans, kept, so the export flags only once more.
         plans.create_view("student_plans", replace=True)
-        con.execute("drop table if exists next_steps")
-        con.sql(load_query("planning/next_steps")).create("next_steps")
+    con.sql(load_query("planning/next_steps")).create("next_steps")
 
 
 def item_params() -> dict[str, list[str]]:

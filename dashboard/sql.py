@@ -39,3 +39,24 @@ def connect() -> duckdb.DuckDBPyConnection:
     con.execute("set disabled_optimizers = 'in_clause'")
     con.execute(load_query("loading/macros"))
     return con
+
+
+_DROP = {  # fixed statements: SQL is never built from strings
+    ("flagged_students", "VIEW"): "drop view flagged_students",
+    ("flagged_students", "BASE TABLE"): "drop table flagged_students",
+    ("student_plans", "VIEW"): "drop view student_plans",
+    ("student_plans", "BASE TABLE"): "drop table student_plans",
+    ("next_steps", "BASE TABLE"): "drop table next_steps",
+    ("advisor_groups", "BASE TABLE"): "drop table advisor_groups",
+}
+
+
+def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the table or view `name` if there is one (a cohort flagged for an export keeps
+    views; flagged for the dashboard, tables)."""
+    [(kind,)] = con.execute(
+        "select coalesce(max(table_type), '') from information_schema.tables "
+        "where table_name = $name and table_schema = current_schema()", {"name": name}
+    ).fetchall()
+    if kind:
+        con.execute(_DROP[(name, kind)])

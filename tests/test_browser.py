@@ -292,7 +292,7 @@ def test_markdown_and_html_payloads_load_nothing_on_any_page(server, browser, tm
         for title in ("Students", "Student", "Import", "Export", "Overview"):
             open_page(page, title)
             if title == "Student":
-                for tab in ("Flags and missing data", "Strategy and next steps", "What if"):
+                for tab in ("Flags and missing data", "Strategy", "What if"):
                     page.get_by_role("tab", name=tab).click()
                     wait_idle(page)
         open_page(page, "Student")

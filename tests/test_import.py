@@ -630,3 +630,11 @@ def test_no_cell_is_ever_read_as_a_year_before_2000(cell):
     [(read,)] = con.execute("select date_in_range(date_of(cell_text($cell)))",
                             {"cell": cell}).fetchall()
     assert read is None or 2000 <= read.year <= 2099
+
+
+def test_the_template_reads_back_with_every_field_mapped_and_no_issue():
+    from dashboard.fields import template_csv
+
+    cohort = load(template_csv(), "cohort-template.csv")
+    assert set(cohort.mapping) == {field.name for field in FIELDS}
+    assert issues(cohort) == []

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import state, ui
 from dashboard.engine import MappingError, validate_mapping
 from dashboard.exports import csv_bytes
-from dashboard.fields import FIELDS
+from dashboard.fields import FIELDS, template_csv
 
 NOT_MAPPED = ""
 KIND_MEANINGS = {
@@ -22,6 +22,9 @@ KIND_MEANINGS = {
 st.title("Import")
 st.caption("Upload a cohort in the sidebar (CSV, TSV or XLSX, one row per student, a header "
            "row). Nothing is stored: the cohort lives in this browser session only.")
+st.download_button("Download a template with every column Cohort Advisor reads",
+                   data=template_csv(), file_name="cohort-template.csv", mime="text/csv",
+                   key="import_template", icon=":material/download:")
 
 source = state.current_source()
 workbook_sheets = state.sheets(source)
