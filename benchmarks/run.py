@@ -238,9 +238,15 @@ def app_figures(path: Path) -> None:
     at.run()
     overview_s = time.perf_counter() - started
     assert not at.exception, at.exception
+    at.switch_page("app_pages/calendar.py").run()
+    started = time.perf_counter()
+    at.run()
+    calendar_s = time.perf_counter() - started
+    assert not at.exception, at.exception
     print(f"upload and first render {first_load:.2f} s; at-risk filter {filter_s:.2f} s; "
-          f"flag filter {flag_filter_s:.2f} s; overview after a threshold change (re-flag "
-          f"and draw) {threshold_s:.2f} s; overview rerender {overview_s:.2f} s")
+          f"flag filter {flag_filter_s:.2f} s; overview after a threshold change (re-flag, "
+          f"re-plan and draw) {threshold_s:.2f} s; overview rerender {overview_s:.2f} s; "
+          f"calendar page {calendar_s:.2f} s")
 
 
 if __name__ == "__main__":

@@ -44,15 +44,12 @@ def export_relation(flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelation | Non
     case, as DuckDB and spreadsheets do) keeps its values under "<name> (input)".
     """
     con = con or flagged.con
-    # The export keeps the scope's order (file order, or the Students page's priority): the
-    # join with the next steps would not.
     if scope is None:
-        scope = flagged.relation(con).select(duckdb.StarExpression(),
-                                             duckdb.ColumnExpression("source_row")
-                                             .alias("export_order"))
-    else:
-        scope = scope.select(duckdb.StarExpression(),
-                             duckdb.SQLExpression("row_number() over ()").alias("export_order"))
+        # Every student in file order, paired with their next step by position: a join would
+        # give up the order, and sorting a million wide rows would hold them all in memory.
+        scope = con.sql("select * exclude (n.source_row) from flagged_students "
+                        "positional join (select source_row, next_item, next_step_due "
+                        "from next_steps) as n")
     scope.create_view("export_scope", replace=True)
     exported = con.sql(load_query("reports/export_students"),
                        params={"hide_personal": hide_personal, **item_params()})

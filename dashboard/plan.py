@@ -77,6 +77,14 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
     views for a one-pass export."""
     con = flagged.con
     params = plan_params(flagged)
+    if materialise:
+        con.execute("create or replace view plan_students as select * from flagged_students")
+    else:
+        # Flag once into the few columns a plan reads, rather than once per plan item.
+        con.execute("create or replace table plan_students as select source_row, cycle, "
+                    "stage, step1_result, condition_step1_fail, step2ck_score, step2ck_date, "
+                    "us_plastics_lors, surgery_lors, publications, presentations, "
+                    "us_plastics_subis, parallel_plan from flagged_students")
     plans = con.sql(load_query("planning/student_plan"), params=params)
     if materialise:
         plans.create("student_plans")

@@ -48,6 +48,8 @@ _DROP = {  # fixed statements: SQL is never built from strings
     ("student_plans", "BASE TABLE"): "drop table student_plans",
     ("next_steps", "BASE TABLE"): "drop table next_steps",
     ("advisor_groups", "BASE TABLE"): "drop table advisor_groups",
+    ("plan_students", "VIEW"): "drop view plan_students",
+    ("plan_students", "BASE TABLE"): "drop table plan_students",
 }
 
 

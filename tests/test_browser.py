@@ -198,6 +198,14 @@ def test_registrar_workbook(server, browser, viewport):
     wait_idle(page)
     page.get_by_text("read with a guess", exact=False).wait_for()
     shoot(page, f"14-registrar-student-{size}")
+    page.get_by_role("tab", name="Plan to the Match").click()
+    wait_idle(page)
+    page.get_by_text("Plan to the Match", exact=True).last.wait_for()
+    timeline = page.get_by_test_id("stVegaLiteChart").first
+    timeline.scroll_into_view_if_needed()
+    box = timeline.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width  # nothing cut at the right
+    shoot(page, f"15-registrar-plan-{size}")
     open_page(page, "Export")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download Excel (XLSX)").click()

@@ -1,6 +1,6 @@
 -- Each student's dated plan to their Match: one row per item still open (due, overdue or not applicable), with its date, an end date for a season, and whether that date is only estimated.
 with students as (
-    select * from flagged_students
+    select * from plan_students
 ),
 
 -- Every milestone date for every Match year in the cohort: configured, or by its default rule.
@@ -37,7 +37,7 @@ dates as (
     group by match_year
 ),
 
-dated as (
+dated as materialized (
     select
         students.source_row,
         students.cycle,

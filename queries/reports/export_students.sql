@@ -3,10 +3,6 @@ with students as (
     select * from export_scope
 ),
 
-next_items as (
-    select * from next_steps
-),
-
 final as (
     select
         student_id,
@@ -19,9 +15,8 @@ final as (
         -- One column per rule (upper-case ids), in the catalogue's order.
         columns('^[A-Z][A-Z0-9_]+$'),
         recommendations,
-        ($item_labels::varchar[])[list_position($item_ids::varchar[], next_items.next_item)]
-            as next_step,
-        strftime(next_items.next_step_due, '%Y-%m-%d') as next_step_due,
+        ($item_labels::varchar[])[list_position($item_ids::varchar[], next_item)] as next_step,
+        strftime(next_step_due, '%Y-%m-%d') as next_step_due,
         cycle as match_year,
         strftime(date_review_opens, '%Y-%m-%d') as review_opens,
         strftime(date_latest_sitting, '%Y-%m-%d') as latest_step2ck_sitting,
@@ -43,11 +38,8 @@ final as (
         us_plastics_subis,
         research_year,
         parallel_plan,
-        columns('^source_row$|^extra_[0-9]+$'),
-        export_order
+        columns('^source_row$|^extra_[0-9]+$')
     from students
-    left join next_items using (source_row)
 )
 
-select * exclude (export_order) from final
-order by export_order
+select * from final
