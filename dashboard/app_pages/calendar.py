@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import streamlit as st
 
 from dashboard import plan, state, ui
@@ -22,37 +23,53 @@ st.caption(f"As of {format_date(flagged.as_of)}: every plan step due by "
            "and every step overdue, soonest first. Dates marked estimated follow the default "
            "calendar (Settings). Select a line to open the student.")
 
+SHOWN = 500  # lines drawn; the download holds them all
 items = plan.cohort_calendar(flagged, days)
-frame = items.df()
-if frame.empty:
+[(total,)] = items.aggregate("count(*)").fetchall()
+if total == 0:
     st.success("Nothing falls due in this window.")
     st.stop()
 
-frame["status"] = frame["status"].map(plan.STATUS_LABELS)
-frame["step"] = frame["item"].map(lambda item: plan.PLAN_ITEMS_BY_ID[item].short)
-frame["when"] = [plan.when_text(start, end, estimated) for start, end, estimated in
-                 zip(frame["due_date"], frame["end_date"], frame["is_estimated"], strict=True)]
+
+def counts_by(column: str):
+    """Overdue and due steps per value of `column` ('item' or 'advisor'), counted in DuckDB."""
+    grouped = items.aggregate(
+        [duckdb.ColumnExpression(column), *[duckdb.SQLExpression(part) for part in (
+            "count(*) filter (where status = 'overdue')",
+            "count(*) filter (where status = 'due')")]], column)
+    frame = grouped.df()
+    frame.columns = [column, "Overdue", "Due"]
+    return frame.sort_values(["Overdue", "Due"], ascending=False)
+
+
 left, right = st.columns(2)
 with left:
     st.caption("By step")
-    by_step = (frame.groupby(["step", "status"]).size().unstack(fill_value=0)
-               .reindex(columns=["Overdue", "Due"], fill_value=0).reset_index()
-               .sort_values(["Overdue", "Due"], ascending=False))
+    by_step = counts_by("item")
+    by_step.insert(0, "step", by_step.pop("item").map(
+        lambda item: plan.PLAN_ITEMS_BY_ID[item].short))
     st.dataframe(by_step, hide_index=True, key="calendar_by_step",
                  column_config={"step": "Step"})
 with right:
     st.caption("By advisor")
-    by_advisor = (frame.groupby(["advisor", "status"]).size().unstack(fill_value=0)
-                  .reindex(columns=["Overdue", "Due"], fill_value=0).reset_index())
-    st.dataframe(by_advisor, hide_index=True, key="calendar_by_advisor",
+    st.dataframe(counts_by("advisor"), hide_index=True, key="calendar_by_advisor",
                  column_config={"advisor": "Advisor"})
 
-advisors = sorted(frame["advisor"].unique())
+advisors = [advisor for (advisor,) in items.aggregate("advisor", "advisor").order(
+    "advisor").fetchall()]
 chosen = st.multiselect("Advisor", options=advisors, key="calendar_advisors",
                         placeholder="All advisors")
-shown = frame[frame["advisor"].isin(chosen)] if chosen else frame
-shown = shown.reset_index(drop=True)
-st.caption(ui.counted(len(shown), "step") + " in the list")
+if chosen:
+    items = items.filter(duckdb.ColumnExpression("advisor").isin(
+        *[duckdb.ConstantExpression(advisor) for advisor in chosen]))
+[(matched,)] = items.aggregate("count(*)").fetchall()
+shown = items.limit(SHOWN).df()
+shown["status"] = shown["status"].map(plan.STATUS_LABELS)
+shown["when"] = [plan.when_text(start, end, estimated) for start, end, estimated in
+                 zip(shown["due_date"], shown["end_date"], shown["is_estimated"], strict=True)]
+st.caption(ui.counted(matched, "step") + " in the list"
+           + (f"; the {SHOWN} soonest are shown, the download holds all" if matched > SHOWN
+              else ""))
 table = ui.readable(shown[["when", "status", "what", "student_id", "name", "advisor",
                            "risk_level", "source_row"]], state.privacy_mode())
 event = st.dataframe(
