@@ -109,12 +109,16 @@ def score_histogram(distribution: pd.DataFrame, thresholds: Thresholds) -> alt.L
                   f"highly competitive {thresholds.step2_highly_competitive}"],
     })
     rules = alt.Chart(lines).mark_rule(strokeDash=[4, 3], color="#34495e").encode(x="score:Q")
-    text = (
-        alt.Chart(lines)
-        .mark_text(align="left", dx=3, dy=-4, fontSize=11, color="#34495e", baseline="top")
-        .encode(x="score:Q", y=alt.value(0), text="label:N")
-    )
-    return alt.layer(bars, rules, text, title="Step 2 CK distribution").properties(height=260)
+    # One label per line, on its own row, so that lines 10 points apart never overlap.
+    texts = [
+        alt.Chart(lines.iloc[[position]])
+        .mark_text(align="right" if position == 2 else "left", dx=-3 if position == 2 else 3,
+                   fontSize=11, color="#34495e", baseline="top")
+        .encode(x="score:Q", y=alt.value(2 + 14 * position), text="label:N")
+        for position in range(len(lines))
+    ]
+    return alt.layer(bars, rules, *texts, title="Step 2 CK distribution").properties(
+        height=280)
 
 
 def strategy_chart(mix: pd.DataFrame) -> alt.Chart:
@@ -170,13 +174,17 @@ def score_vs_research_chart(points: pd.DataFrame, thresholds: Thresholds) -> alt
         .mark_point(filled=True)
         .encode(
             x=alt.X("step2ck_score:Q", title="Step 2 CK score", scale=alt.Scale(zero=False)),
-            y=alt.Y("count_research:Q", title="Plastics publications + presentations"),
+            y=alt.Y("count_research:Q", title="Research items (pubs + presentations)",
+                    axis=alt.Axis(format="d", tickMinStep=1)),
             size=alt.Size("count_students:Q", title="Students",
-                          scale=alt.Scale(range=[40, 400]),
-                          legend=alt.Legend(format="d", tickMinStep=1)),
-            color=_risk_colour(),
-            shape=alt.Shape("letters:N", title="US plastics letters",
-                            sort=["0", "1", "2", "3 or more"]),
+                          scale=alt.Scale(range=[40, 400]), legend=None),
+            color=alt.Color("risk_level:N", title="Risk",
+                            scale=alt.Scale(domain=RISK_ORDER, range=RISK_COLOURS),
+                            sort=RISK_ORDER, legend=alt.Legend(labelExpr=RISK_LABEL_EXPR,
+                                                               columns=2, symbolSize=60)),
+            shape=alt.Shape("letters:N", title="US PRS letters",
+                            sort=["0", "1", "2", "3 or more"],
+                            legend=alt.Legend(columns=2, symbolSize=60)),
             opacity=alt.condition(region, alt.value(0.9), alt.value(0.25)),
             tooltip=[alt.Tooltip("step2ck_score:Q", title="Step 2 CK"),
                      alt.Tooltip("count_research:Q", title="Research items"),
@@ -191,8 +199,8 @@ def score_vs_research_chart(points: pd.DataFrame, thresholds: Thresholds) -> alt
         .mark_rule(strokeDash=[4, 3], color="#34495e")
         .encode(x="score:Q")
     )
-    return alt.layer(dots, low_line, title="Step 2 CK against research output "
-                     "(drag to select a region)").properties(height=300)
+    return alt.layer(dots, low_line, title="Step 2 CK against research").properties(
+        height=280, padding={"top": 12, "left": 5, "right": 5, "bottom": 5})
 
 
 def _label_expr(labels: dict[str, str]) -> str:

@@ -59,6 +59,9 @@ columns[6].metric(f"PRS LORs < {thresholds.us_plastics_lors_min}",
                   help="Fewer letters from US plastic surgeons than needed: final-year and "
                   "applying students (and those with no stage) only")
 
+# Students picked in a chart are listed here, under the counts, where the eye is; the
+# container is filled once the charts below have said what was picked.
+picked_area = st.container()
 picks: list[tuple[str, dict]] = []
 
 
@@ -134,11 +137,12 @@ if picks:
     chosen = reports.StudentFilter().changed(**changes)
     state.set_student_filter(chosen)
     frame, matched = reports.student_page(flagged, chosen, page=1, page_size=50)
-    st.subheader(f"Students: {description}")
-    st.caption(f"{matched:,} students match. The list is open on the Students page too; "
-               "the 50 most urgent are shown here.")
-    st.dataframe(ui.readable(frame, state.privacy_mode()), hide_index=True,
-                 column_config=ui.student_column_config(),
-                 key="overview_picked_table")
-    st.page_link("app_pages/students.py", label="Open the Students page",
-                 icon=":material/groups:")
+    with picked_area.container(border=True):
+        st.subheader(f"{matched:,} students picked: {description}")
+        st.caption("The 50 most urgent are shown; the full list is open on the Students "
+                   "page too. Click the bar again to clear the pick.")
+        st.dataframe(ui.readable(frame, state.privacy_mode()), hide_index=True,
+                     column_config=ui.student_column_config(), key="overview_picked_table",
+                     height=min(38 + 35 * max(len(frame), 1), 38 + 35 * 6))
+        st.page_link("app_pages/students.py", label="Open the Students page",
+                     icon=":material/groups:")
