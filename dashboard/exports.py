@@ -180,7 +180,9 @@ def write_xlsx(flagged: FlaggedCohort, target: str | Path | BinaryIO,
             f"{count:,} students do not fit on one Excel sheet (at most {XLSX_MAX_ROWS:,}); "
             "export CSV instead")
     options = {
-        "constant_memory": True,
+        # Small exports share their repeated strings (faster, and they fit in memory); large
+        # ones stream row by row in constant memory.
+        "constant_memory": count > IN_MEMORY_ROWS,
         "strings_to_formulas": False,
         "strings_to_numbers": False,
         "strings_to_urls": False,
@@ -202,6 +204,7 @@ def write_xlsx(flagged: FlaggedCohort, target: str | Path | BinaryIO,
 
 
 XLSX_MAX_ROWS = 1_048_575  # one header row, then students
+IN_MEMORY_ROWS = 20_000
 XLSX_MAX_CELL = 32_767
 
 

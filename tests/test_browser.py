@@ -215,6 +215,22 @@ def test_registrar_workbook(server, browser, viewport):
     assert workbook.sheet_names[-3:] == ["Students", "Data issues", "Settings"]
     students = workbook.get_sheet_by_name("Students").to_python()
     assert len(students) == 1 + 5
+    # The documents for people open in the browser and load nothing from anywhere.
+    for label, name in (("Advising summaries (HTML)", "summaries"),
+                        ("Cohort report (HTML)", "report")):
+        with page.expect_download() as download:
+            page.get_by_role("button", name=label).click()
+        path = ARTIFACTS / f"16-{name}-{size}.html"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        download.value.save_as(path)
+        viewer = context.new_page()
+        fetched: list[str] = []
+        viewer.on("request", lambda request, seen=fetched: seen.append(request.url))
+        viewer.goto(path.as_uri())
+        viewer.wait_for_timeout(500)
+        assert all(url.startswith(("file:", "data:")) for url in fetched), fetched
+        shoot(viewer, f"16-{name}-{size}")
+        viewer.close()
     context.close()
 
 
