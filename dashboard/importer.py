@@ -117,10 +117,13 @@ class RawCohort:
             return self
         data = self.source.data
         raw_bytes = data if isinstance(data, bytes) else Path(data).read_bytes()
-        text, _ = _decode(raw_bytes, self.file_name)
+        notes: list[str] = []
+        text, _ = _decode(raw_bytes, self.file_name, notes)
         records = csv.reader(io.StringIO(text, newline=""), delimiter=self.source.delimiter)
         with _no_gc_pauses():
-            return _raw_from_records(self.file_name, records, sheet=None)
+            raw = _raw_from_records(self.file_name, records, sheet=None)
+        raw.notes[:0] = notes
+        return raw
 
 
 def read_cohort(
@@ -163,18 +166,48 @@ def _refuse_binary(data: bytes, file_name: str) -> None:
         )
 
 
-def _decode(data: bytes, file_name: str) -> tuple[str, bool]:
-    """Text of the file and whether it was UTF-8; Windows-1252 is the fallback."""
+def _decode(data: bytes, file_name: str, notes: list[str] | None = None) -> tuple[str, bool]:
+    """Text of the file and whether it was UTF-8; Windows-1252 is the fallback.
+
+    A file that is UTF-8 but for a few stray bytes (one cell pasted from an old system) stays
+    UTF-8, so its accented names survive; those bytes are read as Windows-1252 and the rows
+    that hold them are named in `notes`."""
     _refuse_binary(data, file_name)
     try:
         return data.decode("utf-8-sig"), True
     except UnicodeDecodeError:
         pass
+    stray: list[int] = []
+
+    def as_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
+        stray.append(error.start)
+        return error.object[error.start:error.start + 1].decode("latin-1").translate(
+            _CP1252_HIGH), error.start + 1
+
+    text = data.decode("utf-8-sig", errors=_register_handler(as_cp1252))
+    multibyte = sum(1 for character in text if ord(character) > 127) - len(stray)
+    if stray and multibyte >= 2 * len(stray):
+        rows = sorted({data.count(b"\n", 0, position) + 1 for position in stray})
+        shown = ", ".join(map(str, rows[:10])) + (", ..." if len(rows) > 10 else "")
+        if notes is not None:
+            notes.append(f"The file is UTF-8 but for {len(stray)} byte(s), read as Windows-1252, "
+                         f"on row(s) {shown}: check those cells.")
+        return text, True
     try:
         return data.decode("cp1252"), False
     except UnicodeDecodeError:
         # Five bytes are undefined in Windows-1252; Latin-1 reads them rather than refusing.
         return data.decode("latin-1"), False
+
+
+# Latin-1 decoding, then Windows-1252's own characters for bytes 0x80-0x9F.
+_CP1252_HIGH = {0x80 + offset: character for offset, character in enumerate(
+    bytes(range(0x80, 0xA0)).decode("cp1252", errors="replace"))}
+
+def _register_handler(handler) -> str:
+    name = f"cohort_advisor_{id(handler)}"
+    codecs.register_error(name, handler)
+    return name
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -214,17 +247,21 @@ def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
         _refuse_binary(data, file_name)
         delimiter, header = _sniff(head, file_name)
         if header is not None and header[0] == 1:
+            _refuse_outsized_header(header[1], file_name)
             # DuckDB checks the rest is UTF-8 as it reads; if not, `python_fallback` decodes it.
             raw = RawCohort(file_name, _unique_headers(header[1]), 1,
                             CsvSource(path if path is not None and path.is_file() else data,
                                       delimiter))
             _require_student_id(raw)
             return raw
-    text, _ = _decode(data, file_name)
+    notes: list[str] = []
+    text, _ = _decode(data, file_name, notes)
     delimiter, _ = _sniff(text[:HEAD_CHARS], file_name)
     records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     with _no_gc_pauses():
-        return _raw_from_records(file_name, records, sheet=None)
+        raw = _raw_from_records(file_name, records, sheet=None)
+    raw.notes[:0] = notes
+    return raw
 
 
 def _sniff(head: str, file_name: str) -> tuple[str, tuple[int, list[str]] | None]:
@@ -387,6 +424,7 @@ def _raw_from_records(file_name: str, records, sheet: str | None) -> RawCohort:
             f"row, within the first {HEADER_SEARCH_ROWS} rows, needs a column such as "
             "'Student ID' or 'ID'")
     header_row, header = found
+    _refuse_outsized_header(header, file_name)
     rows: list[list[str]] = []
     row_numbers: list[int] = []
     all_records = itertools.chain(head[header_row:], records)
@@ -415,6 +453,24 @@ def _raw_from_records(file_name: str, records, sheet: str | None) -> RawCohort:
             + ", ".join(map(str, skipped)) + " above it "
             + ("was" if len(skipped) == 1 else "were") + " read as a title and skipped.")
     return raw
+
+
+MAX_COLUMNS = 500
+MAX_HEADER_CHARS = 1000
+
+
+def _refuse_outsized_header(header: list[str], file_name: str) -> None:
+    """A cohort has tens of columns with short names; thousands of columns, or a header cell
+    as long as an essay, is not one, and would cost minutes to carry through every export."""
+    if len(header) > MAX_COLUMNS:
+        raise CohortFileError(
+            f"{file_name}: the header has {len(header):,} columns; a cohort file holds at "
+            f"most {MAX_COLUMNS}. Remove the columns you do not need and upload it again")
+    longest = max((len(cell) for cell in header), default=0)
+    if longest > MAX_HEADER_CHARS:
+        raise CohortFileError(
+            f"{file_name}: a header cell is {longest:,} characters long; column names are "
+            "short. Check that the first rows are the header")
 
 
 def _unique_headers(header: list[str]) -> list[str]:

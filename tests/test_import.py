@@ -638,3 +638,29 @@ def test_the_template_reads_back_with_every_field_mapped_and_no_issue():
     cohort = load(template_csv(), "cohort-template.csv")
     assert set(cohort.mapping) == {field.name for field in FIELDS}
     assert issues(cohort) == []
+
+
+def test_an_unbalanced_quote_that_swallows_rows_is_reported():
+    data = b'id,name,step 2 ck\n001,"Ann,245\n002,Bob,250\n003,Cy,240\n004,"Dee",230\n'
+    cohort = load(data)
+    rows = students(cohort)
+    assert len(rows) < 4  # the rows were merged: the issue says so
+    [issue] = [i for i in issues(cohort) if "unbalanced quote" in i[3]]
+    assert issue[:2] == (2, "name") and issue[4] == "unreadable"
+
+
+def test_a_utf8_file_with_one_stray_windows_byte_keeps_its_accents():
+    body = "".join(f"S{i},José Núñez\n" for i in range(40)).encode()
+    raw = read_cohort(b"id,name\n" + body + b"S99,Ren\xe9e\n", "mixed.csv")
+    rows = students(load_cohort(raw))
+    assert rows[0]["name"] == "José Núñez" and rows[-1]["name"] == "Renée"
+    assert raw.notes == ["The file is UTF-8 but for 1 byte(s), read as Windows-1252, on "
+                         "row(s) 42: check those cells."]
+
+
+def test_thousands_of_columns_or_an_essay_for_a_header_are_refused():
+    wide = ("id," + ",".join(f"c{i}" for i in range(5000)) + "\n1," + "x," * 4999 + "x\n")
+    with pytest.raises(CohortFileError, match="5,001 columns"):
+        read_cohort(wide.encode(), "wide.csv")
+    with pytest.raises(CohortFileError, match="characters long"):
+        read_cohort(("id," + "h" * 1_000_000 + "\n1,2\n").encode(), "long.csv")

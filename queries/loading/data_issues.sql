@@ -62,8 +62,33 @@ repeated_ids as (
     where students.given_student_id is not null
 ),
 
+-- A text cell holding line breaks and delimiters: an unbalanced quote may have swallowed the
+-- rows after it, so students can be missing from the count.
+swallowed as (
+    select source_row, cell.field as field, cell.value as value,
+        'holds ' || (length(cell.value) - length(replace(cell.value, chr(10), '')))
+            || ' line break(s) and delimiters: an unbalanced quote may have merged the rows '
+            || 'after it into this cell; check the file around this row' as problem,
+        'unreadable' as kind
+    from (
+        select source_row, unnest([
+            {'field': 'student_id', 'value': given_student_id},
+            {'field': 'name', 'value': name},
+            {'field': 'email', 'value': email},
+            {'field': 'campus', 'value': campus},
+            {'field': 'advisor', 'value': advisor}
+        ]) as cell
+        from students
+        where contains(coalesce(name, '') || coalesce(given_student_id, '') || coalesce(email, '')
+            || coalesce(campus, '') || coalesce(advisor, ''), chr(10))
+    )
+    where contains(cell.value, chr(10)) and regexp_matches(cell.value, '[,;\t]')
+),
+
 all_issues as (
     select * from cell_issues
+    union all
+    select * from swallowed
     union all
     select * from missing_ids
     union all
