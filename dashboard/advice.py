@@ -100,7 +100,7 @@ def cell_reads(flagged: FlaggedCohort, student: dict) -> dict[str, tuple[str, st
     """field -> (the cell as written, kind) for the student's cells that were interpreted or
     could not be read."""
     columns = {column: field for field, column in flagged.cohort.mapping.items()}
-    issues = flagged.cohort.data_issues().filter(
+    issues = flagged.cohort.data_issues(flagged.con).filter(
         duckdb.ColumnExpression("row") == duckdb.ConstantExpression(student["source_row"])
     ).fetchall()
     return {columns[column]: (value or "", kind) for _, column, value, _, kind in issues
@@ -201,7 +201,7 @@ def summary_section(student: dict, flagged: FlaggedCohort, privacy: bool = False
           for r in profile_rows(student, privacy, cell_reads(flagged, student))),
         "</table>",
     ]
-    issues = flagged.cohort.data_issues().filter(
+    issues = flagged.cohort.data_issues(flagged.con).filter(
         duckdb.ColumnExpression("row") == duckdb.ConstantExpression(student["source_row"])
     ).fetchall()
     if issues:

@@ -83,9 +83,11 @@ class Cohort:
                              "Map it on the Import page if that is what it holds.")
         return notes
 
-    def data_issues(self) -> duckdb.DuckDBPyRelation:
-        """row, column, value, problem, kind: one row per issue, in spreadsheet order."""
-        return self.con.sql(load_query("loading/data_issues")).select(
+    def data_issues(self, con: duckdb.DuckDBPyConnection | None = None
+                    ) -> duckdb.DuckDBPyRelation:
+        """row, column, value, problem, kind: one row per issue, in spreadsheet order; on
+        `con`, a cursor of the cohort's database, when another thread reads it too."""
+        return (con or self.con).sql(load_query("loading/data_issues")).select(
             *[duckdb.ColumnExpression(c) for c in ISSUE_COLUMNS])
 
     def issue_counts(self) -> dict[str, int]:

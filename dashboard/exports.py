@@ -197,7 +197,8 @@ def write_xlsx(flagged: FlaggedCohort, target: str | Path | BinaryIO,
     summary_scope = scope if scope is not None else filtered_students(con, StudentFilter())
     _write_summary(workbook, flagged, summary_scope, hide_personal)
     rows = _write_sheet(workbook, "Students", students, formats)
-    _write_sheet(workbook, "Data issues", safe_relation(flagged.cohort.data_issues()), formats)
+    _write_sheet(workbook, "Data issues", safe_relation(flagged.cohort.data_issues(con)),
+                 formats)
     _write_settings(workbook, flagged, formats, source_name or flagged.cohort.raw.file_name)
     workbook.close()
     return rows

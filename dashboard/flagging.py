@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -91,15 +91,22 @@ class FlaggedCohort:
     config: Config
     as_of: dt.date
     is_materialised: bool
+    cursor: duckdb.DuckDBPyConnection | None = None
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
-        return self.cohort.con
+        return self.cursor or self.cohort.con
+
+    def on_own_cursor(self) -> FlaggedCohort:
+        """The same flagged cohort read through a new cursor: what a download, built on
+        another thread while the page runs, must use (a DuckDB connection serves one call at
+        a time and refuses a second)."""
+        return replace(self, cursor=self.cohort.con.cursor())
 
     def relation(self, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyRelation:
         """The flagged students, on `con` (a cursor of the same database) or the cohort's own."""
         con = con or self.con
-        if self.is_materialised or con is self.con:
+        if self.is_materialised or con is self.cohort.con:
             return con.table(FLAGGED_TABLE)
         return flag_students(con, self.config, self.as_of)
 

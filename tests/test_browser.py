@@ -246,8 +246,10 @@ def test_two_advisors_at_once_see_only_their_own_cohort(server, browser, tmp_pat
     # Both upload before either looks: the sessions are live on one server at the same time.
     pages[0].locator("input[type=file]").set_input_files(str(MESSY))
     pages[1].locator("input[type=file]").set_input_files(str(other))
-    for page in pages:
-        wait_idle(page, timeout=60_000)
+    for page, expected in zip(pages, ("9", "2"), strict=True):
+        # Each session shows its own count once its upload has been read (not the other's).
+        page.get_by_test_id("stMetric").first.get_by_text(expected, exact=True).wait_for(
+            timeout=60_000)
     counts = [page.get_by_test_id("stMetric").first.inner_text().split()[-1] for page in pages]
     assert counts == ["9", "2"]
     open_page(pages[1], "Students")

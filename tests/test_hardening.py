@@ -193,3 +193,41 @@ def test_a_shared_string_longer_than_excel_allows_is_refused():
         assert "longer than Excel allows" in str(error)
     else:
         raise AssertionError("a 1 MB shared string was read")
+
+
+def test_downloads_built_on_another_thread_never_find_the_connection_busy():
+    """A download's data is built on a server thread while the page's script uses the
+    cohort's connection: each download reads through its own cursor."""
+    import datetime as dt
+    import threading
+
+    from dashboard.advice import batch_html
+    from dashboard.cohort_report import cohort_report_html
+    from dashboard.config import Config
+    from dashboard.engine import load_cohort
+    from dashboard.sql import sample_cohort_bytes
+
+    flagged = load_cohort(read_cohort(sample_cohort_bytes(), "cohort.csv")).flag(
+        Config(), dt.date(2026, 11, 25), materialise=True)
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def page_script():
+        while not stop.is_set():
+            flagged.con.execute("select count(*) from flagged_students").fetchall()
+
+    runner = threading.Thread(target=page_script)
+    runner.start()
+    try:
+        for _ in range(3):
+            own = flagged.on_own_cursor()
+            students = own.relation().limit(20).to_arrow_table().to_pylist()
+            try:
+                batch_html(students, own)
+                cohort_report_html(flagged.on_own_cursor())
+            except BaseException as error:  # noqa: BLE001 - collected and asserted below
+                failures.append(error)
+    finally:
+        stop.set()
+        runner.join()
+    assert not failures, failures

@@ -48,13 +48,13 @@ left, right, _ = st.columns([1, 1.3, 2])
 
 
 def make_csv() -> bytes:
-    cursor = flagged.con.cursor()
-    return csv_bytes(export_relation(flagged, scope(cursor), cursor, hide_personal))
+    own = flagged.on_own_cursor()
+    return csv_bytes(export_relation(own, scope(own.con), own.con, hide_personal))
 
 
 def make_xlsx() -> bytes:
-    cursor = flagged.con.cursor()
-    return xlsx_bytes(flagged, scope(cursor), cursor, hide_personal)
+    own = flagged.on_own_cursor()
+    return xlsx_bytes(own, scope(own.con), own.con, hide_personal)
 
 
 left.download_button(
@@ -76,9 +76,9 @@ batch_left, batch_right, _ = st.columns([1.4, 1.2, 1.4])
 
 
 def make_batch() -> bytes:
-    cursor = flagged.con.cursor()
-    students = scope(cursor).limit(BATCH_LIMIT).to_arrow_table().to_pylist()
-    return advice.batch_html(students, flagged, hide_personal).encode("utf-8")
+    own = flagged.on_own_cursor()
+    students = scope(own.con).limit(BATCH_LIMIT).to_arrow_table().to_pylist()
+    return advice.batch_html(students, own, hide_personal).encode("utf-8")
 
 
 batch_left.download_button(
@@ -89,7 +89,7 @@ batch_left.download_button(
     help="One printable document, a page per student, for the students listed above")
 batch_right.download_button(
     "Cohort report (HTML)",
-    data=lambda: cohort_report_html(flagged, hide_personal).encode("utf-8"),
+    data=lambda: cohort_report_html(flagged.on_own_cursor(), hide_personal).encode("utf-8"),
     file_name=f"cohort-report-{stamp}.html", mime="text/html", icon=":material/summarize:",
     key="export_report",
     help="One page for a dean: counts by risk, the headline factors, the charts and the "
@@ -105,7 +105,8 @@ st.dataframe([{"setting": label, "value": value}
 
 st.subheader("Data issues")
 st.download_button(
-    "Download data issues (CSV)", data=lambda: csv_bytes(loaded.cohort.data_issues()),
+    "Download data issues (CSV)",
+    data=lambda: csv_bytes(loaded.cohort.data_issues(loaded.cohort.con.cursor())),
     file_name=f"data-issues-{dt.date.today().isoformat()}.csv", mime="text/csv",
     key="export_issues", icon=":material/report:",
 )
