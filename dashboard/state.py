@@ -18,7 +18,8 @@ import streamlit as st
 from dashboard.config import Config
 from dashboard.engine import Cohort, MappingError, load_cohort
 from dashboard.flagging import FlaggedCohort
-from dashboard.importer import ZIP_MAGIC, CohortFileError, SheetInfo, list_sheets, read_cohort
+from dashboard.importer import ZIP_MAGIC, CohortFileError, SheetInfo, read_cohort
+from dashboard.isolation import read_workbook, workbook_sheets
 from dashboard.reports import StudentFilter
 from dashboard.sql import sample_cohort_bytes
 
@@ -93,7 +94,7 @@ def sheets(source: Source) -> list[SheetInfo]:
     cached = st.session_state.get("import_sheets")
     if cached is None or cached[0] != source.digest:
         try:
-            found = list_sheets(source.data, source.file_name)
+            found = workbook_sheets(source.data, source.file_name)
         except CohortFileError:
             found = []
         cached = (source.digest, found)
@@ -163,7 +164,10 @@ def loaded_cohort() -> Loaded:
 def _load(source: Source, mapping: dict[str, str] | None, sheet: str | None) -> Loaded:
     try:
         with st.spinner(f"Loading {source.file_name}: reading, checking every cell, flagging..."):
-            raw = read_cohort(source.data, source.file_name, sheet=sheet)
+            if source.data.startswith(ZIP_MAGIC):  # parsed in a capped child process
+                raw = read_workbook(source.data, source.file_name, sheet=sheet)
+            else:
+                raw = read_cohort(source.data, source.file_name, sheet=sheet)
             cohort = load_cohort(raw, mapping, time_limit=LOAD_TIME_LIMIT_S)
     except (CohortFileError, MappingError) as error:
         return Loaded(source, None, str(error))

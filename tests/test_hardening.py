@@ -231,3 +231,42 @@ def test_downloads_built_on_another_thread_never_find_the_connection_busy():
         stop.set()
         runner.join()
     assert not failures, failures
+
+
+def test_a_workbook_is_read_in_a_capped_process_and_the_server_keeps_working():
+    """A workbook that needs more memory than the cap is refused with a message, and reads
+    beside it (another advisor's upload, in this process) carry on."""
+    import threading
+
+    import xlsxwriter
+
+    from dashboard.isolation import Limits, read_workbook
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("Cohort")
+    sheet.write_row(0, 0, ["Student ID", "Notes"])
+    for row in range(1, 20_001):
+        sheet.write_row(row, 0, [f"S{row}", "a note that takes room " * 20])
+    workbook.close()
+    big = buffer.getvalue()
+
+    others: list[int] = []
+
+    def another_advisor():
+        for _ in range(3):
+            raw = read_cohort(b"id,name\nS1,Ann\nS2,Bob\n", "small.csv")
+            others.append(len(raw.headers))
+
+    beside = threading.Thread(target=another_advisor)
+    beside.start()
+    try:
+        read_workbook(big, "big.xlsx", limits=Limits(memory_mb=150))
+    except CohortFileError as error:
+        assert "needed more than 150 MB" in str(error) or "could not be read" in str(error)
+    else:
+        raise AssertionError("a 150 MB cap did not stop the read")
+    beside.join()
+    assert others == [2, 2, 2]
+    raw = read_workbook(big, "big.xlsx")  # under the default cap it reads
+    assert raw.sheet == "Cohort" and raw.headers == ["Student ID", "Notes"]
