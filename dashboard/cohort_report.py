@@ -17,7 +17,7 @@ from dashboard.flagging import FlaggedCohort
 from dashboard.plan import PLAN_ITEMS_BY_ID
 from dashboard.rules import RISK_LABELS, RISK_MEANINGS, RULES_BY_ID, format_date
 
-AT_RISK_SHOWN = 40
+AT_RISK_SHOWN = 10  # what fits on one printed page beside the counts and the charts
 
 
 def chart_image(chart, width: int = 620) -> str:
@@ -34,17 +34,25 @@ def cohort_report_html(flagged: FlaggedCohort, privacy: bool = False) -> str:
     total = summary["count_students"]
     at_risk = summary["count_high"] + summary["count_moderate"] + summary["count_needs_data"]
     body = [
+        # One printed page: the two tables side by side, four charts a row, small type.
+        "<style>body{max-width:none;margin:0;font-size:11px}"
+        "h1{font-size:20px;margin:.2rem 0}h2{font-size:14px;margin:.5rem 0 .2rem}"
+        ".row{display:flex;gap:2rem}"
+        ".charts{display:flex;flex-wrap:wrap;gap:.3rem;align-items:flex-start}"
+        ".charts img{width:24%;max-height:145px;object-fit:contain}"
+        "td,th{padding:.05rem .4rem}@page{size:A4 landscape;margin:8mm}</style>",
         "<h1>Cohort report</h1>",
         f"<p>{e(flagged.cohort.raw.file_name)} &middot; {total:,} students &middot; as of "
         f"{e(format_date(flagged.as_of))} &middot; generated "
         f"{e(dt.datetime.now().strftime('%d %b %Y %H:%M'))}</p>",
         f"<p><strong>{at_risk:,} of {total:,} students are at risk</strong> (high, moderate "
         "or needs data).</p>",
+        "<div class='row'><div><h2>Risk levels</h2>",
         "<table><tr><th>Risk level</th><th>Students</th><th>Meaning</th></tr>",
         *(f"<tr><td>{e(RISK_LABELS[level])}</td><td>{summary['count_' + level]:,}</td>"
           f"<td>{e(RISK_MEANINGS[level])}</td></tr>"
           for level in ("high", "moderate", "needs_data", "low")),
-        "</table>",
+        "</table></div><div>",
         "<h2>Headline risk factors</h2><table><tr><th>Factor</th><th>Students</th>"
         "<th>Could not be checked</th></tr>",
         f"<tr><td>{e(RULES_BY_ID['STEP1_FAIL'].title)}</td><td>{summary['count_step1_fail']:,}"
@@ -55,13 +63,14 @@ def cohort_report_html(flagged: FlaggedCohort, privacy: bool = False) -> str:
         f"<tr><td>Fewer than {thresholds.us_plastics_lors_min} US plastic surgery letters "
         "(final year and applying)</td>"
         f"<td>{summary['count_us_plastics_lors_missing']:,}</td>"
-        f"<td>{summary['count_us_plastics_lors_unknown']:,}</td></tr></table>",
-        "<h2>Charts</h2>",
-        chart_image(charts.risk_levels_chart(summary), 560),
-        chart_image(charts.flag_prevalence_chart(reports.flag_prevalence(flagged)), 460),
+        f"<td>{summary['count_us_plastics_lors_unknown']:,}</td></tr></table></div></div>",
+        "<div class='charts'>",
+        chart_image(charts.risk_levels_chart(summary), 260),
+        chart_image(charts.flag_prevalence_chart(reports.flag_prevalence(flagged)), 200),
         chart_image(charts.score_histogram(reports.score_distribution(flagged), thresholds),
-                    560),
-        chart_image(charts.strategy_chart(reports.strategy_mix(flagged)), 500),
+                    260),
+        chart_image(charts.strategy_chart(reports.strategy_mix(flagged)), 200),
+        "</div>",
         "<h2>Students at risk, most urgent first</h2>",
     ]
     matched = reports.filtered_students(flagged, reports.StudentFilter(at_risk_only=True))
@@ -75,14 +84,12 @@ def cohort_report_html(flagged: FlaggedCohort, privacy: bool = False) -> str:
         body.append(
             f"<tr><td>{position}</td><td>{e(str(student['student_id']) + name)}</td>"
             f"<td>{e(RISK_LABELS[student['risk_level']])}</td><td>{e(top_reason(student))}</td>"
-            f"<td>{e(item.label if item else '')}</td>"
+            f"<td>{e(item.short if item else '')}</td>"
             f"<td>{e(format_date(due) if due else '')}</td></tr>")
     body.append("</table>")
     if at_risk > len(students):
         body.append(f"<p><small>The {len(students)} most urgent of {at_risk:,} are listed; "
                     "the XLSX export's Summary sheet lists them all.</small></p>")
-    body += ["<h2>Settings used</h2><table>",
-             *(f"<tr><th>{e(label)}</th><td>{e(str(value))}</td></tr>"
-               for label, value in settings_lines(flagged)),
-             "</table>"]
+    body.append("<p><small><strong>Settings used:</strong> " + e("; ".join(
+        f"{label} {value}" for label, value in settings_lines(flagged))) + ".</small></p>")
     return html_document("Cohort report", body)

@@ -255,3 +255,33 @@ def test_privacy_masks_personal_columns_the_file_carries():
     assert row == ("•••", "•••", "•••", "•••", "call back", "•••")
     [row] = export_relation(flagged).select('"First Name", Contact').fetchall()
     assert row == ("Zoë", "zoe.a@gmail.com")
+
+
+def test_the_cohort_report_prints_on_one_page(tmp_path):
+    """Printed by Chromium (as a dean would print it), the report is one page."""
+    import datetime as dt
+    import shutil
+    import subprocess
+
+    from dashboard.cohort_report import cohort_report_html
+    from dashboard.engine import load_cohort
+    from dashboard.importer import read_cohort
+    from dashboard.sql import sample_cohort_bytes
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    flagged = load_cohort(read_cohort(sample_cohort_bytes(), "cohort.csv")).flag(
+        Config(), dt.date(2026, 11, 25), materialise=True)
+    page = tmp_path / "report.html"
+    page.write_text(cohort_report_html(flagged), encoding="utf-8")
+    pdf = tmp_path / "report.pdf"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", f"--print-to-pdf={pdf}",
+                    "--no-pdf-header-footer", page.as_uri()], capture_output=True, timeout=90,
+                   check=True)
+    assert _pages(pdf) == 1
+
+
+def _pages(pdf) -> int:
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
