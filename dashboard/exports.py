@@ -55,7 +55,8 @@ def export_relation(flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelation | Non
                        params={"hide_personal": hide_personal, **item_params()})
     extra_columns = flagged.cohort.extra_columns
     taken = {column.casefold() for column in exported.columns if column not in extra_columns}
-    taken |= {"row"} | {name.casefold() for name in _settings_names(flagged)}
+    # "*" would be read as every column when the export is selected again.
+    taken |= {"row", "*"} | {name.casefold() for name in _settings_names(flagged)}
     projection = []
     for column in exported.columns:
         expression = duckdb.ColumnExpression(column)

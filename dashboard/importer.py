@@ -474,14 +474,18 @@ def _refuse_outsized_header(header: list[str], file_name: str) -> None:
 
 
 def _unique_headers(header: list[str]) -> list[str]:
-    """Column names as in the file, blanks named by position and repeats numbered."""
-    seen: dict[str, int] = {}
-    headers = []
+    """Column names as in the file, blanks named by position and repeats numbered so that no
+    two are alike, ignoring case (`Notes, Notes (2), Notes` keeps all three columns)."""
+    headers: list[str] = []
+    used: set[str] = set()
     for position, name in enumerate(header, start=1):
         name = name.strip() or f"(unnamed column {position})"
-        count = seen.get(name, 0) + 1
-        seen[name] = count
-        headers.append(name if count == 1 else f"{name} ({count})")
+        unique, count = name, 1
+        while unique.casefold() in used:
+            count += 1
+            unique = f"{name} ({count})"
+        used.add(unique.casefold())
+        headers.append(unique)
     return headers
 
 

@@ -278,10 +278,37 @@ def test_the_cohort_report_prints_on_one_page(tmp_path):
                     "--disable-background-networking", f"--print-to-pdf={pdf}",
                     "--no-pdf-header-footer", page.as_uri()], capture_output=True, timeout=90,
                    check=True)
-    assert _pages(pdf) == 1
+    assert _pdf_pages(pdf) == 1
 
 
-def _pages(pdf) -> int:
+def _pdf_pages(pdf) -> int:
     import re
 
     return len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf.read_bytes()))
+
+
+def test_file_columns_named_like_export_columns_keep_their_own_values():
+    """Every input column is carried through under a name no export column has."""
+    import csv as csv_module
+    import datetime as dt
+
+    from dashboard.engine import load_cohort
+    from dashboard.importer import read_cohort
+
+    headers = ["Student_ID", "Strategy", "Band", "Flags", "Risk_Level", "Recommendations",
+               "Threshold_Step2_Low", "Row", "ROW", "*", "Notes", "Notes (2)", "Notes", "notes"]
+    values = [f"v{index}" for index in range(len(headers))]
+    data = io.StringIO()
+    writer = csv_module.writer(data)
+    writer.writerow(["id", *headers])
+    writer.writerow(["S1", *values])
+    cohort = load_cohort(read_cohort(data.getvalue().encode(), "collide.csv"))
+    exported = export_relation(cohort.flag(Config(), dt.date(2026, 11, 25)))
+    text = csv_bytes(exported).decode("utf-8-sig")
+    [header, row] = list(csv_module.reader(io.StringIO(text)))
+    record = dict(zip(header, row, strict=True))
+    assert len(header) == len({name.casefold() for name in header})  # no two alike
+    carried = [name for name in header if record[name] in values]
+    assert sorted(record[name] for name in carried) == sorted(values)  # every value kept
+    assert record["strategy"] == "pending" and record["Strategy (input)"] == "v1"
+    assert record["row"] == "2" and record["threshold_step2_low"] == "235"
