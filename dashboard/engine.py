@@ -124,6 +124,7 @@ class Cohort:
 
 
 ISSUE_COLUMNS = ("row", "column", "value", "problem", "kind")
+SESSION_MEMORY_LIMIT = "2GB"  # what one advisor's cohort may use of a shared server
 PERSONAL_HEADER = re.compile(
     r"(?i)\b(first|last|given|family|middle|preferred|legal|maiden)[ _-]*name\b|e-?mail|"
     r"\bphone\b|\bmobile\b|\bcell\b|\baddress\b|\bbirth|\bdob\b|\bssn\b|"
@@ -152,29 +153,37 @@ def validate_mapping(raw: RawCohort, mapping: dict[str, str]) -> dict[str, str]:
 
 
 def load_cohort(raw: RawCohort, mapping: dict[str, str] | None = None,
-                time_limit: float | None = None) -> Cohort:
+                time_limit: float | None = None, memory_limit: str | None = None) -> Cohort:
     """Type every row into `canonical_students` on a new connection.
 
     DuckDB's CSV reader is tried first; a file it refuses is read again by Python's csv
-    module, so a ragged or oddly quoted file still loads whole. With `time_limit` (seconds),
-    the typing is stopped and the file refused once it runs longer, as a shared server must.
+    module, so a ragged or oddly quoted file still loads whole. With `time_limit` (seconds)
+    and `memory_limit` (DuckDB's, such as "2GB"), the typing is stopped and the file refused
+    once it runs longer or needs more, as a shared server must.
     """
     mapping = validate_mapping(raw, raw.guessed_mapping() if mapping is None else mapping)
     try:
-        return _load(raw, mapping, time_limit)
+        return _load(raw, mapping, time_limit, memory_limit)
     except duckdb.InterruptException:
         raise CohortFileError(
             f"{raw.file_name}: reading took longer than {time_limit:g} s and was stopped; "
             "split the cohort into smaller files") from None
+    except duckdb.OutOfMemoryException:
+        raise CohortFileError(
+            f"{raw.file_name}: reading needed more than {memory_limit} of memory and was "
+            "stopped; split the cohort into smaller files") from None
     except duckdb.Error:
         fallback = raw.python_fallback()
         if fallback is raw:
             raise
-        return load_cohort(fallback, mapping, time_limit)
+        return load_cohort(fallback, mapping, time_limit, memory_limit)
 
 
-def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None) -> Cohort:
+def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None,
+          memory_limit: str | None = None) -> Cohort:
     con = connect()
+    if memory_limit == SESSION_MEMORY_LIMIT:
+        con.execute("set memory_limit = '2GB'")  # fixed: settings take no bound parameters
     key_of = dict(zip(raw.headers, raw.column_keys, strict=True))
     mapped_columns = set(mapping.values())
     projection = [duckdb.ColumnExpression("source_row"), raw.has_content().alias("has_content")]

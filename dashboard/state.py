@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from dashboard.config import Config
-from dashboard.engine import Cohort, MappingError, load_cohort
+from dashboard.engine import SESSION_MEMORY_LIMIT, Cohort, MappingError, load_cohort
 from dashboard.flagging import FlaggedCohort
 from dashboard.importer import ZIP_MAGIC, CohortFileError, SheetInfo, read_cohort
 from dashboard.isolation import read_workbook, workbook_sheets
@@ -168,7 +168,8 @@ def _load(source: Source, mapping: dict[str, str] | None, sheet: str | None) -> 
                 raw = read_workbook(source.data, source.file_name, sheet=sheet)
             else:
                 raw = read_cohort(source.data, source.file_name, sheet=sheet)
-            cohort = load_cohort(raw, mapping, time_limit=LOAD_TIME_LIMIT_S)
+            cohort = load_cohort(raw, mapping, time_limit=LOAD_TIME_LIMIT_S,
+                                 memory_limit=SESSION_MEMORY_LIMIT)
     except (CohortFileError, MappingError) as error:
         return Loaded(source, None, str(error))
     return Loaded(source, cohort, None)
