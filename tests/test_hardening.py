@@ -16,7 +16,9 @@ from dashboard.exports import csv_bytes
 from dashboard.importer import CohortFileError, read_cohort
 
 NUMERIC_COLUMNS = ("step2ck_score", "us_plastics_lors")
-EDGE = " "  # what the importer trims from a cell's edges (spaces, as DuckDB trim() does)
+# What DuckDB trim() drops from a cell's edges: the space and the Unicode spaces.
+EDGE = (" \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+        "\u200a\u202f\u205f")
 # Any text but NUL (a NUL byte marks a binary file, which is refused whole) and lone
 # surrogates (which no file can hold).
 CHARACTERS = st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))
