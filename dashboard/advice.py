@@ -58,8 +58,9 @@ def missing_data(student: dict, mapping: dict[str, str]) -> list[dict]:
             rows.append({
                 "rule": rule.label,
                 "missing": FIELDS_BY_NAME[name].label,
-                "fill in column": mapping.get(name, f"(no column; add one named "
-                                                    f"'{FIELDS_BY_NAME[name].label}')"),
+                "fill in column": mapping.get(
+                    name, f"no column is mapped: map one on the Import page, or add one "
+                          f"named '{FIELDS_BY_NAME[name].label}'"),
             })
     return rows
 
@@ -235,8 +236,9 @@ def summary_section(student: dict, flagged: FlaggedCohort, privacy: bool = False
     missing = missing_data(student, flagged.cohort.mapping)
     if missing:
         parts.append("<h2>Missing data</h2><ul>")
-        parts += [f"<li>{e(m['rule'])}: {e(m['missing'])} (column {e(m['fill in column'])})</li>"
-                  for m in missing]
+        parts += [f"<li>{e(m['rule'])}: {e(m['missing'])} ("
+                  + (e(m["fill in column"]) if m["fill in column"].startswith("no column")
+                     else "column " + e(m["fill in column"])) + ")</li>" for m in missing]
         parts.append("</ul>")
     parts += [
         f"<h2>Strategy: {e(STRATEGY_LABELS[strategy])}</h2>",
@@ -283,6 +285,11 @@ def settings_lines(flagged: FlaggedCohort) -> list[tuple[str, str]]:
     lines += [(f.metadata["label"], str(getattr(thresholds, f.name))) for f in fields(Thresholds)]
     lines.append(("Days from a Step 2 CK sitting to its score",
                   str(flagged.config.calendar.score_release_days)))
-    lines += [(f"Programs begin reviewing for the {year} Match", format_date(date))
-              for year, date in sorted(flagged.config.calendar.review_opens)]
+    calendar = flagged.config.calendar
+    cycles = [cycle for (cycle,) in flagged.con.execute(
+        "select distinct cycle from flagged_students order by cycle").fetchall()]
+    lines += [(f"Programs begin reviewing for the {year} Match",
+               format_date(calendar.review_opens_on(year))
+               + ("" if calendar.is_configured(year) else " (estimated)"))
+              for year in cycles]
     return lines

@@ -63,7 +63,8 @@ def flag_prevalence_chart(prevalence: pd.DataFrame) -> alt.Chart:
         alt.Chart(prevalence, title="Flags raised, by severity (grey: data missing)")
         .mark_bar()
         .encode(
-            x=alt.X("count_students:Q", title="Students", stack="zero"),
+            x=alt.X("count_students:Q", title="Students", stack="zero",
+                    axis=alt.Axis(format="d", tickMinStep=1)),
             y=alt.Y("rule:N", title=None, sort=labels, axis=alt.Axis(labelLimit=220)),
             color=alt.Color("state:N", title="Severity",
                             scale=alt.Scale(domain=STATE_ORDER, range=STATE_COLOURS),
@@ -89,7 +90,8 @@ def score_histogram(distribution: pd.DataFrame, thresholds: Thresholds) -> alt.L
             x=alt.X("bin_start:Q", bin="binned", title="Step 2 CK score",
                     scale=alt.Scale(zero=False)),
             x2="bin_end:Q",
-            y=alt.Y("sum(count_students):Q", title="Students"),
+            y=alt.Y("sum(count_students):Q", title="Students",
+                    axis=alt.Axis(format="d", tickMinStep=1)),
             color=alt.Color("band:N", title="Band",
                             scale=alt.Scale(domain=list(BANDS), range=BAND_COLOURS),
                             sort=list(BANDS),
@@ -128,7 +130,8 @@ def strategy_chart(mix: pd.DataFrame) -> alt.Chart:
         alt.Chart(frame, title="Recommended application strategy")
         .mark_bar()
         .encode(
-            x=alt.X("sum(count_students):Q", title="Students"),
+            x=alt.X("sum(count_students):Q", title="Students",
+                    axis=alt.Axis(format="d", tickMinStep=1)),
             y=alt.Y("strategy_label:N", title=None,
                     sort=[STRATEGY_LABELS[s] for s in STRATEGIES],
                     axis=alt.Axis(labelLimit=220)),
@@ -149,7 +152,8 @@ def risk_by_group_chart(grouped: pd.DataFrame, group_title: str) -> alt.Chart:
         alt.Chart(grouped, title=f"Risk by {group_title.lower()}")
         .mark_bar()
         .encode(
-            x=alt.X("count_students:Q", title="Students", stack="zero"),
+            x=alt.X("count_students:Q", title="Students", stack="zero",
+                    axis=alt.Axis(format="d", tickMinStep=1)),
             y=alt.Y("group_value:N", title=None, axis=alt.Axis(labelLimit=220)),
             color=_risk_colour(),
             order=alt.Order("risk_rank:Q"),

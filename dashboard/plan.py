@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from dashboard.fields import FIELD_NAMES
 from dashboard.flagging import FlaggedCohort, flag_records
-from dashboard.rules import RISK_LEVELS, format_date
+from dashboard.rules import RISK_LEVELS, RULES_BY_ID, format_date
 from dashboard.sql import load_query
 
 
@@ -105,12 +105,18 @@ def student_plan(flagged: FlaggedCohort, source_row: int) -> pd.DataFrame:
                             params={"row": source_row}).df()
     frame["what"] = frame["item"].map(lambda item: PLAN_ITEMS_BY_ID[item].label)
     frame["short"] = frame["item"].map(lambda item: PLAN_ITEMS_BY_ID[item].short)
-    frame["serves"] = frame["item"].map(lambda item: PLAN_ITEMS_BY_ID[item].serves)
+    frame["serves"] = frame["item"].map(lambda item: _in_words(PLAN_ITEMS_BY_ID[item].serves))
     frame["status"] = frame["status"].map(STATUS_LABELS)
     frame["date"] = [
         when_text(start, end, estimated) for start, end, estimated in
         zip(frame["due_date"], frame["end_date"], frame["is_estimated"], strict=True)]
     return frame
+
+
+def _in_words(serves: str) -> str:
+    """Rule ids as their labels: `NO_PLASTICS_RESEARCH` reads as `No plastics research`."""
+    return "; ".join(RULES_BY_ID[part].label if part in RULES_BY_ID else part
+                     for part in serves.split("; "))
 
 
 def when_text(start, end, estimated: bool) -> str:

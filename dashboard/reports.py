@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.fields import FIELD_NAMES
+from dashboard.fields import FIELD_NAMES, FIELDS_BY_NAME
 from dashboard.flagging import FlaggedCohort, flag_records
 from dashboard.rules import RULES, RULES_BY_ID
 from dashboard.sql import load_query
@@ -126,7 +126,7 @@ def student_page(source, student_filter: StudentFilter, page: int, page_size: in
                     if c not in ("reasons", "next_step", "unchecked")]
     rows = matched.limit(page_size, offset=max(page - 1, 0) * page_size)
     frame = rows.select(*[duckdb.ColumnExpression(c) for c in
-                          (*data_columns, *rule_columns, "next_item")]).df()
+                          (*data_columns, *rule_columns, "next_item", "advisor_group")]).df()
     states = frame[rule_columns].to_dict("records")
     # Critical flags first, then warnings; info notes (before the final year) stay on the
     # student's page.
@@ -139,6 +139,15 @@ def student_page(source, student_filter: StudentFilter, page: int, page_size: in
         for row in states]
     frame["next_step"] = [PLAN_ITEMS_BY_ID[item].short if isinstance(item, str) else ""
                           for item in frame["next_item"]]
+    # A needs-data student's reason is the check that could not run.
+    for index, row in enumerate(states):
+        if not frame.at[index, "reasons"] and frame.at[index, "risk_level"] == "needs_data":
+            frame.at[index, "reasons"] = "Not checked: " + ", ".join(
+                FIELDS_BY_NAME[rule.fields[0]].label for rule in RULES
+                if rule.unknown_needs_data and row[rule.id] == "unknown")
+    for column in ("step2ck_score", "us_plastics_lors", "class_year"):
+        frame[column] = frame[column].astype("Int64")  # blank, never "None", when missing
+    frame["advisor"] = frame["advisor_group"]
     return frame[list(STUDENT_TABLE_COLUMNS)], total
 
 

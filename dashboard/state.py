@@ -7,6 +7,7 @@ prefixed by the page that owns them (`import_`, `students_`, `student_`, `settin
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -183,4 +184,8 @@ def require_cohort() -> Loaded:
     if loaded.cohort is None:
         show_refusal(loaded.error)
         st.stop()
-    return loaded
+    # Each run of a page reads through its own cursor: Streamlit may start a new run while the
+    # last is still stopping, and one DuckDB connection refuses a second call at a time.
+    cohort = dataclasses.replace(loaded.cohort, con=loaded.cohort.con.cursor())
+    flagged = dataclasses.replace(loaded.flagged, cohort=cohort, cursor=None)
+    return Loaded(loaded.source, cohort, None, flagged)

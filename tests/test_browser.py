@@ -217,7 +217,7 @@ def test_registrar_workbook(server, browser, viewport):
     assert len(students) == 1 + 5
     # The documents for people open in the browser and load nothing from anywhere.
     for label, name in (("Advising summaries (HTML)", "summaries"),
-                        ("Cohort report (HTML)", "report")):
+                        ("Cohort report, whole cohort (HTML)", "report")):
         with page.expect_download() as download:
             page.get_by_role("button", name=label).click()
         path = ARTIFACTS / f"16-{name}-{size}.html"

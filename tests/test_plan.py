@@ -215,3 +215,18 @@ def test_cohort_calendar_window_and_overdue():
     assert not any(student == "C" for student, *_ in found)  # nothing due within 30 days
     assert all(row[columns.index("due_date")] <= D(2026, 9, 14) or
                row[columns.index("status")] == "overdue" for row in rows)
+
+
+def test_the_next_step_is_what_can_still_be_done_on_time():
+    """A missed date stays on the plan (overdue), but the next step is the soonest one ahead;
+    only when nothing is ahead is it the most recent one missed."""
+    cohort = load_rows([{**DONE, "step2ck_score": None, "publications": "0",
+                         "presentations": "0"}])
+    flagged = cohort.flag(Config(), D(2026, 7, 1), materialise=True)
+    [(item, due, overdue)] = flagged.con.execute(
+        "select next_item, next_step_due, count_overdue from next_steps").fetchall()
+    assert (item, due, overdue) == ("step2_sitting", D(2026, 9, 2), 1)  # research: overdue
+    flagged = cohort.flag(Config(), D(2027, 4, 1), materialise=True)  # after Match Day
+    [(item, due)] = flagged.con.execute(
+        "select next_item, next_step_due from next_steps").fetchall()
+    assert (item, due) == ("step2_sitting", D(2026, 9, 2))  # the most recent date missed

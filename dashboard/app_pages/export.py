@@ -88,7 +88,7 @@ batch_left.download_button(
     icon=":material/description:", key="export_batch", disabled=count == 0,
     help="One printable document, a page per student, for the students listed above")
 batch_right.download_button(
-    "Cohort report (HTML)",
+    "Cohort report, whole cohort (HTML)",
     data=lambda: cohort_report_html(flagged.on_own_cursor(), hide_personal).encode("utf-8"),
     file_name=f"cohort-report-{stamp}.html", mime="text/html", icon=":material/summarize:",
     key="export_report",

@@ -47,7 +47,7 @@ columns[1].metric("High risk", f"{summary['count_high']:,}", help=RISK_MEANINGS[
 columns[2].metric("Moderate", f"{summary['count_moderate']:,}", help=RISK_MEANINGS["moderate"])
 columns[3].metric("Needs data", f"{summary['count_needs_data']:,}",
                   help=RISK_MEANINGS["needs_data"])
-columns[4].metric("Step 1 failed", f"{summary['count_step1_fail']:,}",
+columns[4].metric("Step 1 fail/repeat", f"{summary['count_step1_fail']:,}",
                   delta=not_checked(summary["count_step1_unknown"]), delta_color="off",
                   delta_arrow="off", help=RULES_BY_ID["STEP1_FAIL"].title)
 columns[5].metric(f"Step 2 < {thresholds.step2_low}", f"{summary['count_step2_low']:,}",

@@ -137,8 +137,9 @@ with dated_tab:
         st.subheader("Closest path to a lower risk level")
         if path is None:
             st.text("No change the student can still make lowers the risk level: a Step 1 "
-                    "failure, a low Step 2 CK or a missed date stays on the record. The "
-                    "flags say how to make the most of the application.")
+                    "result or a Step 2 CK score already on record, or a date already "
+                    "missed, stays as it is. The flags say how to make the most of the "
+                    "application.")
         else:
             st.text(f"{len(path['steps'])} change(s) would bring the risk level to "
                     f"{RISK_LABELS[path['risk_level']].lower()}:")

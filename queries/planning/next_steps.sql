@@ -1,4 +1,4 @@
--- Each student's next step: the plan item due soonest (an overdue one first), with its date; one row per student, in file order, so an export can pair them by position.
+-- Each student's next step: the open plan item due soonest from today, else the most recent overdue one; one row per student, in file order, so an export can pair them by position.
 with students as (
     select source_row from plan_students
 ),
@@ -8,11 +8,15 @@ open_items as (
     where status in ('due', 'overdue')
 ),
 
+-- An upcoming step comes before one whose date has passed: a missed date stays on the plan
+-- (and in the overdue count), but what can still be done on time is what to do next.
 soonest as (
     select
         source_row,
-        arg_min(item, due_date) as next_item,
-        min(due_date) as next_step_due,
+        coalesce(arg_min(item, due_date) filter (where status = 'due'),
+                 arg_max(item, due_date) filter (where status = 'overdue')) as next_item,
+        coalesce(min(due_date) filter (where status = 'due'),
+                 max(due_date) filter (where status = 'overdue')) as next_step_due,
         count(*) filter (where status = 'overdue') as count_overdue
     from open_items
     group by source_row

@@ -1,4 +1,4 @@
--- Script: one spelling per advisor, so "dr. fontaine" and "Dr. Fontaine" group together in charts, filters and the calendar (the most common spelling is shown).
+-- Script: one spelling per advisor, so "dr. fontaine" and "Dr. Fontaine" group together in charts, filters, tables and the calendar (the most common spelling is shown).
 create or replace table advisor_groups as
 with students as (
     select * from flagged_students
@@ -6,14 +6,15 @@ with students as (
 
 spellings as (
     select regexp_replace(lower(advisor), '[^a-z0-9]', '', 'g') as advisor_key, advisor,
-        count(*) as count_students
+        count(*) as count_students, min(source_row) as first_row
     from students
     where advisor is not null
     group by all
 ),
 
 final as (
-    select advisor_key, arg_max(advisor, count_students) as advisor_group
+    -- The most common spelling; on a tie, the one the file shows first.
+    select advisor_key, arg_max(advisor, count_students - first_row / 1e9) as advisor_group
     from spellings
     group by advisor_key
 )
