@@ -55,11 +55,11 @@ source, output, target = sys.argv[1:4]
 con = duckdb.connect()
 con.execute("set enable_progress_bar = false")
 started = time.perf_counter()
-con.execute(f"create table input as select * from read_csv('{source}', all_varchar=true)")
+con.read_csv(source, all_varchar=True).create("input")
 read_s = time.perf_counter() - started
-con.execute(f"create table result as select * from read_csv('{output}', all_varchar=true)")
+con.read_csv(output, all_varchar=True).create("result")
 started = time.perf_counter()
-con.execute(f"copy result to '{target}' (header)")
+con.table("result").write_csv(target, header=True)
 print(read_s + time.perf_counter() - started)
 """
 

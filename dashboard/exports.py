@@ -1,4 +1,4 @@
-"""CSV and XLSX exports that a spreadsheet opens as data, never as formulas (SPEC section 7).
+"""CSV and XLSX exports that a spreadsheet opens as data, never as formulas (README "Exports").
 
 Text cells are neutralised in DuckDB (the `excel_safe` macro) before they reach a writer;
 headers, which come from the uploaded file too, go through `safe_text`, the same rule in Python.

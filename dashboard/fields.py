@@ -1,4 +1,4 @@
-"""The canonical cohort schema (SPEC section 1) and the header spellings that map to it."""
+"""The canonical cohort schema and the header spellings that map to it (README "Input")."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def query(source: FlaggedCohort | duckdb.DuckDBPyConnection, name: str, **params
         if not source.is_materialised:
             raise ValueError("reports read a materialised flagged cohort")
         source = source.con
-    return source.sql(load_query(f"reports/{name}"), params=params or None)
+    return source.sql(load_query("reports/" + name), params=params or None)
 
 
 def cohort_summary(con) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """Small Streamlit helpers shared by the pages: table column set-up and plain-text messages.
 
 Uploaded text (names, ids, file and column names) only ever reaches the screen through
-`st.dataframe`, `st.text` or `st.code`, which render no Markdown or HTML (SPEC section 8).
+`st.dataframe`, `st.text` or `st.code`, which render no Markdown or HTML.
 """
 
 from __future__ import annotations

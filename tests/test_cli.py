@@ -1,4 +1,4 @@
-"""The command line (SPEC section 6): output columns, formats, config, issues, exit codes."""
+"""The command line: output columns, formats, config, issues, exit codes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exports are safe to open in Excel (SPEC section 7) and say exactly what they should."""
+"""Exports are safe to open in Excel and say exactly what they should."""
 
 from __future__ import annotations
 
