@@ -1,5 +1,6 @@
 """`cohort-advisor flag INPUT [-o OUTPUT] [--config FILE] [--sheet NAME] [--issues FILE]
-[--as-of DATE]` (README "Command line").
+[--as-of DATE]`, and the workspace's `snapshot`, `snapshots` and `changes` for scheduled jobs
+(README "Command line").
 
 Exit 0 when the file was processed (data issues included), 2 when the input, the config or an
 output path was refused, or when anything else stopped the run. The user never sees a
@@ -9,16 +10,32 @@ traceback: refusals print one short message that names columns, never cell value
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import logging
 import os
 import sys
 from pathlib import Path
 
+from dashboard.changes import Changes
 from dashboard.config import Config, ConfigError, load_config
 from dashboard.engine import Cohort, MappingError, load_cohort
-from dashboard.exports import ExportTooLarge, export_relation, write_csv, write_xlsx
+from dashboard.exports import (
+    ExportTooLarge,
+    export_relation,
+    safe_text,
+    write_csv,
+    write_table_xlsx,
+    write_xlsx,
+)
 from dashboard.importer import CohortFileError, RawCohort, read_cohort
+from dashboard.workspace import (
+    LOCAL_AUTHOR,
+    SnapshotInfo,
+    Workspace,
+    WorkspaceError,
+    default_path,
+)
 
 EXIT_OK = 0
 EXIT_REFUSED = 2
@@ -55,16 +72,52 @@ def build_parser() -> argparse.ArgumentParser:
                                        "problem, kind")
     flag.add_argument("--as-of", type=_date, default=None,
                       help="evaluate the rules on this date, YYYY-MM-DD (default: today)")
+
+    snapshot = commands.add_parser(
+        "snapshot", help="flag a cohort file and save it in a workspace as a snapshot")
+    snapshot.add_argument("input", help="cohort file: .csv, .tsv, .txt or .xlsx; - reads stdin")
+    _workspace_argument(snapshot)
+    snapshot.add_argument("--cohort", required=True, help="the cohort's name in the workspace, "
+                          "such as 'Class of 2027'")
+    snapshot.add_argument("--as-of", type=_date, default=None,
+                          help="the snapshot's date, YYYY-MM-DD (default: today)")
+    snapshot.add_argument("--config", help="TOML file with [thresholds] and [calendar] "
+                          "(default: the settings saved in the workspace)")
+    snapshot.add_argument("--sheet", help="XLSX sheet to read")
+
+    snapshots = commands.add_parser("snapshots", help="list a workspace's snapshots as CSV")
+    _workspace_argument(snapshots)
+    snapshots.add_argument("--cohort", help="only this cohort's snapshots")
+
+    changes = commands.add_parser(
+        "changes", help="what changed between two snapshots of a cohort, one row per change")
+    _workspace_argument(changes)
+    changes.add_argument("--cohort", required=True, help="the cohort's name in the workspace")
+    changes.add_argument("--from", dest="from_date", type=_date, default=None,
+                         help="compare from the latest snapshot on or before this date")
+    changes.add_argument("--to", dest="to_date", type=_date, default=None,
+                         help="compare to the latest snapshot on or before this date "
+                         "(default: the latest snapshot)")
+    changes.add_argument("-o", "--output", help="output file, .csv or .xlsx (default: CSV on "
+                         "stdout)")
     return parser
+
+
+def _workspace_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workspace", help="the workspace's DuckDB file (default: "
+                        f"{default_path()})")
 
 
 def main(argv: list[str] | None = None) -> int:
     if os.environ.get("COHORT_ADVISOR_DEBUG"):
         logging.basicConfig(level=logging.DEBUG)
     arguments = build_parser().parse_args(argv)
+    command = {"flag": flag, "snapshot": snapshot, "snapshots": snapshots,
+               "changes": changes}[arguments.command]
     try:
-        return flag(arguments)
-    except (CohortFileError, ConfigError, MappingError, ExportTooLarge) as error:
+        return command(arguments)
+    except (CohortFileError, ConfigError, MappingError, ExportTooLarge,
+            WorkspaceError) as error:
         print(f"cohort-advisor: refused: {error}", file=sys.stderr)
         return EXIT_REFUSED
     except BrokenPipeError:
@@ -83,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _check_paths(arguments: argparse.Namespace) -> None:
     """Refuse outputs that would overwrite the input or each other, or cannot be written."""
-    named = {"-o": arguments.output, "--issues": arguments.issues}
-    source = Path(arguments.input) if arguments.input != "-" else None
+    named = {"-o": arguments.output, "--issues": getattr(arguments, "issues", None)}
+    source_name = getattr(arguments, "input", "-")
+    source = Path(source_name) if source_name != "-" else None
     for option, value in named.items():
         if not value:
             continue
@@ -99,10 +153,10 @@ def _check_paths(arguments: argparse.Namespace) -> None:
     output = Path(arguments.output) if arguments.output else None
     if output is not None and output.suffix.lower() not in OUTPUT_FORMATS:
         raise ConfigError(f"output {output.name}: use a .csv or .xlsx file name")
-    if arguments.issues and Path(arguments.issues).suffix.lower() != ".csv":
-        raise ConfigError(f"--issues {Path(arguments.issues).name}: use a .csv file name")
-    if output and arguments.issues and _same_file(Path(arguments.output),
-                                                   Path(arguments.issues)):
+    issues = named["--issues"]
+    if issues and Path(issues).suffix.lower() != ".csv":
+        raise ConfigError(f"--issues {Path(issues).name}: use a .csv file name")
+    if output and issues and _same_file(output, Path(issues)):
         raise ConfigError("-o and --issues name the same file; give each its own")
 
 
@@ -115,14 +169,17 @@ def _same_file(first: Path, second: Path) -> bool:
     return first.resolve() == second.resolve()
 
 
+def _read_input(arguments: argparse.Namespace) -> RawCohort:
+    if arguments.input == "-":
+        return read_cohort(sys.stdin.buffer.read(), "standard input", sheet=arguments.sheet)
+    return read_cohort(Path(arguments.input), sheet=arguments.sheet)
+
+
 def flag(arguments: argparse.Namespace) -> int:
     _check_paths(arguments)
     config = load_config(arguments.config) if arguments.config else Config()
     as_of = arguments.as_of or dt.date.today()
-    if arguments.input == "-":
-        raw = read_cohort(sys.stdin.buffer.read(), "standard input", sheet=arguments.sheet)
-    else:
-        raw = read_cohort(Path(arguments.input), sheet=arguments.sheet)
+    raw = _read_input(arguments)
     cohort = load_cohort(raw)
     flagged = cohort.flag(config, as_of)
 
@@ -140,6 +197,108 @@ def flag(arguments: argparse.Namespace) -> int:
         write_csv(issues, Path(arguments.issues))
     _summarise(cohort, raw, issues, sys.stderr)
     return EXIT_OK
+
+
+def _open_workspace(arguments: argparse.Namespace) -> Workspace:
+    if arguments.workspace:
+        return Workspace(arguments.workspace)
+    path = default_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return Workspace(path)
+
+
+def snapshot(arguments: argparse.Namespace) -> int:
+    """Flag a file as the app would with this workspace (its remembered mapping for the
+    file's header, its value readings and settings) and save it as a snapshot."""
+    config = load_config(arguments.config) if arguments.config else None
+    as_of = arguments.as_of or dt.date.today()
+    workspace = _open_workspace(arguments)
+    raw = _read_input(arguments)
+    remembered = workspace.remembered_mapping(raw.headers)
+    mapping = remembered[0] if remembered else None
+    try:
+        cohort = load_cohort(raw, mapping, readings=workspace.value_readings())
+    except MappingError:
+        print("cohort-advisor: the mapping remembered for this header cannot be used; the "
+              "detected one is", file=sys.stderr)
+        cohort = load_cohort(raw, readings=workspace.value_readings())
+    else:
+        if remembered:
+            print(f"cohort-advisor: columns mapped as remembered on {remembered[1]:%Y-%m-%d}",
+                  file=sys.stderr)
+    flagged = cohort.flag(config or workspace.saved_config() or Config(), as_of,
+                          materialise=True)
+    info = workspace.save_snapshot(flagged, arguments.cohort, saved_by=LOCAL_AUTHOR)
+    _summarise(cohort, raw, cohort.data_issues(), sys.stderr)
+    print(f"cohort-advisor: saved snapshot {info.snapshot_id} of {info.cohort!r} as of "
+          f"{info.as_of:%Y-%m-%d} in {workspace.path}", file=sys.stderr)
+    workspace.close()
+    return EXIT_OK
+
+
+def snapshots(arguments: argparse.Namespace) -> int:
+    workspace = _open_workspace(arguments)
+    listed = workspace.snapshots(arguments.cohort)
+    workspace.close()
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["snapshot_id", "cohort", "as_of", "saved_at_utc", "saved_by", "file_name",
+                     "students"])
+    for info in listed:
+        writer.writerow([info.snapshot_id, safe_text(info.cohort), info.as_of.isoformat(),
+                         info.saved_at.isoformat(timespec="seconds"), safe_text(info.saved_by),
+                         safe_text(info.file_name), info.student_count])
+    return EXIT_OK
+
+
+def changes(arguments: argparse.Namespace) -> int:
+    """One row per change between two snapshots of a cohort: the last two unless dates say."""
+    _check_paths(arguments)
+    workspace = _open_workspace(arguments)
+    listed = workspace.snapshots(arguments.cohort)
+    if not listed:
+        raise WorkspaceError(f"the workspace has no snapshot of {arguments.cohort!r}")
+    after = _on_or_before(listed, arguments.to_date, "--to")
+    earlier = [info for info in listed if _order(info) < _order(after)]
+    before = (_on_or_before(earlier, arguments.from_date, "--from") if arguments.from_date
+              else (earlier[0] if earlier else None))
+    if before is None:
+        raise WorkspaceError(f"{arguments.cohort!r} has no snapshot before the one of "
+                             f"{after.as_of:%Y-%m-%d} to compare with")
+    found = Changes(workspace.snapshot_summary(before.snapshot_id),
+                    workspace.snapshot_summary(after.snapshot_id))
+    workspace.close()
+    relation = found.relation()
+    output = Path(arguments.output) if arguments.output else None
+    if output is None:
+        sys.stdout.flush()
+        write_csv(relation, sys.stdout.buffer, bom=False)
+    elif output.suffix.lower() == ".xlsx":
+        write_table_xlsx(relation, output, "Changes")
+    else:
+        write_csv(relation, output)
+    summary = found.summary(before.as_of)
+    print(f"cohort-advisor: {arguments.cohort!r} from snapshot {before.snapshot_id} "
+          f"({before.as_of:%Y-%m-%d}) to snapshot {after.snapshot_id} "
+          f"({after.as_of:%Y-%m-%d}): {summary.headline()}", file=sys.stderr)
+    if summary.ambiguous_ids:
+        print(f"cohort-advisor: {summary.ambiguous_ids} student IDs are repeated in one of "
+              "the snapshots and were not compared (which row is which student?)",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def _order(info: SnapshotInfo) -> tuple:
+    return (info.as_of, info.saved_at, info.snapshot_id)
+
+
+def _on_or_before(listed: list[SnapshotInfo], date: dt.date | None, option: str
+                  ) -> SnapshotInfo:
+    """The newest snapshot on or before `date` (the newest of all without one)."""
+    for info in listed:  # newest first
+        if date is None or info.as_of <= date:
+            return info
+    raise WorkspaceError(f"{option} {date:%Y-%m-%d}: no snapshot of this cohort on or before "
+                         "that date")
 
 
 def _summarise(cohort: Cohort, raw: RawCohort, issues, stream) -> None:

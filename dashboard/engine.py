@@ -28,6 +28,45 @@ class MappingError(ValueError):
     """A column mapping that cannot be used; the message is for the user."""
 
 
+READABLE_FIELDS = {  # the enum fields a value reading may cover, and what it may say
+    "stage": ("preclinical", "clinical", "final_year", "applying"),
+    "step1_result": ("pass", "fail", "not_taken"),
+    "research_year": ("yes", "no"),
+    "parallel_plan": ("yes", "no"),
+}
+
+
+@dataclass(frozen=True)
+class ValueReading:
+    """An advisor's word on what a cell means: `Gen Surg` means yes for the backup plan.
+    `written_key` is the cell keyed as the loader keys enum cells (letters and digits, lower
+    case), so `GEN-SURG` and `gen surg` are the same reading."""
+
+    field: str
+    written: str
+    means: str
+    written_key: str
+
+    def as_param(self) -> dict[str, str]:
+        return {"field": self.field, "written_key": self.written_key, "means": self.means}
+
+
+def value_reading(field: str, written: str, means: str) -> ValueReading:
+    """A checked value reading; refused (MappingError) when it cannot be one."""
+    if field not in READABLE_FIELDS:
+        raise MappingError(f"{field!r} takes no value readings; these do: "
+                           + ", ".join(READABLE_FIELDS))
+    if means not in READABLE_FIELDS[field]:
+        raise MappingError(f"a reading for {FIELDS_BY_NAME[field].label} must mean one of "
+                           + ", ".join(READABLE_FIELDS[field]))
+    written = written.strip()
+    [(key,)] = connect().execute("select enum_key($text)", {"text": written}).fetchall()
+    if not key or len(written) > 200:
+        raise MappingError("a reading needs the text as written in the cell, with a letter "
+                           "or digit, up to 200 characters")
+    return ValueReading(field, written, means, key)
+
+
 @dataclass
 class Cohort:
     """One loaded cohort on its own private DuckDB connection."""
@@ -153,17 +192,20 @@ def validate_mapping(raw: RawCohort, mapping: dict[str, str]) -> dict[str, str]:
 
 
 def load_cohort(raw: RawCohort, mapping: dict[str, str] | None = None,
-                time_limit: float | None = None, memory_limit: str | None = None) -> Cohort:
+                time_limit: float | None = None, memory_limit: str | None = None,
+                readings: tuple[ValueReading, ...] = ()) -> Cohort:
     """Type every row into `canonical_students` on a new connection.
 
     DuckDB's CSV reader is tried first; a file it refuses is read again by Python's csv
     module, so a ragged or oddly quoted file still loads whole. With `time_limit` (seconds)
     and `memory_limit` (DuckDB's, such as "2GB"), the typing is stopped and the file refused
-    once it runs longer or needs more, as a shared server must.
+    once it runs longer or needs more, as a shared server must. `readings` are the
+    workspace's value readings: what a cell of an enum field means when it says so (each cell
+    read by one is reported as interpreted).
     """
     mapping = validate_mapping(raw, raw.guessed_mapping() if mapping is None else mapping)
     try:
-        return _load(raw, mapping, time_limit, memory_limit)
+        return _load(raw, mapping, time_limit, memory_limit, readings)
     except duckdb.InterruptException:
         raise CohortFileError(
             f"{raw.file_name}: reading took longer than {time_limit:g} s and was stopped; "
@@ -176,11 +218,11 @@ def load_cohort(raw: RawCohort, mapping: dict[str, str] | None = None,
         fallback = raw.python_fallback()
         if fallback is raw:
             raise
-        return load_cohort(fallback, mapping, time_limit, memory_limit)
+        return load_cohort(fallback, mapping, time_limit, memory_limit, readings)
 
 
 def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None,
-          memory_limit: str | None = None) -> Cohort:
+          memory_limit: str | None, readings: tuple[ValueReading, ...]) -> Cohort:
     con = connect()
     if memory_limit == SESSION_MEMORY_LIMIT:
         con.execute("set memory_limit = '2GB'")  # fixed: settings take no bound parameters
@@ -209,7 +251,9 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None,
         timer.start()
     try:
         raw.relation(con).select(*projection).create_view("raw_canonical")
-        con.sql(load_query("loading/canonical_students")).create("canonical_students")
+        con.sql(load_query("loading/canonical_students"), params={
+            "value_readings": [reading.as_param() for reading in readings]
+        }).create("canonical_students")
         if raw.numbered_by_position:
             con.execute(load_query("loading/number_by_position"))
     finally:

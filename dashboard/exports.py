@@ -205,6 +205,28 @@ def write_xlsx(flagged: FlaggedCohort, target: str | Path | BinaryIO,
     return rows
 
 
+def write_table_xlsx(relation: duckdb.DuckDBPyRelation, target: str | Path | BinaryIO,
+                     sheet_name: str) -> int:
+    """One formula-safe sheet of `relation` (a list of changes, of follow-ups)."""
+    import xlsxwriter
+
+    [(count,)] = relation.aggregate("count(*)").fetchall()
+    if count > XLSX_MAX_ROWS:
+        raise ExportTooLarge(f"{count:,} rows do not fit on one Excel sheet (at most "
+                             f"{XLSX_MAX_ROWS:,}); export CSV instead")
+    workbook = xlsxwriter.Workbook(target, {
+        "constant_memory": count > IN_MEMORY_ROWS, "strings_to_formulas": False,
+        "strings_to_numbers": False, "strings_to_urls": False,
+        "in_memory": not isinstance(target, (str, Path))})
+    formats = {
+        "header": workbook.add_format({"bold": True, "bg_color": "#dde7f0", "valign": "top"}),
+        "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+    }
+    rows = _write_sheet(workbook, sheet_name, safe_relation(relation), formats)
+    workbook.close()
+    return rows
+
+
 XLSX_MAX_ROWS = 1_048_575  # one header row, then students
 IN_MEMORY_ROWS = 20_000
 XLSX_MAX_CELL = 32_767

@@ -56,6 +56,17 @@ numbers as (
     from cells
 ),
 
+-- What the workspace's value readings say a cell means ("Gen Surg" means yes), by field.
+readings as (
+    select
+        *,
+        reading_of($value_readings, 'stage', key_stage) as read_stage,
+        reading_of($value_readings, 'step1_result', key_step1_result) as read_step1_result,
+        reading_of($value_readings, 'research_year', key_research_year) as read_research_year,
+        reading_of($value_readings, 'parallel_plan', key_parallel_plan) as read_parallel_plan
+    from numbers
+),
+
 -- Each field typed; `plain_*` says the whole cell was the value, with nothing to interpret.
 typed as (
     select
@@ -67,12 +78,13 @@ typed as (
         case when not is_excel_error(text_email) then text_email end as email,
         whole_in(number_class_year, 2000, 2099) as class_year,
         plain_number(text_class_year) as plain_class_year,
-        coalesce(stage_of(key_stage), stage_of(first_word_key(text_stage)),
+        coalesce(stage_of(key_stage), read_stage, stage_of(first_word_key(text_stage)),
                  stage_of(first_two_words_key(text_stage))) as stage,
         stage_of(key_stage) is not null as plain_stage,
         case when not is_excel_error(text_campus) then text_campus end as campus,
         case when not is_excel_error(text_advisor) then text_advisor end as advisor,
-        coalesce(step1_of(key_step1_result), step1_of(first_word_key(text_step1_result)),
+        coalesce(step1_of(key_step1_result), read_step1_result,
+                 step1_of(first_word_key(text_step1_result)),
                  step1_of(first_two_words_key(text_step1_result))) as step1_result,
         step1_of(key_step1_result) is not null as plain_step1_result,
         whole_in(number_step1_attempts, 0, 999) as step1_attempts,
@@ -95,18 +107,18 @@ typed as (
         whole_in(number_us_plastics_subis, 0, 999) as us_plastics_subis,
         plain_number(text_us_plastics_subis) as plain_us_plastics_subis,
         coalesce(number_boolean(text_research_year), boolean_of(key_research_year),
-                 mark_of(text_research_year), boolean_of(first_word_key(text_research_year)))
-            as research_year,
+                 mark_of(text_research_year), boolean_of(read_research_year),
+                 boolean_of(first_word_key(text_research_year))) as research_year,
         coalesce(number_boolean(text_research_year), boolean_of(key_research_year),
                  mark_of(text_research_year)) is not null as plain_research_year,
         coalesce(number_boolean(text_parallel_plan), boolean_of(key_parallel_plan),
-                 mark_of(text_parallel_plan),
+                 mark_of(text_parallel_plan), boolean_of(read_parallel_plan),
                  boolean_of(first_word_key(text_parallel_plan)), backup_of(key_parallel_plan),
                  backup_of(first_word_key(text_parallel_plan)),
                  backup_of(first_two_words_key(text_parallel_plan))) as parallel_plan,
         coalesce(number_boolean(text_parallel_plan), boolean_of(key_parallel_plan),
                  mark_of(text_parallel_plan)) is not null as plain_parallel_plan
-    from numbers
+    from readings
 ),
 
 checked as (
@@ -158,7 +170,8 @@ checked as (
                         text_stage, stage, plain_stage,
                         'not a stage; expected M1-M2/preclinical, M3/clinical, M4/final year, '
                             || 'or applying/graduate',
-                        'read as ' || replace(stage, '_', ' ') || ' from its first words')},
+                        'read as ' || replace(stage, '_', ' ') || coalesce(
+                            saved_reading(read_stage), ' from its first words'))},
                     {'field': 'campus', 'value': text_campus, 'issue': cell_issue(
                         text_campus, campus, true, '', '')},
                     {'field': 'advisor', 'value': text_advisor, 'issue': cell_issue(
@@ -166,8 +179,8 @@ checked as (
                     {'field': 'step1_result', 'value': text_step1_result, 'issue': cell_issue(
                         text_step1_result, step1_result, plain_step1_result,
                         'not a Step 1 result; expected pass, fail or not taken',
-                        'read as ' || replace(step1_result, '_', ' ')
-                            || ' from its first words')},
+                        'read as ' || replace(step1_result, '_', ' ') || coalesce(
+                            saved_reading(read_step1_result), ' from its first words'))},
                     {'field': 'step1_attempts', 'value': text_step1_attempts,
                         'issue': cell_issue(
                             text_step1_attempts, step1_attempts, plain_step1_attempts,
@@ -218,12 +231,15 @@ checked as (
                         text_research_year, research_year, plain_research_year,
                         'not yes or no',
                         'read as ' || case when research_year then 'yes' else 'no' end
-                            || ' from its first word')},
+                            || coalesce(saved_reading(read_research_year),
+                                        ' from its first word'))},
                     {'field': 'parallel_plan', 'value': text_parallel_plan, 'issue': cell_issue(
                         text_parallel_plan, parallel_plan, plain_parallel_plan,
                         'not yes or no, nor a backup specialty',
                         'read as ' || case when parallel_plan then 'yes' else 'no' end
                             || case
+                                when read_parallel_plan is not null
+                                    then saved_reading(read_parallel_plan)
                                 when boolean_of(first_word_key(text_parallel_plan)) is not null
                                     then ' from its first word'
                                 when parallel_plan then ' (a backup specialty or track)'
@@ -239,7 +255,7 @@ checked as (
 final as (
     select
         columns(lambda name: not regexp_matches(
-            name, '^(text|number|key|plain|date)_|^practice_score_tokens$')),
+            name, '^(text|number|key|plain|date|read)_|^practice_score_tokens$')),
         text_student_id as raw_student_id
     from checked
 )

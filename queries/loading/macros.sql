@@ -232,3 +232,16 @@ create or replace macro last_wednesday_of_september(year) as
 -- date and overdue after it.
 create or replace macro task_status(is_done, due_date, as_of) as
     case when is_done then 'done' when due_date >= as_of then 'due' else 'overdue' end;
+
+-- What a value reading saved in the workspace says an enum cell means (`Gen Surg` means yes
+-- for the backup plan), by the cell's enum_key; NULL when none does.
+create or replace macro reading_of(readings, field_name, key) as
+    case when key is not null and len(readings) > 0 then
+        list_filter(readings::struct(field varchar, written_key varchar, means varchar)[],
+                    lambda reading: reading.field = field_name
+                    and reading.written_key = key)[1].means
+    end;
+
+-- How a cell read by a saved reading says so in its data issue.
+create or replace macro saved_reading(means) as
+    case when means is not null then ' by a value reading saved in the workspace' end;

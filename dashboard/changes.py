@@ -1,0 +1,107 @@
+"""What changed between two flagged versions of a cohort: `queries/workspace/changes.sql`.
+
+Either side is a snapshot of the workspace or the cohort loaded in a session; both come to a
+scratch connection as the few columns a comparison reads (`COMPARED_COLUMNS`), so that the
+comparison never needs the workspace and the session's database at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from dashboard.flagging import FLAGGED_TABLE, FlaggedCohort
+from dashboard.rules import RULES, RULES_BY_ID
+from dashboard.sql import connect, load_query
+
+COMPARED_COLUMNS = ("source_row", "given_student_id", "student_id", "name", "risk_level",
+                    "flags", "unknown", "step2ck_score", "us_plastics_lors", "us_plastics_subis")
+CHANGE_KINDS = ("joined", "left", "risk_level", "flag_raised", "flag_cleared", "step2ck_score",
+                "us_plastics_lors", "us_plastics_subis")
+CHANGE_COLUMNS = ("student_id", "name", "change", "before", "after", "direction", "detail",
+                  "row")
+
+
+def flagged_summary(flagged: FlaggedCohort) -> pa.Table:
+    """The compared columns of a session's flagged cohort."""
+    return flagged.on_own_cursor().con.table(FLAGGED_TABLE).select(
+        *[duckdb.ColumnExpression(column) for column in COMPARED_COLUMNS]).to_arrow_table()
+
+
+@dataclass(frozen=True)
+class ChangeSummary:
+    since: dt.date | None
+    worse: int
+    better: int
+    needs_data: int
+    joined: int
+    left: int
+    students_changed: int
+    flags_raised: dict[str, int]  # rule id -> students, in catalogue order
+    flags_cleared: dict[str, int]
+    scores_changed: int
+    ambiguous_ids: int
+
+    def headline(self) -> str:
+        """One line such as: 4 students worse, 9 better, 3 new flags of Step 2 CK low."""
+        from dashboard.ui import counted
+
+        parts = [counted(self.worse, "student") + " worse", f"{self.better:,} better"]
+        if self.needs_data:
+            parts.append(f"{self.needs_data:,} now need data")
+        if self.joined or self.left:
+            parts.append(f"{self.joined:,} joined, {self.left:,} left")
+        for rule_id, count in self.flags_raised.items():
+            parts.append(counted(count, "new flag") + f" of {RULES_BY_ID[rule_id].label}")
+        return ", ".join(parts)
+
+
+class Changes:
+    """The changes between `before` and `after` (compared columns of each), computed once."""
+
+    def __init__(self, before: pa.Table, after: pa.Table):
+        self.con = connect()
+        self.con.from_arrow(before).create("before_students")
+        self.con.from_arrow(after).create("after_students")
+        self.con.sql(load_query("workspace/changes"), params={
+            "rule_ids": [rule.id for rule in RULES],
+            "rule_labels": [rule.label for rule in RULES],
+        }).create("changes")
+        self.con.sql(load_query("workspace/ambiguous_ids")).create("ambiguous_ids")
+
+    def relation(self) -> duckdb.DuckDBPyRelation:
+        """One row per change, in the later file's order (students who left at the end)."""
+        return self.con.table("changes")
+
+    def ambiguous(self) -> duckdb.DuckDBPyRelation:
+        return self.con.table("ambiguous_ids")
+
+    def changed_ids(self) -> list[str]:
+        return [student_id for (student_id,) in self.con.execute(
+            "select distinct student_id from changes where change <> 'left'").fetchall()]
+
+    def summary(self, since: dt.date | None = None) -> ChangeSummary:
+        [counts] = self.con.execute(
+            "select count(*) filter (where change = 'risk_level' and direction = 'worse'), "
+            "count(*) filter (where change = 'risk_level' and direction = 'better'), "
+            "count(*) filter (where change = 'risk_level' and direction = 'needs data'), "
+            "count(*) filter (where change = 'joined'), count(*) filter (where change = 'left'), "
+            "count(distinct student_id), "
+            "count(*) filter (where change = 'step2ck_score') from changes").fetchall()
+        raised = dict(self.con.execute(
+            "select after, count(*) from changes where change = 'flag_raised' group by after"
+        ).fetchall())
+        cleared = dict(self.con.execute(
+            "select after, count(*) from changes where change = 'flag_cleared' group by after"
+        ).fetchall())
+        [(ambiguous,)] = self.con.execute("select count(*) from ambiguous_ids").fetchall()
+        worse, better, needs_data, joined, left, changed, scores = counts
+        return ChangeSummary(
+            since=since, worse=worse, better=better, needs_data=needs_data, joined=joined,
+            left=left, students_changed=changed,
+            flags_raised={rule.id: raised[rule.id] for rule in RULES if rule.id in raised},
+            flags_cleared={rule.id: cleared[rule.id] for rule in RULES if rule.id in cleared},
+            scores_changed=scores, ambiguous_ids=ambiguous)

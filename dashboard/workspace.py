@@ -1,0 +1,616 @@
+"""The advising workspace: one DuckDB file that remembers a cohort from one upload to the next.
+
+It holds saved snapshots of flagged cohorts, the advisors' notes and follow-ups, what was
+remembered about imports (column mappings by header set, value readings, settings) and the
+access log. Nothing about students is written unless an advisor saves a snapshot or a note.
+
+One process owns the file: DuckDB locks a database file for the process that opens it to
+write. Within that process every call takes its own cursor of one shared connection, under
+one lock, so the sessions of a Streamlit server share the workspace and two advisors who
+write at the same moment both land. A second process gets `WorkspaceBusy`, with a message.
+The schema is created and moved forward by the numbered scripts of
+`queries/workspace/migrations/`, each applied once, in order, in its own transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from dashboard.changes import COMPARED_COLUMNS
+from dashboard.config import Config, ConfigError, config_from_document
+from dashboard.engine import Cohort, MappingError, ValueReading, value_reading
+from dashboard.flagging import FlaggedCohort
+from dashboard.importer import RawCohort
+from dashboard.sql import connect, load_query, project_dir
+
+MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+SUMMARY_COLUMNS = ("risk_level", "flags", "unknown")
+LOCAL_AUTHOR = "local"
+NOTE_LIMIT = 5_000  # characters in one note
+COHORT_NAME_LIMIT = 100
+
+
+class WorkspaceError(Exception):
+    """A workspace that cannot be used as asked; the message is for the user."""
+
+
+class WorkspaceBusy(WorkspaceError):
+    """Another process has the workspace file open."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    """The schema's forward-only migrations, `queries/workspace/migrations/NNN_name.sql`."""
+    folder = project_dir("queries") / "workspace" / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        match = MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name.removesuffix(".sql"),
+                                   entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda migration: migration.version)
+    if [migration.version for migration in found] != list(range(1, len(found) + 1)):
+        raise RuntimeError("workspace migrations must be numbered 001, 002, ... without gaps")
+    return found
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    snapshot_id: int
+    cohort: str
+    as_of: dt.date
+    saved_at: dt.datetime
+    saved_by: str
+    file_name: str
+    student_count: int
+
+    @property
+    def label(self) -> str:
+        return (f"{self.cohort}: as of {self.as_of:%-d %b %Y}, {self.student_count:,} "
+                f"students from {self.file_name} (saved {self.saved_at:%-d %b %Y %H:%M} UTC)")
+
+
+@dataclass(frozen=True)
+class OpenedSnapshot:
+    info: SnapshotInfo
+    cohort: Cohort
+    config: Config
+
+
+@dataclass(frozen=True)
+class Note:
+    note_id: int
+    cohort: str
+    student_id: str
+    author: str
+    written_at: dt.datetime
+    body: str
+    follow_up: dt.date | None
+    status: str
+    done_at: dt.datetime | None
+    done_by: str | None
+
+
+def utc_now() -> dt.datetime:
+    """Now in UTC, without a zone: the workspace stores UTC times."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def header_key(headers: list[str]) -> str:
+    """The identity of a file's header set: its column names, trimmed, in any order."""
+    return json.dumps(sorted(header.strip() for header in headers), ensure_ascii=False)
+
+
+def config_document(config: Config) -> dict:
+    """The settings as the document `config_from_document` reads (dates as ISO text)."""
+    thresholds = {name: getattr(config.thresholds, name)
+                  for name in config.thresholds.__dataclass_fields__}
+    calendar: dict[str, object] = {
+        "score_release_days": config.calendar.score_release_days,
+        "review_opens": {str(year): date.isoformat()
+                         for year, date in config.calendar.review_opens}}
+    for key, year, date in config.calendar.milestones:
+        calendar.setdefault(key, {})[str(year)] = date.isoformat()  # type: ignore[index]
+    return {"thresholds": thresholds, "calendar": calendar}
+
+
+def config_from_json(text: str) -> Config:
+    document = json.loads(text)
+    calendar = document.get("calendar", {})
+    for key, value in calendar.items():
+        if isinstance(value, dict):
+            calendar[key] = {year: dt.date.fromisoformat(date) for year, date in value.items()}
+    return config_from_document(document, source="the workspace's settings")
+
+
+class Workspace:
+    """A workspace file, opened (created and migrated as needed) by this process."""
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        self._con = self._open()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        if self.path.is_dir():
+            raise WorkspaceError(f"workspace {self.path}: this is a folder; name a file in it")
+        if not self.path.parent.is_dir():
+            raise WorkspaceError(f"workspace {self.path}: the folder {self.path.parent} "
+                                 "does not exist")
+        con = duckdb.connect(":memory:")
+        try:
+            # Attached under a fixed name, whatever the file is called.
+            con.execute("attach $path as workspace", {"path": str(self.path)})
+            con.execute("use workspace")
+        except duckdb.IOException as error:
+            con.close()
+            if "lock" in str(error).lower():
+                raise WorkspaceBusy(
+                    f"The workspace {self.path} is open in another Cohort Advisor process (a "
+                    "running server, or a scheduled job). One process at a time can use it: "
+                    "stop the other one, or give this one its own workspace file.") from None
+            raise WorkspaceError(f"workspace {self.path} cannot be opened: it is not a "
+                                 "Cohort Advisor workspace, or it is damaged") from None
+        except duckdb.Error:
+            con.close()
+            raise WorkspaceError(f"workspace {self.path} cannot be opened: it is not a "
+                                 "Cohort Advisor workspace, or it is damaged") from None
+        con.execute("set enable_progress_bar = false")
+        try:
+            migrate(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    @contextlib.contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of the workspace for one call; calls from threads take turns."""
+        with self._lock:
+            cursor = self._con.cursor()
+            cursor.execute("use workspace")  # a cursor starts in the in-memory database
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+
+    @property
+    def version(self) -> int:
+        with self.cursor() as cur:
+            return schema_version(cur)
+
+    # Snapshots -------------------------------------------------------------------------
+
+    def save_snapshot(self, flagged: FlaggedCohort, cohort_name: str, saved_by: str
+                      ) -> SnapshotInfo:
+        """Save a flagged cohort: its typed rows, data issues, mapping and settings."""
+        cohort_name = checked_cohort_name(cohort_name)
+        cohort = flagged.cohort
+        if not flagged.is_materialised:
+            raise ValueError("a snapshot saves a cohort flagged for the dashboard")
+        session = flagged.on_own_cursor().con
+        canonical = [column for column in session.table("canonical_students").columns
+                     if not column.startswith("extra_")]
+        extras = list(cohort.extra_columns)
+        rows = session.table("flagged_students").select(
+            *[duckdb.ColumnExpression(column) for column in canonical],
+            duckdb.FunctionExpression("list_value", *[
+                duckdb.ColumnExpression(key).cast(duckdb.sqltype("VARCHAR"))
+                for key in extras]).alias("extra_values")
+            if extras else duckdb.SQLExpression("[]::varchar[]").alias("extra_values"),
+            *[duckdb.ColumnExpression(column) for column in SUMMARY_COLUMNS],
+        ).to_arrow_table()
+        raw = cohort.raw
+        with self.cursor() as cur:
+            cur.execute("begin transaction")
+            try:
+                [(snapshot_id,)] = cur.execute(
+                    "insert into snapshots (cohort, as_of, saved_at, saved_by, file_name, "
+                    "sheet, header_row, headers, read_notes, mapping, extra_headers, settings, "
+                    "student_count) values ($cohort, $as_of, $saved_at, $saved_by, $file_name, "
+                    "$sheet, $header_row, $headers, $read_notes, $mapping, $extra_headers, "
+                    "$settings, $student_count) returning snapshot_id",
+                    {"cohort": cohort_name, "as_of": flagged.as_of, "saved_at": utc_now(),
+                     "saved_by": saved_by, "file_name": raw.file_name, "sheet": raw.sheet,
+                     "header_row": raw.header_row, "headers": list(raw.headers),
+                     "read_notes": list(raw.notes),
+                     "mapping": json.dumps(cohort.mapping, ensure_ascii=False),
+                     "extra_headers": [cohort.extra_columns[key] for key in extras],
+                     "settings": json.dumps(config_document(flagged.config)),
+                     "student_count": rows.num_rows},
+                ).fetchall()
+                cur.register("saved_rows", rows)
+                cur.execute("insert into snapshot_students by name "
+                            "select $snapshot_id::integer as snapshot_id, * from saved_rows",
+                            {"snapshot_id": snapshot_id})
+                cur.unregister("saved_rows")
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
+        return self.snapshot(snapshot_id)
+
+    def snapshot(self, snapshot_id: int) -> SnapshotInfo:
+        found = self._snapshot_infos(snapshot_id=snapshot_id)
+        if not found:
+            raise WorkspaceError(f"snapshot {snapshot_id} is not in this workspace")
+        return found[0]
+
+    def snapshots(self, cohort: str | None = None) -> list[SnapshotInfo]:
+        """Saved snapshots, newest first (by as-of date, then by when they were saved)."""
+        return self._snapshot_infos(cohort=cohort)
+
+    def _snapshot_infos(self, cohort: str | None = None, snapshot_id: int | None = None
+                        ) -> list[SnapshotInfo]:
+        with self.cursor() as cur:
+            return [SnapshotInfo(*row) for row in cur.execute(
+                "select snapshot_id, cohort, as_of, saved_at, saved_by, file_name, "
+                "student_count from snapshots "
+                "where ($cohort::varchar is null or cohort = $cohort) "
+                "and ($id::integer is null or snapshot_id = $id) "
+                "order by as_of desc, saved_at desc, snapshot_id desc",
+                {"cohort": cohort, "id": snapshot_id}).fetchall()]
+
+    def cohorts(self) -> list[str]:
+        """Cohort names with a snapshot or a note, the most recently saved first."""
+        with self.cursor() as cur:
+            return [name for (name,) in cur.execute(
+                "select cohort from (select cohort, saved_at as at from snapshots "
+                "union all select cohort, written_at from notes) "
+                "group by cohort order by max(at) desc, cohort").fetchall()]
+
+    def previous_snapshot(self, cohort: str, before: SnapshotInfo | None = None
+                          ) -> SnapshotInfo | None:
+        """The latest snapshot of `cohort`, or the latest saved before `before`."""
+        for info in self.snapshots(cohort):
+            if before is None or (info.as_of, info.saved_at, info.snapshot_id) < (
+                    before.as_of, before.saved_at, before.snapshot_id):
+                return info
+        return None
+
+    def open_snapshot(self, snapshot_id: int, memory_limit: str | None = None
+                      ) -> OpenedSnapshot:
+        """A snapshot as a cohort on a new private connection, with the settings it was
+        flagged with: flagged again with them, it reads as it did when it was saved."""
+        with self.cursor() as cur:
+            found = cur.execute(
+                "select file_name, sheet, header_row, headers, read_notes, mapping, "
+                "extra_headers, settings from snapshots where snapshot_id = $id",
+                {"id": snapshot_id}).fetchall()
+            if not found:
+                raise WorkspaceError(f"snapshot {snapshot_id} is not in this workspace")
+            [(file_name, sheet, header_row, headers, read_notes, mapping, extra_headers,
+              settings)] = found
+            students = cur.table("snapshot_students").filter(
+                duckdb.ColumnExpression("snapshot_id") == duckdb.ConstantExpression(snapshot_id)
+            )
+            columns = [column for column in students.columns
+                       if column not in ("snapshot_id", "extra_values", *SUMMARY_COLUMNS)]
+            rows = students.order("source_row").select(
+                *[duckdb.ColumnExpression(column) for column in columns],
+                *[duckdb.FunctionExpression(
+                    "list_extract", duckdb.ColumnExpression("extra_values"),
+                    duckdb.ConstantExpression(position + 1)).alias(f"extra_{position}")
+                  for position in range(len(extra_headers))],
+            ).to_arrow_table()
+        con = connect()
+        if memory_limit:
+            con.execute("set memory_limit = '2GB'")  # fixed: as the session's uploads
+        con.from_arrow(rows).create("canonical_students")
+        mapping = json.loads(mapping)
+        from dashboard.fields import FIELD_NAMES  # the column map as the loader writes it
+        con.execute("create table column_map (field varchar, column_name varchar, "
+                    "position integer)")
+        con.executemany("insert into column_map values ($1, $2, $3)",
+                        [(field, mapping.get(field, field), position)
+                         for position, field in enumerate(FIELD_NAMES)])
+        raw = RawCohort(file_name=file_name, headers=list(headers), header_row=header_row,
+                        source=pa.table({}), sheet=sheet, notes=list(read_notes))
+        extra_columns = {f"extra_{position}": header
+                         for position, header in enumerate(extra_headers)}
+        cohort = Cohort(con, raw, mapping, extra_columns)
+        try:
+            config = config_from_json(settings)
+        except (ConfigError, ValueError, TypeError):
+            raise WorkspaceError(f"snapshot {snapshot_id}: its saved settings cannot be "
+                                 "read by this version of Cohort Advisor") from None
+        return OpenedSnapshot(self.snapshot(snapshot_id), cohort, config)
+
+    def snapshot_summary(self, snapshot_id: int) -> pa.Table:
+        """What a comparison reads of a snapshot: ids, names, risk, flags and the counts."""
+        with self.cursor() as cur:
+            return cur.table("snapshot_students").filter(
+                duckdb.ColumnExpression("snapshot_id") == duckdb.ConstantExpression(snapshot_id)
+            ).select(*[duckdb.ColumnExpression(column) for column in COMPARED_COLUMNS]
+                     ).to_arrow_table()
+
+    def student_history(self, cohort: str, student_id: str) -> pd.DataFrame:
+        """One row per snapshot of `cohort` that has this student id: as-of date, risk
+        level, Step 2 CK, letters, sub-Is, flags and how many rows had the id."""
+        with self.cursor() as cur:
+            return cur.execute(load_query("workspace/student_history"),
+                               {"cohort": cohort, "student_id": student_id}).df()
+
+    def delete_snapshot(self, snapshot_id: int) -> None:
+        """Delete one snapshot, then rewrite the file so that nothing of it is left."""
+        with self.cursor() as cur:
+            cur.execute("begin transaction")
+            cur.execute("delete from snapshot_students where snapshot_id = $id",
+                        {"id": snapshot_id})
+            cur.execute("delete from snapshots where snapshot_id = $id", {"id": snapshot_id})
+            cur.execute("commit")
+        self.compact()
+
+    def delete_cohort(self, cohort: str) -> None:
+        """Delete every snapshot and note of a cohort, then rewrite the file."""
+        with self.cursor() as cur:
+            cur.execute("begin transaction")
+            cur.execute("delete from snapshot_students where snapshot_id in "
+                        "(select snapshot_id from snapshots where cohort = $cohort)",
+                        {"cohort": cohort})
+            cur.execute("delete from snapshots where cohort = $cohort", {"cohort": cohort})
+            cur.execute("delete from notes where cohort = $cohort", {"cohort": cohort})
+            cur.execute("delete from access_log where cohort = $cohort", {"cohort": cohort})
+            cur.execute("commit")
+        self.compact()
+
+    def compact(self) -> None:
+        """Rewrite the database into a new file and put it in place of the old one.
+
+        DuckDB marks deleted rows and frees blocks, but leaves their bytes in the file until
+        they are reused; a deletion must leave nothing to recover. So the tables are copied
+        into a fresh file, which replaces the old one once it is complete.
+        """
+        with self._lock:
+            fresh = self.path.with_name(self.path.name + ".compacting")
+            fresh.unlink(missing_ok=True)
+            self._con.execute("checkpoint")
+            self._con.execute("attach $path as compacted", {"path": str(fresh)})
+            try:
+                self._con.execute("copy from database workspace to compacted")
+            finally:
+                self._con.execute("detach compacted")
+            self._con.close()
+            os.replace(fresh, self.path)
+            Path(str(self.path) + ".wal").unlink(missing_ok=True)
+            self._con = self._open()
+
+    # Notes and follow-ups -----------------------------------------------------------------
+
+    def add_note(self, cohort: str, student_id: str, author: str, body: str,
+                 follow_up: dt.date | None = None) -> int:
+        body = body.strip()
+        if not body:
+            raise WorkspaceError("a note needs some text")
+        if len(body) > NOTE_LIMIT:
+            raise WorkspaceError(f"a note holds up to {NOTE_LIMIT:,} characters; this one "
+                                 f"has {len(body):,}")
+        with self.cursor() as cur:
+            [(note_id,)] = cur.execute(
+                "insert into notes (cohort, student_id, author, written_at, body, follow_up) "
+                "values ($cohort, $student_id, $author, $at, $body, $follow_up) "
+                "returning note_id",
+                {"cohort": checked_cohort_name(cohort), "student_id": student_id,
+                 "author": author, "at": utc_now(), "body": body, "follow_up": follow_up},
+            ).fetchall()
+        return note_id
+
+    def set_note_status(self, note_id: int, done: bool, by: str) -> None:
+        with self.cursor() as cur:
+            cur.execute(
+                "update notes set status = $status, done_at = $at, done_by = $by "
+                "where note_id = $id",
+                {"status": "done" if done else "open", "at": utc_now() if done else None,
+                 "by": by if done else None, "id": note_id})
+
+    def notes(self, cohort: str, student_id: str | None = None) -> list[Note]:
+        """A student's notes (or a cohort's), the newest first."""
+        with self.cursor() as cur:
+            rows = cur.execute(
+                "select * from notes where cohort = $cohort "
+                "and ($student_id::varchar is null or student_id = $student_id) "
+                "order by written_at desc, note_id desc",
+                {"cohort": cohort, "student_id": student_id}).fetchall()
+        return [Note(*row) for row in rows]
+
+    def follow_ups(self, cohort: str | None, through: dt.date) -> pd.DataFrame:
+        """Open follow-ups due on or before `through`, the most overdue first."""
+        with self.cursor() as cur:
+            return cur.execute(
+                "select note_id, cohort, student_id, follow_up, author, written_at, body "
+                "from notes where status = 'open' and follow_up is not null "
+                "and follow_up <= $through and ($cohort::varchar is null or cohort = $cohort) "
+                "order by follow_up, cohort, student_id, note_id",
+                {"through": through, "cohort": cohort}).df()
+
+    def notes_for_export(self, cohort: str) -> pa.Table:
+        """Every note of a cohort, one row each, for the exports that carry notes."""
+        with self.cursor() as cur:
+            return cur.execute(
+                "select student_id, written_at, author, body, follow_up, status from notes "
+                "where cohort = $cohort order by student_id, written_at, note_id",
+                {"cohort": cohort}).to_arrow_table()
+
+    # What is remembered between uploads ----------------------------------------------------
+
+    def remembered_mapping(self, headers: list[str]) -> tuple[dict[str, str], dt.datetime
+                                                                 ] | None:
+        with self.cursor() as cur:
+            found = cur.execute(
+                "select mapping, saved_at from remembered_mappings where header_key = $key",
+                {"key": header_key(headers)}).fetchall()
+        if not found:
+            return None
+        return json.loads(found[0][0]), found[0][1]
+
+    def remember_mapping(self, headers: list[str], mapping: dict[str, str] | None,
+                         saved_by: str) -> None:
+        """Remember the mapping for this header set; None forgets it (use the detected one)."""
+        with self.cursor() as cur:
+            if mapping is None:
+                cur.execute("delete from remembered_mappings where header_key = $key",
+                            {"key": header_key(headers)})
+                return
+            cur.execute(
+                "insert or replace into remembered_mappings values "
+                "($key, $headers, $mapping, $at, $by)",
+                {"key": header_key(headers), "headers": list(headers),
+                 "mapping": json.dumps(mapping, ensure_ascii=False), "at": utc_now(),
+                 "by": saved_by})
+
+    def value_readings(self) -> tuple[ValueReading, ...]:
+        with self.cursor() as cur:
+            rows = cur.execute("select field, written, means, written_key from value_readings "
+                               "order by field, written_key").fetchall()
+        return tuple(ValueReading(*row) for row in rows)
+
+    def add_value_reading(self, field: str, written: str, means: str, saved_by: str
+                          ) -> ValueReading:
+        reading = value_reading(field, written, means)
+        with self.cursor() as cur:
+            cur.execute(
+                "insert or replace into value_readings values "
+                "($field, $key, $written, $means, $at, $by)",
+                {"field": reading.field, "key": reading.written_key,
+                 "written": reading.written, "means": reading.means, "at": utc_now(),
+                 "by": saved_by})
+        return reading
+
+    def remove_value_reading(self, field: str, written_key: str) -> None:
+        with self.cursor() as cur:
+            cur.execute("delete from value_readings where field = $field and written_key = $key",
+                        {"field": field, "key": written_key})
+
+    def saved_config(self) -> Config | None:
+        text = self._setting("config")
+        if text is None:
+            return None
+        try:
+            return config_from_json(text)
+        except (ConfigError, ValueError, TypeError):
+            return None  # settings of another version: the defaults, not a crash
+
+    def save_config(self, config: Config) -> None:
+        self._save_setting("config", json.dumps(config_document(config)))
+
+    def saved_privacy(self) -> bool | None:
+        text = self._setting("privacy_mode")
+        return None if text is None else bool(json.loads(text))
+
+    def save_privacy(self, privacy: bool) -> None:
+        self._save_setting("privacy_mode", json.dumps(privacy))
+
+    def _setting(self, name: str) -> str | None:
+        with self.cursor() as cur:
+            found = cur.execute("select value from workspace_settings where name = $name",
+                                {"name": name}).fetchall()
+        return found[0][0] if found else None
+
+    def _save_setting(self, name: str, value: str) -> None:
+        with self.cursor() as cur:
+            cur.execute("insert or replace into workspace_settings values ($name, $value, $at)",
+                        {"name": name, "value": value, "at": utc_now()})
+
+    # Access log ---------------------------------------------------------------------------
+
+    def log_access(self, who: str, action: str, cohort: str | None = None,
+                   student_id: str | None = None, detail: str | None = None) -> None:
+        with self.cursor() as cur:
+            cur.execute("insert into access_log values ($at, $who, $action, $cohort, "
+                        "$student_id, $detail)",
+                        {"at": utc_now(), "who": who, "action": action, "cohort": cohort,
+                         "student_id": student_id, "detail": detail})
+
+    def access_log(self, limit: int = 1_000) -> pd.DataFrame:
+        with self.cursor() as cur:
+            return cur.execute("select * from access_log order by logged_at desc limit $limit",
+                               {"limit": limit}).df()
+
+    def contents(self) -> dict[str, int]:
+        """How much the workspace holds, for the sidebar: cohorts, snapshots, notes."""
+        with self.cursor() as cur:
+            [counts] = cur.execute(
+                "select (select count(distinct cohort) from (select cohort from snapshots "
+                "union all select cohort from notes)), (select count(*) from snapshots), "
+                "(select count(*) from notes), (select count(*) from remembered_mappings), "
+                "(select count(*) from value_readings)").fetchall()
+        return dict(zip(("cohorts", "snapshots", "notes", "mappings", "readings"), counts,
+                        strict=True))
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    [(exists,)] = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'schema_version' "
+        "and table_catalog = current_database() and table_schema = current_schema()").fetchall()
+    if not exists:
+        return 0
+    [(version,)] = con.execute("select coalesce(max(version), 0) from schema_version"
+                               ).fetchall()
+    return version
+
+
+def migrate(con: duckdb.DuckDBPyConnection, to_version: int | None = None) -> int:
+    """Apply the migrations the file has not had, each in its own transaction; refuse a file
+    written by a newer version (it would be read wrong). Returns the version reached."""
+    known = migrations()
+    target = len(known) if to_version is None else to_version
+    con.execute("create table if not exists schema_version (version integer primary key, "
+                "name varchar not null, applied_at timestamp not null)")
+    current = schema_version(con)
+    if current > len(known):
+        raise WorkspaceError(
+            f"this workspace was written by a newer Cohort Advisor (schema version {current}; "
+            f"this one knows up to {len(known)}): upgrade Cohort Advisor to open it")
+    for migration in known[current:target]:
+        con.execute("begin transaction")
+        try:
+            con.execute(migration.sql)
+            con.execute("insert into schema_version values ($version, $name, $at)",
+                        {"version": migration.version, "name": migration.name,
+                         "at": utc_now()})
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return max(current, target)
+
+
+def checked_cohort_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise WorkspaceError("give the cohort a name, such as 'Class of 2027'")
+    if len(name) > COHORT_NAME_LIMIT:
+        raise WorkspaceError(f"a cohort name holds up to {COHORT_NAME_LIMIT} characters")
+    return name
+
+
+def default_path() -> Path:
+    """The user's data directory (platformdirs), as the app and the CLI use by default."""
+    from platformdirs import user_data_path
+
+    return user_data_path("cohort-advisor", appauthor=False) / "workspace.duckdb"
+
+
+__all__ = ["MappingError", "Workspace", "WorkspaceBusy", "WorkspaceError"]

@@ -1,0 +1,121 @@
+-- One row per change between two flagged versions of a cohort (`before_students`, `after_students`): students who joined or left, risk level, flags raised or cleared, Step 2 CK, US plastics letters and sub-Is. Ids missing or repeated on either side are left out: they cannot be matched, and `ambiguous_ids.sql` names them.
+with before_once as (
+    select * from before_students
+    where given_student_id is not null
+    qualify count(*) over (partition by student_id) = 1
+),
+
+after_once as (
+    select * from after_students
+    where given_student_id is not null
+    qualify count(*) over (partition by student_id) = 1
+),
+
+ambiguous as (
+    select student_id from before_students where given_student_id is not null
+    group by student_id having count(*) > 1
+    union
+    select student_id from after_students where given_student_id is not null
+    group by student_id having count(*) > 1
+),
+
+paired as (
+    select
+        coalesce(after_once.student_id, before_once.student_id) as student_id,
+        coalesce(after_once.name, before_once.name) as name,
+        before_once.student_id is not null as in_before,
+        after_once.student_id is not null as in_after,
+        coalesce(after_once.source_row, 1e12 + before_once.source_row) as sort_row,
+        after_once.source_row as "row",
+        before_once.risk_level as before_risk,
+        after_once.risk_level as after_risk,
+        list_filter(string_split(before_once.flags, ';'), lambda rule_id: rule_id <> '')
+            as before_flags,
+        list_filter(string_split(after_once.flags, ';'), lambda rule_id: rule_id <> '')
+            as after_flags,
+        list_filter(string_split(after_once."unknown", ';'), lambda rule_id: rule_id <> '')
+            as after_unknown,
+        before_once.step2ck_score as before_score,
+        after_once.step2ck_score as after_score,
+        before_once.us_plastics_lors as before_lors,
+        after_once.us_plastics_lors as after_lors,
+        before_once.us_plastics_subis as before_subis,
+        after_once.us_plastics_subis as after_subis
+    from before_once
+    full outer join after_once using (student_id)
+    where student_id not in (select student_id from ambiguous)
+),
+
+-- Risk levels ranked for "worse" and "better". Needing data is neither; data that came in
+-- is better when it shows low risk, else worse.
+ranked as (
+    select
+        *,
+        list_position(['low', 'moderate', 'high'], before_risk) as before_rank,
+        list_position(['low', 'moderate', 'high'], after_risk) as after_rank
+    from paired
+),
+
+changes as (
+    select student_id, name, sort_row, "row", 1 as kind_order, 'joined' as change,
+        null as before, after_risk as after,
+        null as direction, 'new in this cohort file' as detail
+    from ranked where not in_before
+    union all
+    select student_id, name, sort_row, "row", 1, 'left', before_risk, null,
+        null, 'no longer in the cohort file'
+    from ranked where not in_after
+    union all
+    select student_id, name, sort_row, "row", 2, 'risk_level', before_risk, after_risk,
+        case
+            when after_risk = 'needs_data' then 'needs data'
+            when before_risk = 'needs_data' and after_risk = 'low' then 'better'
+            when before_risk = 'needs_data' then 'worse'
+            when after_rank > before_rank then 'worse'
+            else 'better'
+        end,
+        'risk ' || replace(before_risk, '_', ' ') || ' to ' || replace(after_risk, '_', ' ')
+    from ranked where in_before and in_after and before_risk <> after_risk
+    union all
+    select student_id, name, sort_row, "row", 3, 'flag_raised', null, rule_id, null,
+        'raised: ' || $rule_labels[list_position($rule_ids, rule_id)]
+    from (select *, unnest(list_filter(after_flags,
+                                       lambda rule_id: not list_contains(before_flags, rule_id)))
+                    as rule_id
+          from ranked where in_before and in_after)
+    union all
+    -- A flag that can no longer be checked has not been cleared: it is not listed here.
+    select student_id, name, sort_row, "row", 4, 'flag_cleared', null, rule_id, null,
+        'cleared: ' || $rule_labels[list_position($rule_ids, rule_id)]
+    from (select *, unnest(list_filter(before_flags,
+                                       lambda rule_id: not list_contains(after_flags, rule_id)
+                                           and not list_contains(after_unknown, rule_id)))
+                    as rule_id
+          from ranked where in_before and in_after)
+    union all
+    select student_id, name, sort_row, "row", 5, 'step2ck_score', before_score::varchar,
+        after_score::varchar, null,
+        'Step 2 CK ' || coalesce(before_score::varchar, 'blank') || ' to '
+            || coalesce(after_score::varchar, 'blank')
+    from ranked where in_before and in_after and before_score is distinct from after_score
+    union all
+    select student_id, name, sort_row, "row", 6, 'us_plastics_lors', before_lors::varchar,
+        after_lors::varchar, null,
+        'US plastics letters ' || coalesce(before_lors::varchar, 'blank') || ' to '
+            || coalesce(after_lors::varchar, 'blank')
+    from ranked where in_before and in_after and before_lors is distinct from after_lors
+    union all
+    select student_id, name, sort_row, "row", 7, 'us_plastics_subis', before_subis::varchar,
+        after_subis::varchar, null,
+        'US plastics sub-Is ' || coalesce(before_subis::varchar, 'blank') || ' to '
+            || coalesce(after_subis::varchar, 'blank')
+    from ranked where in_before and in_after and before_subis is distinct from after_subis
+),
+
+final as (
+    select student_id, name, change, before, after, direction, detail, "row"
+    from changes
+    order by sort_row, kind_order, after, before
+)
+
+select * from final
