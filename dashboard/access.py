@@ -77,6 +77,14 @@ def current_policy() -> AccessPolicy:
         return AccessPolicy(sign_in_required=False, allowed_emails=frozenset())
 
 
+def signed_in_email() -> str | None:
+    """The signed-in advisor's email (ASCII lower case), or None when sign-in is off."""
+    if not current_policy().sign_in_required or not st.user.is_logged_in:
+        return None
+    email = st.user.get("email")
+    return ascii_lower(email) if email else None
+
+
 def require_access() -> None:
     """Stop the page before anything about students is shown, unless the viewer may see it."""
     policy = current_policy()

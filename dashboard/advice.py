@@ -10,12 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from dashboard.config import Config, Thresholds
 from dashboard.fields import FIELDS, FIELDS_BY_NAME
 from dashboard.flagging import FlaggedCohort
+
+if TYPE_CHECKING:
+    from dashboard.workspace import Note
 from dashboard.rules import (
     BAND_LABELS,
     RISK_LABELS,
@@ -166,23 +171,42 @@ def html_document(title: str, body: list[str]) -> str:
 
 
 def summary_html(student: dict, flagged: FlaggedCohort, privacy: bool = False,
-                 generated: dt.datetime | None = None) -> str:
+                 generated: dt.datetime | None = None, notes: Sequence[Note] = ()) -> str:
     """A self-contained advising summary for one student; every value is HTML-escaped."""
     return html_document(f"Advising summary: {student['student_id']}",
-                         summary_section(student, flagged, privacy, generated))
+                         summary_section(student, flagged, privacy, generated, notes=notes))
 
 
-def batch_html(students: list[dict], flagged: FlaggedCohort, privacy: bool = False) -> str:
-    """The summaries of many students in one printable document, a page break between them."""
+def batch_html(students: list[dict], flagged: FlaggedCohort, privacy: bool = False,
+               notes: Mapping[str, Sequence[Note]] | None = None) -> str:
+    """The summaries of many students in one printable document, a page break between them;
+    `notes` by student id, when the advisor chose to include them."""
     generated = dt.datetime.now()
     body = []
     for student in students:
-        body += summary_section(student, flagged, privacy, generated, with_path=False)
+        body += summary_section(student, flagged, privacy, generated, with_path=False,
+                                notes=(notes or {}).get(student["student_id"], ()))
     return html_document(f"Advising summaries: {len(students)} students", body)
 
 
+def notes_html(notes: Sequence[Note]) -> list[str]:
+    """The advisors' notes, newest first; typed text, so escaped like every value."""
+    if not notes:
+        return []
+    e = html.escape
+    parts = ["<h2>Advisors' notes</h2><ul>"]
+    for note in notes:
+        follow = (f"; follow up by {e(format_date(note.follow_up))} ({e(note.status)})"
+                  if note.follow_up else "")
+        parts.append(f"<li><small>{e(note.author)}, {e(note.written_at.strftime('%d %b %Y'))}"
+                     f"{follow}</small><br>{e(note.body)}</li>")
+    parts.append("</ul>")
+    return parts
+
+
 def summary_section(student: dict, flagged: FlaggedCohort, privacy: bool = False,
-                    generated: dt.datetime | None = None, with_path: bool = True) -> list[str]:
+                    generated: dt.datetime | None = None, with_path: bool = True,
+                    notes: Sequence[Note] = ()) -> list[str]:
     """One student's advising summary as HTML parts; every value is escaped."""
     e = html.escape
     config = flagged.config
@@ -246,6 +270,7 @@ def summary_section(student: dict, flagged: FlaggedCohort, privacy: bool = False
         *(f"<li>{e(reason)}</li>" for reason in strategy_reasoning(student, config.thresholds)),
         "</ul><h2>Plan to the Match</h2>",
         *_plan_html(student, flagged, with_path),
+        *notes_html(notes),
         "<h2>Settings used</h2><table>",
         *(f"<tr><th>{e(label)}</th><td>{e(str(value))}</td></tr>"
           for label, value in settings_lines(flagged)),

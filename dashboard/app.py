@@ -24,9 +24,13 @@ navigation = st.navigation([
     st.Page("app_pages/students.py", title="Students", icon=":material/groups:"),
     st.Page("app_pages/student.py", title="Student", icon=":material/person_search:"),
     st.Page("app_pages/calendar.py", title="Calendar", icon=":material/event:"),
+    st.Page("app_pages/follow_ups.py", title="Follow-ups", icon=":material/task_alt:"),
     st.Page("app_pages/import_data.py", title="Import", icon=":material/upload_file:"),
     st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
+    st.Page("app_pages/workspace.py", title="Workspace", icon=":material/history:"),
     st.Page("app_pages/settings.py", title="Settings", icon=":material/tune:"),
+    *([st.Page("app_pages/access_log.py", title="Access log", icon=":material/policy:")]
+      if access.signed_in_email() else []),
 ])
 
 with st.sidebar:
@@ -46,6 +50,30 @@ with st.sidebar:
     if source.is_sample:
         st.info("Showing the **sample cohort** of 150 invented students. Upload your cohort "
                 "above to replace it.", icon=":material/science:")
+    workspace = state.workspace()
+    with st.container(border=True):
+        st.caption("Workspace")
+        if workspace is None:
+            st.warning("Unavailable, so snapshots, notes and remembered settings are off in "
+                       "this session.", icon=":material/cloud_off:")
+            st.text(state.workspace_problem() or "")
+        else:
+            held = workspace.contents()
+            st.text(str(workspace.path))
+            cohort_name = state.cohort_name()
+            if source.snapshot is not None:
+                st.caption(f"Showing a saved snapshot of {source.snapshot.as_of:%-d %b %Y}.")
+            elif source.is_unsaved_upload and state.saved_snapshot_of_upload() is None:
+                st.caption("This upload is **session-only**: nothing about its students is "
+                           "stored until you save a snapshot.")
+            st.caption(
+                f"Holds {held['cohorts']:,} cohort(s), {held['snapshots']:,} snapshot(s) and "
+                f"{held['notes']:,} note(s); column mappings, value readings and settings "
+                "are remembered (they hold no student data).")
+            if cohort_name:
+                st.text(f"Cohort: {cohort_name}")
+            st.page_link("app_pages/workspace.py", label="Snapshots and history",
+                         icon=":material/history:")
 
 try:
     navigation.run()

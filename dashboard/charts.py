@@ -241,3 +241,24 @@ def plan_timeline(plan: pd.DataFrame, as_of) -> alt.LayerChart:
                                                                 text="label:N")
     return alt.layer(bars, dots, rule, text).properties(
         height=alt.Step(28), title="Plan to the Match")
+
+
+def student_history_chart(history: pd.DataFrame) -> alt.LayerChart:
+    """A student across snapshots: Step 2 CK as a line, each date's risk level as a coloured
+    dot on it (or on the axis when there is no score yet)."""
+    frame = history.assign(
+        day=pd.to_datetime(history["as_of"]),
+        score=pd.to_numeric(history["step2ck_score"], errors="coerce"),
+    )[["day", "score", "risk_level"]]
+    frame["shown"] = frame["score"].fillna(frame["score"].min() if frame["score"].notna().any()
+                                           else 200)
+    tooltip = [alt.Tooltip("day:T", title="As of", format="%-d %b %Y"),
+               alt.Tooltip("risk_level:N", title="Risk"),
+               alt.Tooltip("score:Q", title="Step 2 CK")]
+    colour = _risk_colour("Risk level")
+    base = alt.Chart(frame).encode(x=alt.X("day:T", title=None, axis=alt.Axis(format="%-d %b")))
+    line = base.mark_line(color="#7f8c8d").encode(
+        y=alt.Y("score:Q", title="Step 2 CK", scale=alt.Scale(zero=False)))
+    dots = base.mark_point(filled=True, size=120).encode(y="shown:Q", color=colour,
+                                                         tooltip=tooltip)
+    return alt.layer(line, dots).properties(height=200, title="Step 2 CK and risk level by date")

@@ -157,6 +157,8 @@ class Cohort:
             # One pass for an export: advisors are shown as written.
             relation.select(duckdb.StarExpression(), duckdb.ColumnExpression("advisor")
                             .alias("advisor_group")).create_view(FLAGGED_TABLE, replace=True)
+        # The ids that changed since the last snapshot: the Students page's filter.
+        self.con.execute("create table if not exists changed_students (student_id varchar)")
         flagged = FlaggedCohort(self, config, as_of, materialise)
         build_plans(flagged, materialise)
         return flagged

@@ -166,10 +166,10 @@ def csv_bytes(relation: duckdb.DuckDBPyRelation) -> bytes:
 def write_xlsx(flagged: FlaggedCohort, target: str | Path | BinaryIO,
                scope: duckdb.DuckDBPyRelation | None = None,
                con: duckdb.DuckDBPyConnection | None = None, hide_personal: bool = False,
-               source_name: str | None = None) -> int:
+               source_name: str | None = None, notes: pa.Table | None = None) -> int:
     """Write an XLSX whose cells are all values (no formulas): `Summary` (for people, most
-    urgent first), `Students` (the export columns), `Data issues` and `Settings`. Returns the
-    number of students written."""
+    urgent first), `Students` (the export columns), `Data issues`, `Settings`, and `Notes`
+    (the advisors' notes) when given. Returns the number of students written."""
     import xlsxwriter
 
     con = con or flagged.con
@@ -201,6 +201,8 @@ def write_xlsx(flagged: FlaggedCohort, target: str | Path | BinaryIO,
     _write_sheet(workbook, "Data issues", safe_relation(flagged.cohort.data_issues(con)),
                  formats)
     _write_settings(workbook, flagged, formats, source_name or flagged.cohort.raw.file_name)
+    if notes is not None:
+        _write_sheet(workbook, "Notes", safe_relation(con.from_arrow(notes)), formats)
     workbook.close()
     return rows
 
@@ -334,9 +336,10 @@ def _write_sheet(workbook, name: str, relation: duckdb.DuckDBPyRelation, formats
 
 
 def xlsx_bytes(flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelation | None = None,
-               con: duckdb.DuckDBPyConnection | None = None, hide_personal: bool = False) -> bytes:
+               con: duckdb.DuckDBPyConnection | None = None, hide_personal: bool = False,
+               notes: pa.Table | None = None) -> bytes:
     buffer = io.BytesIO()
-    write_xlsx(flagged, buffer, scope, con, hide_personal)
+    write_xlsx(flagged, buffer, scope, con, hide_personal, notes=notes)
     return buffer.getvalue()
 
 

@@ -39,6 +39,7 @@ class StudentFilter:
     score_max: int | None = None
     research_min: int | None = None
     research_max: int | None = None
+    changed_only: bool = False  # only students who changed since the last snapshot
 
     def as_params(self) -> dict[str, object]:
         return {key: list(value) if isinstance(value, tuple) else value
@@ -194,3 +195,9 @@ def what_if(flagged: FlaggedCohort, source_row: int, changes: dict) -> dict:
                                    pa.array([value], type=record.schema.field(name).type))
     [outcome] = flag_records(record, flagged.config, flagged.as_of)
     return outcome
+
+
+def students_by_id(source, student_ids: list[str]) -> pd.DataFrame:
+    """student_id, source_row, name, advisor_group, rows_with_id for these ids in the file
+    (a repeated id has no row or name: which one would it be?)."""
+    return query(source, "students_by_id", student_ids=student_ids).df()

@@ -1,8 +1,10 @@
 """The UI edge: what one browser session holds, and the caching of engine results per session.
 
 A cohort lives in `st.session_state` (a private DuckDB connection per session): two
-advisors never share data, and nothing about students is written to disk. Keys are
-prefixed by the page that owns them (`import_`, `students_`, `student_`, `settings_`).
+advisors never share a loaded cohort, and nothing about students is written to disk until
+an advisor saves a snapshot or a note in the workspace (`dashboard.workspace`), which the
+server process opens once and every session shares. Keys are prefixed by the page that owns
+them (`import_`, `students_`, `student_`, `settings_`, `workspace_`).
 """
 
 from __future__ import annotations
@@ -12,21 +14,41 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
+from dashboard import access
+from dashboard.changes import Changes, flagged_summary
 from dashboard.config import Config
-from dashboard.engine import SESSION_MEMORY_LIMIT, Cohort, MappingError, load_cohort
+from dashboard.engine import (
+    SESSION_MEMORY_LIMIT,
+    Cohort,
+    MappingError,
+    ValueReading,
+    load_cohort,
+    validate_mapping,
+)
 from dashboard.flagging import FlaggedCohort
 from dashboard.importer import ZIP_MAGIC, CohortFileError, SheetInfo, read_cohort
 from dashboard.isolation import read_workbook, workbook_sheets
 from dashboard.reports import StudentFilter
 from dashboard.sql import sample_cohort_bytes
+from dashboard.workspace import (
+    LOCAL_AUTHOR,
+    SnapshotInfo,
+    Workspace,
+    WorkspaceError,
+    default_path,
+)
 
 log = logging.getLogger("cohort_advisor.app")
 
 SAMPLE_FILE_NAME = "sample cohort (150 invented students)"
+SAMPLE_COHORT_NAME = "Sample cohort"
+WORKSPACE_ENV = "COHORT_ADVISOR_WORKSPACE"
 UPLOAD_KEY = "import_upload"
 PRIVACY_KEY = "app_privacy"
 MAX_UPLOAD_MB = 50
@@ -39,10 +61,150 @@ class Source:
     data: bytes
     is_sample: bool
     digest: str  # identifies the file in caches; hashed once, when it arrives
+    snapshot: SnapshotInfo | None = None  # a snapshot reopened from the workspace
+
+    @property
+    def is_unsaved_upload(self) -> bool:
+        return not self.is_sample and self.snapshot is None
 
 
 def _source(file_name: str, data: bytes, is_sample: bool) -> Source:
     return Source(file_name, data, is_sample, hashlib.sha256(data).hexdigest())
+
+
+def _snapshot_source(info: SnapshotInfo) -> Source:
+    return Source(f"{info.file_name} (snapshot of {info.as_of:%-d %b %Y})", b"", False,
+                  f"snapshot-{info.snapshot_id}", info)
+
+
+# The workspace -------------------------------------------------------------------------
+
+
+def workspace_path() -> Path:
+    """`[cohort_advisor] workspace` of the secrets, else $COHORT_ADVISOR_WORKSPACE, else the
+    user's data directory."""
+    try:
+        configured = st.secrets.get("cohort_advisor", {}).get("workspace")
+    except FileNotFoundError:  # no secrets.toml at all
+        configured = None
+    configured = configured or os.environ.get(WORKSPACE_ENV)
+    if configured:
+        return Path(str(configured)).expanduser()
+    path = default_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@st.cache_resource(show_spinner=False)
+def _open_workspace(path: str) -> Workspace:
+    """One Workspace per file for the whole server process; a failure is not cached, so the
+    next run tries again."""
+    return Workspace(path)
+
+
+def workspace() -> Workspace | None:
+    """The server's workspace, or None (with `workspace_problem()` saying why)."""
+    try:
+        return _open_workspace(str(workspace_path()))
+    except WorkspaceError as error:
+        st.session_state["workspace_problem"] = str(error)
+        return None
+
+
+def workspace_problem() -> str | None:
+    return st.session_state.get("workspace_problem")
+
+
+def author() -> str:
+    """Who writes a note or saves a snapshot: the signed-in email, else "local"."""
+    return access.signed_in_email() or LOCAL_AUTHOR
+
+
+def log_access(action: str, student_id: str | None = None, detail: str | None = None) -> None:
+    """Record who did what when sign-in is on; a student's id at most, never values."""
+    email = access.signed_in_email()
+    found = workspace()
+    if email is None or found is None:
+        return
+    found.log_access(email, action, cohort_name(), student_id, detail)
+
+
+def cohort_name() -> str | None:
+    """The workspace cohort this session's data belongs to (notes and snapshots go there)."""
+    source = current_source()
+    if source.snapshot is not None:
+        return source.snapshot.cohort
+    if source.is_sample:
+        return SAMPLE_COHORT_NAME
+    chosen = st.session_state.get("workspace_cohort")
+    if chosen:
+        return chosen
+    found = workspace()
+    known = [name for name in found.cohorts() if name != SAMPLE_COHORT_NAME] if found else []
+    return known[0] if known else None
+
+
+def set_cohort_name(name: str | None) -> None:
+    st.session_state["workspace_cohort"] = name
+
+
+def open_snapshot(info: SnapshotInfo) -> None:
+    """Make a saved snapshot the session's cohort, with the settings it was saved with."""
+    st.session_state["data_upload"] = _snapshot_source(info)
+    st.session_state["settings_as_of"] = info.as_of
+    st.session_state.pop("settings_config", None)  # set from the snapshot once it loads
+    st.session_state["data_snapshot_settings"] = info.snapshot_id
+
+
+def saved_snapshot_of_upload() -> int | None:
+    """The snapshot this session saved from the loaded file, if it saved one."""
+    saved = st.session_state.get("workspace_saved")
+    source = current_source()
+    return saved[1] if saved and saved[0] == source.digest else None
+
+
+def remember_saved(info: SnapshotInfo) -> None:
+    st.session_state["workspace_saved"] = (current_source().digest, info.snapshot_id)
+    set_cohort_name(info.cohort)
+
+
+def baseline() -> SnapshotInfo | None:
+    """The snapshot the loaded cohort is compared with: the one before it, for a reopened
+    snapshot or an upload this session saved; else the cohort's latest."""
+    found = workspace()
+    name = cohort_name()
+    if found is None or name is None:
+        return None
+    source = current_source()
+    if source.snapshot is not None:
+        return found.previous_snapshot(name, before=source.snapshot)
+    saved = saved_snapshot_of_upload()
+    latest = found.previous_snapshot(name)
+    if latest is not None and saved == latest.snapshot_id:
+        return found.previous_snapshot(name, before=latest)
+    return latest
+
+
+def changes(loaded: Loaded) -> tuple[SnapshotInfo, Changes] | None:
+    """What changed since the baseline snapshot, computed once per cohort, settings and
+    baseline; the changed ids also feed the Students page's filter."""
+    found = workspace()
+    since = baseline()
+    if found is None or since is None or loaded.flagged is None:
+        return None
+    key = (loaded.source.digest, since.snapshot_id, loaded.flagged.config, loaded.flagged.as_of,
+           id(loaded.cohort))
+    cached = st.session_state.get("data_changes")
+    if cached is None or cached[0] != key:
+        computed = Changes(found.snapshot_summary(since.snapshot_id),
+                           flagged_summary(loaded.flagged))
+        cursor = loaded.cohort.con.cursor()
+        cursor.execute("delete from changed_students")
+        cursor.executemany("insert into changed_students values ($1)",
+                           [(student_id,) for student_id in computed.changed_ids()])
+        cached = (key, since, computed)
+        st.session_state["data_changes"] = cached
+    return cached[1], cached[2]
 
 
 @functools.cache
@@ -56,15 +218,28 @@ def remember_upload() -> None:
     uploaded = st.session_state.get(UPLOAD_KEY)
     st.session_state["data_upload"] = (
         None if uploaded is None else _source(uploaded.name, uploaded.getvalue(), False))
+    if st.session_state.pop("data_snapshot_settings", None) is not None:
+        # Leaving a reopened snapshot: back to today and the workspace's settings.
+        st.session_state.pop("settings_as_of", None)
+        st.session_state.pop("settings_config", None)
 
 
 def remember_privacy() -> None:
-    """The privacy switch's on_change callback (kept beyond the widget, like the upload)."""
-    st.session_state["data_privacy"] = bool(st.session_state.get(PRIVACY_KEY))
+    """The privacy switch's on_change callback (kept beyond the widget, like the upload), and
+    remembered by the workspace for the next session."""
+    privacy = bool(st.session_state.get(PRIVACY_KEY))
+    st.session_state["data_privacy"] = privacy
+    found = workspace()
+    if found is not None:
+        found.save_privacy(privacy)
 
 
 def privacy_mode() -> bool:
-    return bool(st.session_state.get("data_privacy", False))
+    if "data_privacy" not in st.session_state:
+        found = workspace()
+        saved = found.saved_privacy() if found is not None else None
+        st.session_state["data_privacy"] = bool(saved)
+    return bool(st.session_state["data_privacy"])
 
 
 def current_source() -> Source:
@@ -72,11 +247,19 @@ def current_source() -> Source:
 
 
 def config() -> Config:
-    return st.session_state.setdefault("settings_config", Config())
+    """The session's settings: those saved in the workspace until the advisor changes them."""
+    if "settings_config" not in st.session_state:
+        found = workspace()
+        st.session_state["settings_config"] = (found.saved_config() if found else None
+                                               ) or Config()
+    return st.session_state["settings_config"]
 
 
-def set_config(new: Config) -> None:
+def set_config(new: Config, remember: bool = True) -> None:
     st.session_state["settings_config"] = new
+    found = workspace()
+    if remember and found is not None and current_source().snapshot is None:
+        found.save_config(new)
 
 
 def as_of() -> dt.date:
@@ -123,16 +306,19 @@ def set_student_filter(new: StudentFilter) -> None:
     st.session_state["students_page"] = 1
 
 
-def mapping_override(source: Source) -> dict[str, str] | None:
-    """The advisor's column mapping for this file, or None to use the detected one."""
-    saved = st.session_state.get("import_mapping")
-    if saved is None or saved[0] != source.digest:
-        return None
-    return saved[1]
+def set_mapping_override(source: Source, mapping: dict[str, str] | None,
+                         headers: list[str] | None = None) -> None:
+    """The advisor's mapping for this file; remembered by the workspace for the next file
+    with the same header (None forgets it: the detected mapping is used)."""
+    st.session_state["import_mapping"] = (source.digest, mapping)
+    found = workspace()
+    if found is not None and headers is not None:
+        found.remember_mapping(headers, mapping, author())
 
 
-def set_mapping_override(source: Source, mapping: dict[str, str] | None) -> None:
-    st.session_state["import_mapping"] = None if mapping is None else (source.digest, mapping)
+def value_readings() -> tuple[ValueReading, ...]:
+    found = workspace()
+    return found.value_readings() if found is not None else ()
 
 
 @dataclass
@@ -141,20 +327,30 @@ class Loaded:
     cohort: Cohort | None
     error: str | None
     flagged: FlaggedCohort | None = None
+    mapping_origin: str = "detected"  # detected, remembered (with its date), chosen, snapshot
+    snapshot_config: Config | None = None  # the settings a reopened snapshot was saved with
 
 
 def loaded_cohort() -> Loaded:
     """The session's cohort, flagged with the session's settings; loaded once per file, sheet
     and mapping, flagged again only when the settings or the as-of date change."""
     source = current_source()
-    mapping = mapping_override(source)
+    override = st.session_state.get("import_mapping")
+    chosen = override[1] if override and override[0] == source.digest else None
+    has_override = bool(override and override[0] == source.digest)
     sheet = chosen_sheet(source)
-    key = (source.digest, sheet, tuple(sorted((mapping or {}).items())))
+    readings = value_readings()
+    key = (source.digest, sheet, has_override, tuple(sorted((chosen or {}).items())), readings)
     cached = st.session_state.get("data_cohort")
     if cached is None or cached[0] != key:
-        cached = (key, _load(source, mapping, sheet))
+        cached = (key, _load(source, chosen, has_override, sheet, readings))
         st.session_state["data_cohort"] = cached
     loaded = cached[1]
+    if loaded.source.snapshot is not None and st.session_state.get(
+            "data_snapshot_settings") == loaded.source.snapshot.snapshot_id:
+        # A reopened snapshot is flagged with the settings it was saved with.
+        st.session_state["settings_config"] = loaded.snapshot_config
+        st.session_state["data_snapshot_settings"] = -1
     if loaded.cohort is not None and (
             loaded.flagged is None
             or (loaded.flagged.config, loaded.flagged.as_of) != (config(), as_of())):
@@ -162,18 +358,46 @@ def loaded_cohort() -> Loaded:
     return loaded
 
 
-def _load(source: Source, mapping: dict[str, str] | None, sheet: str | None) -> Loaded:
+def _load(source: Source, chosen: dict[str, str] | None, has_override: bool,
+          sheet: str | None, readings: tuple[ValueReading, ...]) -> Loaded:
+    if source.snapshot is not None:
+        return _load_snapshot(source)
     try:
         with st.spinner(f"Loading {source.file_name}: reading, checking every cell, flagging..."):
             if source.data.startswith(ZIP_MAGIC):  # parsed in a capped child process
                 raw = read_workbook(source.data, source.file_name, sheet=sheet)
             else:
                 raw = read_cohort(source.data, source.file_name, sheet=sheet)
+            mapping, origin = chosen, "chosen" if chosen else "detected"
+            found = workspace()
+            remembered = (found.remembered_mapping(raw.headers)
+                          if found is not None and not has_override else None)
+            if remembered is not None:
+                try:
+                    mapping = validate_mapping(raw, remembered[0])
+                    origin = f"remembered from {remembered[1]:%-d %b %Y}"
+                except MappingError:
+                    mapping = None  # a stale memory: the detected mapping, as for a new file
             cohort = load_cohort(raw, mapping, time_limit=LOAD_TIME_LIMIT_S,
-                                 memory_limit=SESSION_MEMORY_LIMIT)
+                                 memory_limit=SESSION_MEMORY_LIMIT, readings=readings)
     except (CohortFileError, MappingError) as error:
         return Loaded(source, None, str(error))
-    return Loaded(source, cohort, None)
+    return Loaded(source, cohort, None, mapping_origin=origin)
+
+
+def _load_snapshot(source: Source) -> Loaded:
+    found = workspace()
+    if found is None:
+        return Loaded(source, None, workspace_problem() or "the workspace is not available")
+    try:
+        with st.spinner("Opening the snapshot..."):
+            opened = found.open_snapshot(source.snapshot.snapshot_id,
+                                         memory_limit=SESSION_MEMORY_LIMIT)
+    except WorkspaceError as error:
+        return Loaded(source, None, str(error))
+    loaded = Loaded(source, opened.cohort, None, mapping_origin="snapshot")
+    loaded.snapshot_config = opened.config
+    return loaded
 
 
 def require_cohort() -> Loaded:

@@ -277,9 +277,9 @@ class Workspace:
         """Cohort names with a snapshot or a note, the most recently saved first."""
         with self.cursor() as cur:
             return [name for (name,) in cur.execute(
-                "select cohort from (select cohort, saved_at as at from snapshots "
+                "select cohort from (select cohort, saved_at as changed_at from snapshots "
                 "union all select cohort, written_at from notes) "
-                "group by cohort order by max(at) desc, cohort").fetchall()]
+                "group by cohort order by max(changed_at) desc, cohort").fetchall()]
 
     def previous_snapshot(self, cohort: str, before: SnapshotInfo | None = None
                           ) -> SnapshotInfo | None:

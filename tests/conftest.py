@@ -56,6 +56,14 @@ def flag_each(rows: list[dict], as_of: dt.date = AS_OF) -> list[dict]:
     return results
 
 
+@pytest.fixture(autouse=True)
+def own_workspace(tmp_path, monkeypatch):
+    """Every test that starts the app gets a workspace of its own, never the user's."""
+    path = tmp_path / "workspace.duckdb"
+    monkeypatch.setenv("COHORT_ADVISOR_WORKSPACE", str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def sample_cohort() -> Cohort:
     return load_cohort(read_cohort(sample_cohort_bytes(), "cohort.csv"))

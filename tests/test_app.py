@@ -16,7 +16,8 @@ APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 MESSY = Path(__file__).resolve().parent / "data" / "messy_cohort.csv"
 PAGES = ["app_pages/overview.py", "app_pages/students.py", "app_pages/student.py",
          "app_pages/calendar.py",
-         "app_pages/import_data.py", "app_pages/export.py", "app_pages/settings.py"]
+         "app_pages/import_data.py", "app_pages/export.py", "app_pages/settings.py",
+         "app_pages/workspace.py", "app_pages/follow_ups.py"]
 
 
 @pytest.fixture(autouse=True)

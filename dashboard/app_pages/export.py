@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 import streamlit as st
 
 from dashboard import advice, reports, state
@@ -36,6 +39,13 @@ st.caption(
 
 hide_personal = st.checkbox("Hide names and emails in the export",
                             value=state.privacy_mode(), key="export_hide_personal")
+workspace = state.workspace()
+cohort_name = state.cohort_name()
+with_notes = bool(workspace and cohort_name) and st.checkbox(
+    "Include the advisors' notes", value=False, key="export_with_notes",
+    help="A Notes sheet in the Excel file, a notes section in each advising summary, and a "
+    "notes CSV below. Notes are written by advisors about students: share them as you would "
+    "the students' records.")
 
 
 def scope(cursor):
@@ -47,6 +57,22 @@ stamp = flagged.as_of.isoformat()
 left, right, _ = st.columns([1, 1.3, 2])
 
 
+def scoped_notes(cursor) -> pa.Table | None:
+    """The notes on the students in the export, when the advisor chose to include them."""
+    if not with_notes:
+        return None
+    ids = [student_id for (student_id,) in scope(cursor).select(
+        duckdb.ColumnExpression("student_id")).fetchall()]
+    notes = workspace.notes_for_export(cohort_name)
+    return notes.filter(pc.is_in(notes["student_id"], value_set=pa.array(ids, pa.string())))
+
+
+def logged(what: str):
+    """A download's on_click: the access log records what was exported (never values)."""
+    return lambda: state.log_access("export", detail=f"{what}, {count} students"
+                                    + (", with notes" if with_notes else ""))
+
+
 def make_csv() -> bytes:
     own = flagged.on_own_cursor()
     return csv_bytes(export_relation(own, scope(own.con), own.con, hide_personal))
@@ -54,18 +80,18 @@ def make_csv() -> bytes:
 
 def make_xlsx() -> bytes:
     own = flagged.on_own_cursor()
-    return xlsx_bytes(own, scope(own.con), own.con, hide_personal)
+    return xlsx_bytes(own, scope(own.con), own.con, hide_personal, notes=scoped_notes(own.con))
 
 
 left.download_button(
     "Download CSV", data=make_csv, file_name=f"cohort-flags-{stamp}.csv", mime="text/csv",
-    type="primary", icon=":material/download:", key="export_csv",
+    type="primary", icon=":material/download:", key="export_csv", on_click=logged("CSV"),
 )
 if count <= XLSX_MAX_ROWS:
     right.download_button(
         "Download Excel (XLSX)", data=make_xlsx, file_name=f"cohort-flags-{stamp}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/table:", key="export_xlsx",
+        icon=":material/table:", key="export_xlsx", on_click=logged("XLSX"),
     )
 else:
     right.warning(f"{count:,} students do not fit on one Excel sheet; download CSV.")
@@ -78,7 +104,11 @@ batch_left, batch_right, _ = st.columns([1.4, 1.2, 1.4])
 def make_batch() -> bytes:
     own = flagged.on_own_cursor()
     students = scope(own.con).limit(BATCH_LIMIT).to_arrow_table().to_pylist()
-    return advice.batch_html(students, own, hide_personal).encode("utf-8")
+    notes = {}
+    if with_notes:
+        for note in workspace.notes(cohort_name):
+            notes.setdefault(note.student_id, []).append(note)
+    return advice.batch_html(students, own, hide_personal, notes).encode("utf-8")
 
 
 batch_left.download_button(
@@ -86,14 +116,24 @@ batch_left.download_button(
     else f"Advising summaries, first {BATCH_LIMIT} (HTML)",
     data=make_batch, file_name=f"advising-summaries-{stamp}.html", mime="text/html",
     icon=":material/description:", key="export_batch", disabled=count == 0,
+    on_click=logged("advising summaries"),
     help="One printable document, a page per student, for the students listed above")
 batch_right.download_button(
     "Cohort report, whole cohort (HTML)",
     data=lambda: cohort_report_html(flagged.on_own_cursor(), hide_personal).encode("utf-8"),
     file_name=f"cohort-report-{stamp}.html", mime="text/html", icon=":material/summarize:",
-    key="export_report",
+    key="export_report", on_click=logged("cohort report"),
     help="One page for a dean: counts by risk, the headline factors, the charts and the "
          "students at risk")
+if with_notes:
+    def make_notes() -> bytes:
+        own = flagged.on_own_cursor()
+        return csv_bytes(own.con.from_arrow(scoped_notes(own.con)))
+
+    st.download_button("Notes on these students (CSV)", data=make_notes,
+                       file_name=f"advising-notes-{stamp}.csv", mime="text/csv",
+                       icon=":material/sticky_note_2:", key="export_notes",
+                       on_click=logged("notes CSV"))
 if count > BATCH_LIMIT:
     st.caption(f"The summaries hold the {BATCH_LIMIT} most urgent of the {count:,} students "
                "listed; narrow the filters on the Students page for others.")

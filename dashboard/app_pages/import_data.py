@@ -3,13 +3,15 @@ of a workbook, and the data issues, summarised before they are listed."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
 from dashboard import state, ui
-from dashboard.engine import MappingError, validate_mapping
+from dashboard.engine import READABLE_FIELDS, MappingError, validate_mapping
 from dashboard.exports import csv_bytes
-from dashboard.fields import FIELDS, template_csv
+from dashboard.fields import FIELDS, FIELDS_BY_NAME, template_csv
 
 NOT_MAPPED = ""
 KIND_MEANINGS = {
@@ -21,7 +23,9 @@ KIND_MEANINGS = {
 
 st.title("Import")
 st.caption("Upload a cohort in the sidebar (CSV, TSV or XLSX, one row per student, a header "
-           "row). Nothing is stored: the cohort lives in this browser session only.")
+           "row). The upload lives in this browser session only, until you save it as a "
+           "snapshot on the Workspace page. How you map its columns and read its values is "
+           "remembered for the next file with the same columns.")
 st.download_button("Download a template with every column Cohort Advisor reads",
                    data=template_csv(), file_name="cohort-template.csv", mime="text/csv",
                    key="import_template", icon=":material/download:")
@@ -59,38 +63,54 @@ for note in [*raw.notes, *cohort.header_notes()]:
     st.text(f"• {note}")
 
 st.header("Column mapping")
-st.caption("How each column of the file was matched to a field Cohort Advisor reads. Change "
-           "any match and apply; every page is recomputed.")
 mapping = cohort.mapping
-# Keys carry the file's digest, so a new upload never shows the last file's choices.
-form_key = f"{source.digest[:12]}_{raw.sheet or ''}"
-with st.form(f"import_mapping_form_{form_key}"):
-    grid = st.columns(3)
-    chosen_columns = {}
-    column_options = [NOT_MAPPED, *raw.headers]
-    for position, field in enumerate(FIELDS):
-        current = mapping.get(field.name, NOT_MAPPED)
-        chosen_columns[field.name] = grid[position % 3].selectbox(
-            field.label + (" (required)" if field.name == "student_id" else ""),
-            options=column_options, index=column_options.index(current),
-            format_func=lambda column: column or "(not in file)",
-            key=f"import_map_{form_key}_{field.name}", help=field.description,
-        )
-    apply, reset = st.columns([1, 1])
-    applied = apply.form_submit_button("Apply mapping", type="primary")
-    restored = reset.form_submit_button("Use the detected mapping")
-if applied:
-    try:
-        new_mapping = validate_mapping(raw, chosen_columns)
-    except MappingError as error:
-        st.error("That mapping cannot be used.")
-        st.text(str(error))
-    else:
-        state.set_mapping_override(source, new_mapping)
+ORIGINS = {"detected": "detected from the column names",
+           "chosen": "chosen on this page, and remembered for files with these columns",
+           "snapshot": "the one the snapshot was saved with"}
+st.caption("How each column of the file was matched to a field Cohort Advisor reads: "
+           + ORIGINS.get(loaded.mapping_origin, loaded.mapping_origin
+                         + " (the last mapping chosen for files with these columns)") + "."
+           + ("" if source.snapshot is not None
+              else " Change any match and apply; every page is recomputed."))
+
+
+def mapping_form() -> None:
+    """The mapping, editable. Keys carry the file, the sheet and the mapping in effect: the
+    form always shows the mapping that was applied, never the last file's choices or an edit
+    that was not applied."""
+    in_effect = hashlib.sha256(repr(sorted(mapping.items())).encode()).hexdigest()[:12]
+    form_key = f"{source.digest[:12]}_{raw.sheet or ''}_{in_effect}"
+    with st.form(f"import_mapping_form_{form_key}"):
+        grid = st.columns(3)
+        chosen_columns = {}
+        column_options = [NOT_MAPPED, *raw.headers]
+        for position, field in enumerate(FIELDS):
+            current = mapping.get(field.name, NOT_MAPPED)
+            chosen_columns[field.name] = grid[position % 3].selectbox(
+                field.label + (" (required)" if field.name == "student_id" else ""),
+                options=column_options, index=column_options.index(current),
+                format_func=lambda column: column or "(not in file)",
+                key=f"import_map_{form_key}_{field.name}", help=field.description,
+            )
+        apply, reset = st.columns([1, 1])
+        applied = apply.form_submit_button("Apply mapping", type="primary")
+        restored = reset.form_submit_button("Use the detected mapping")
+    if applied:
+        try:
+            new_mapping = validate_mapping(raw, chosen_columns)
+        except MappingError as error:
+            st.error("That mapping cannot be used.")
+            st.text(str(error))
+        else:
+            state.set_mapping_override(source, new_mapping, raw.headers)
+            st.rerun()
+    if restored:
+        state.set_mapping_override(source, None, raw.headers)
         st.rerun()
-if restored:
-    state.set_mapping_override(source, None)
-    st.rerun()
+
+
+if source.snapshot is None:
+    mapping_form()
 
 unmapped = list(cohort.extra_columns.values())
 left, right = st.columns(2)
@@ -127,3 +147,58 @@ else:
     st.download_button("Download data issues (CSV)", data=csv_bytes(issues),
                        file_name="data-issues.csv", mime="text/csv",
                        key="import_issues_download", icon=":material/download:")
+
+st.header("Value readings")
+st.caption("Tell Cohort Advisor what a cell means when it cannot tell, such as 'Applying IM "
+           "too' means yes for the parallel plan. Readings are remembered by the workspace "
+           "and apply to every upload; each cell read by one is listed above as interpreted.")
+workspace = state.workspace()
+if workspace is None:
+    st.warning("The workspace is unavailable, so value readings cannot be saved.")
+else:
+    readings = workspace.value_readings()
+    unread = (issue_frame[issue_frame["kind"] == "unreadable"] if not issue_frame.empty
+              else issue_frame)
+    columns = st.columns([1.2, 2, 1, 1])
+    field = columns[0].selectbox("Field", options=list(READABLE_FIELDS),
+                                 format_func=lambda name: FIELDS_BY_NAME[name].label,
+                                 key="import_reading_field")
+    written = columns[1].text_input("Written in the cell as", max_chars=200,
+                                    key="import_reading_written",
+                                    placeholder="e.g. Applying IM too")
+    means = columns[2].selectbox("Means", options=READABLE_FIELDS[field],
+                                 format_func=lambda value: value.replace("_", " "),
+                                 key=f"import_reading_means_{field}")
+    columns[3].space("small")
+    if columns[3].button("Add the reading", icon=":material/add:", key="import_reading_add",
+                         disabled=not written.strip()):
+        try:
+            workspace.add_value_reading(field, written, means, state.author())
+        except MappingError as error:
+            st.error("That reading cannot be used.")
+            st.text(str(error))
+        else:
+            st.session_state.pop("import_reading_written", None)
+            st.rerun()
+    if not unread.empty:
+        st.caption("Cells that could not be read, most frequent first: candidates for a "
+                   "reading.")
+        candidates = (unread[unread["column"].isin(
+            [mapping.get(name) for name in READABLE_FIELDS])]
+            .groupby(["column", "value"]).size().rename("cells").reset_index()
+            .sort_values("cells", ascending=False).head(20))
+        if not candidates.empty:
+            candidates["value"] = candidates["value"].map(ui.clipped)
+            st.dataframe(candidates, hide_index=True, key="import_reading_candidates")
+    if readings:
+        listed = pd.DataFrame([{"field": FIELDS_BY_NAME[r.field].label, "written": r.written,
+                                "means": r.means.replace("_", " ")} for r in readings])
+        event = st.dataframe(listed, hide_index=True, on_select="rerun",
+                             selection_mode="multi-row", key="import_readings_table")
+        chosen_rows = event.selection.rows if event else []
+        if st.button(f"Remove {len(chosen_rows)} selected", disabled=not chosen_rows,
+                     key="import_remove_readings", icon=":material/delete:"):
+            for position in chosen_rows:
+                workspace.remove_value_reading(readings[position].field,
+                                               readings[position].written_key)
+            st.rerun()

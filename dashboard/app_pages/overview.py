@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts, reports, state, ui
+from dashboard.exports import csv_bytes
 from dashboard.rules import RISK_MEANINGS, RULES_BY_ID
 
 loaded = state.require_cohort()
@@ -33,6 +35,43 @@ if unchecked:
                    icon=":material/help:")
         st.page_link("app_pages/import_data.py", label="Open the Import page",
                      icon=":material/upload_file:")
+
+# What changed since the last snapshot of this cohort.
+compared = state.changes(loaded)
+if compared is not None:
+    since, found = compared
+    change_summary = found.summary(since.as_of)
+    with st.container(border=True):
+        st.subheader(f"Since {since.as_of:%-d %b %Y}: {change_summary.headline()}")
+        st.caption(f"Compared with the snapshot of {since.as_of:%-d %b %Y} "
+                   f"({since.student_count:,} students); "
+                   f"{change_summary.students_changed:,} students changed in some way, "
+                   f"{change_summary.scores_changed:,} Step 2 CK scores are new or changed.")
+        if change_summary.ambiguous_ids:
+            st.caption(f"{change_summary.ambiguous_ids:,} student IDs are repeated in one of "
+                       "the files and were not compared: which row would be which student?")
+        moved = [(RULES_BY_ID[rule_id].label, raised, change_summary.flags_cleared.get(rule_id, 0))
+                 for rule_id, raised in change_summary.flags_raised.items()]
+        moved += [(RULES_BY_ID[rule_id].label, 0, cleared)
+                  for rule_id, cleared in change_summary.flags_cleared.items()
+                  if rule_id not in change_summary.flags_raised]
+        buttons = st.columns([1.3, 1.3, 3])
+        if change_summary.students_changed and buttons[0].button(
+                "List the changed students", key="overview_changed_students",
+                icon=":material/groups:"):
+            state.set_student_filter(reports.StudentFilter(changed_only=True))
+            st.switch_page("app_pages/students.py")
+        buttons[1].download_button(
+            "Download the changes (CSV)", data=lambda: csv_bytes(found.relation()),
+            file_name=f"changes-since-{since.as_of.isoformat()}.csv", mime="text/csv",
+            key="overview_changes_download", icon=":material/download:",
+            disabled=not change_summary.students_changed)
+        if moved:
+            st.dataframe(pd.DataFrame(moved, columns=["flag", "raised", "cleared"]),
+                         hide_index=True, key="overview_flag_changes")
+elif state.workspace() is not None and loaded.source.is_unsaved_upload:
+    st.caption("Save this upload as a snapshot on the Workspace page: the next upload of the "
+               "cohort then shows here what changed.")
 
 
 

@@ -3,6 +3,8 @@ strategy, next steps for the stage, and a what-if panel."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -46,6 +48,13 @@ picked = st.selectbox(
 )
 st.session_state["student_row"] = picked
 student = reports.student_record(flagged, picked)
+if st.session_state.get("student_logged") != (loaded.source.digest, picked):
+    state.log_access("open_student", student_id=student["student_id"])
+    st.session_state["student_logged"] = (loaded.source.digest, picked)
+workspace = state.workspace()
+cohort_name = state.cohort_name()
+notes = (workspace.notes(cohort_name, student["student_id"])
+         if workspace is not None and cohort_name and student["given_student_id"] else [])
 
 # Uploaded text is shown with st.text: never Markdown.
 st.text(f"{ui.clipped(ui.masked(student['name'], privacy)) or '(no name)'}  ·  "
@@ -58,8 +67,9 @@ badges[0].badge(f"{RISK_LABELS[student['risk_level']]} risk",
 badges[1].caption(f"Strategy: {STRATEGY_LABELS[student['strategy']]} · Step 2 CK band: "
                   f"{BAND_LABELS[student['band']]}")
 
-overview, flags_tab, dated_tab, plan_tab, what_if_tab = st.tabs(
-    ["Profile", "Flags and missing data", "Plan to the Match", "Strategy", "What if"])
+overview, flags_tab, dated_tab, plan_tab, notes_tab, what_if_tab = st.tabs(
+    ["Profile", "Flags and missing data", "Plan to the Match", "Strategy",
+     f"Notes and history ({len(notes)})" if notes else "Notes and history", "What if"])
 
 with overview:
     metrics = st.columns(4)
@@ -153,6 +163,92 @@ with plan_tab:
         st.text(f"• {reason}")
     st.caption("The dated steps are on the Plan to the Match tab.")
 
+with notes_tab:
+    if workspace is None:
+        st.warning("The workspace is unavailable, so notes are off in this session.")
+        st.text(state.workspace_problem() or "")
+    elif not student["given_student_id"]:
+        st.info("This row has no student ID in the file, so a note could not find the student "
+                "again in the next upload. Add the ID to the file to keep notes.",
+                icon=":material/info:")
+    elif not cohort_name:
+        st.info("Name the cohort on the Workspace page (save a snapshot) to keep notes.",
+                icon=":material/info:")
+        st.page_link("app_pages/workspace.py", label="Open the Workspace page",
+                     icon=":material/history:")
+    else:
+        rows_with_id = reports.students_by_id(flagged, [student["student_id"]])
+        if not rows_with_id.empty and rows_with_id.iloc[0]["rows_with_id"] > 1:
+            st.warning(f"This student ID is on {rows_with_id.iloc[0]['rows_with_id']} rows of "
+                       "the file. Notes are kept by ID, so they may be about any of those "
+                       "rows: fix the repeated ID in the file.", icon=":material/warning:")
+        st.text(f"Notes on {ui.clipped(student['student_id'])} in the cohort "
+                f"{ui.clipped(cohort_name, 60)}: every advisor of this workspace sees them.")
+        with st.form(f"student_note_form_{picked}", clear_on_submit=True):
+            body = st.text_area("New note", max_chars=5000, key=f"student_note_body_{picked}",
+                                placeholder="What was agreed, what to check next")
+            columns = st.columns([1, 1, 2])
+            wants_follow_up = columns[0].checkbox("Follow up", key=f"student_note_wants_{picked}")
+            follow_up = columns[1].date_input(
+                "by", value=flagged.as_of + dt.timedelta(days=14), format="YYYY-MM-DD",
+                key=f"student_note_date_{picked}", label_visibility="collapsed")
+            written = st.form_submit_button("Save note", type="primary", icon=":material/save:")
+        if written:
+            if not body.strip():
+                st.error("Write the note first.")
+            else:
+                workspace.add_note(cohort_name, student["student_id"], state.author(), body,
+                                   follow_up if wants_follow_up else None)
+                state.log_access("write_note", student_id=student["student_id"])
+                st.rerun()
+        for note in notes:
+            with st.container(border=True):
+                line = f"{note.author} · {note.written_at:%-d %b %Y %H:%M} UTC"
+                if note.follow_up:
+                    line += (f" · follow up by {note.follow_up:%-d %b %Y} · "
+                             + ("done" if note.status == "done" else "open"))
+                st.text(line)
+                st.text(note.body)  # typed text: never Markdown
+                if note.follow_up:
+                    done = note.status == "done"
+                    if st.button("Reopen" if done else "Mark done",
+                                 key=f"student_note_status_{note.note_id}",
+                                 icon=":material/undo:" if done else ":material/check:"):
+                        workspace.set_note_status(note.note_id, not done, state.author())
+                        st.rerun()
+
+        history = workspace.student_history(cohort_name, student["student_id"])
+        st.subheader("Across snapshots")
+        if history.empty:
+            st.caption("No snapshot of this cohort has this student yet.")
+        else:
+            now = pd.DataFrame([{
+                "as_of": flagged.as_of, "risk_level": student["risk_level"],
+                "step2ck_score": student["step2ck_score"],
+                "us_plastics_lors": student["us_plastics_lors"],
+                "us_plastics_subis": student["us_plastics_subis"], "flags": student["flags"],
+                "rows": 1, "snapshot_id": None}])
+            timeline = history if loaded.source.snapshot is not None or \
+                state.saved_snapshot_of_upload() is not None else pd.concat(
+                    [history, now.assign(as_of=pd.Timestamp(flagged.as_of))],
+                    ignore_index=True)
+            st.altair_chart(charts.student_history_chart(timeline), key="student_history")
+            table = timeline.assign(
+                snapshot=timeline["snapshot_id"].map(
+                    lambda value: "loaded file" if pd.isna(value) else "snapshot"),
+                risk=timeline["risk_level"].map(lambda level: RISK_LABELS.get(level, "")),
+                flags=timeline["flags"].map(
+                    lambda flags: "; ".join(RULES_BY_ID[r].label for r in (flags or "").split(";")
+                                            if r in RULES_BY_ID)))
+            st.dataframe(table[["as_of", "snapshot", "risk", "step2ck_score",
+                                "us_plastics_lors", "us_plastics_subis", "flags"]],
+                         hide_index=True, key="student_history_table",
+                         column_config={"as_of": st.column_config.DateColumn(
+                             "As of", format="D MMM YYYY"), "snapshot": "From",
+                             "risk": "Risk", "step2ck_score": "Step 2 CK",
+                             "us_plastics_lors": "US PRS letters",
+                             "us_plastics_subis": "US PRS sub-Is", "flags": "Flags"})
+
 with what_if_tab:
     st.caption("Try changes and see how flags, band and strategy would move. Nothing is saved.")
     inputs = st.columns(3)
@@ -206,7 +302,7 @@ with what_if_tab:
 
 st.download_button(
     "Download advising summary (HTML)",
-    data=advice.summary_html(student, flagged, privacy=privacy),
+    data=advice.summary_html(student, flagged, privacy=privacy, notes=notes),
     file_name=advice.summary_file_name(student, flagged.as_of), mime="text/html",
     key="student_summary_download", icon=":material/description:",
 )

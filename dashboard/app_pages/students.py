@@ -70,8 +70,18 @@ with st.expander("More filters: band, strategy, stage, class year, campus, advis
         default=[a for a in stored.advisors if a in options["advisors"]],
         key="students_advisors")
 
+compared = state.changes(loaded)
+changed_only = False
+if compared is not None:
+    changed_only = st.toggle(
+        f"Changed since the snapshot of {compared[0].as_of:%-d %b %Y}",
+        value=stored.changed_only, key="students_changed_only",
+        help="Students who joined, or whose risk level, flags, Step 2 CK, US plastics letters "
+        "or sub-Is changed since the last snapshot of this cohort")
+
 current = stored.changed(
-    search=search.strip(), at_risk_only=at_risk_only, risk_levels=tuple(risk_levels or ()),
+    changed_only=changed_only, search=search.strip(), at_risk_only=at_risk_only,
+    risk_levels=tuple(risk_levels or ()),
     flags=tuple(flags), bands=tuple(bands), strategies=tuple(strategies), stages=tuple(stages),
     class_years=tuple(class_years), campuses=tuple(campuses), advisors=tuple(advisors),
 )

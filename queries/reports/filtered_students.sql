@@ -24,6 +24,8 @@ matched as (
             or contains(lower(student_id), lower($search::varchar))
         )
         and (not $at_risk_only::boolean or risk_level <> 'low')
+        and (not $changed_only::boolean
+            or student_id in (select changed_students.student_id from changed_students))
         and ($score_min::integer is null or step2ck_score >= $score_min::integer)
         and ($score_max::integer is null or step2ck_score <= $score_max::integer)
         and ($research_min::integer is null
