@@ -19,6 +19,17 @@ from dashboard.sql import connect, load_query
 
 COMPARED_COLUMNS = ("source_row", "given_student_id", "student_id", "name", "risk_level",
                     "flags", "unknown", "step2ck_score", "us_plastics_lors", "us_plastics_subis")
+# The fields whose cell could not be read: a flag whose input became unreadable has not been
+# cleared, and a value that became unreadable is said to be so.
+UNREADABLE_FIELDS = duckdb.SQLExpression(
+    "list_transform(list_filter(cell_problems, lambda cell: cell.issue.kind = 'unreadable'), "
+    "lambda cell: cell.field)").alias("unreadable_fields")
+
+
+def compared(relation: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+    """What a comparison reads of a flagged cohort or a snapshot's students."""
+    return relation.select(*[duckdb.ColumnExpression(column) for column in COMPARED_COLUMNS],
+                           UNREADABLE_FIELDS)
 CHANGE_KINDS = ("joined", "left", "risk_level", "flag_raised", "flag_cleared", "step2ck_score",
                 "us_plastics_lors", "us_plastics_subis")
 CHANGE_COLUMNS = ("student_id", "name", "change", "before", "after", "direction", "detail",
@@ -27,8 +38,7 @@ CHANGE_COLUMNS = ("student_id", "name", "change", "before", "after", "direction"
 
 def flagged_summary(flagged: FlaggedCohort) -> pa.Table:
     """The compared columns of a session's flagged cohort."""
-    return flagged.on_own_cursor().con.table(FLAGGED_TABLE).select(
-        *[duckdb.ColumnExpression(column) for column in COMPARED_COLUMNS]).to_arrow_table()
+    return compared(flagged.on_own_cursor().con.table(FLAGGED_TABLE)).to_arrow_table()
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,7 @@ class Changes:
         self.con.sql(load_query("workspace/changes"), params={
             "rule_ids": [rule.id for rule in RULES],
             "rule_labels": [rule.label for rule in RULES],
+            "rule_fields": [list(rule.fields) for rule in RULES],
         }).create("changes")
         self.con.sql(load_query("workspace/ambiguous_ids")).create("ambiguous_ids")
 

@@ -28,7 +28,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.changes import COMPARED_COLUMNS
+from dashboard.changes import compared
 from dashboard.config import Config, ConfigError, config_from_document
 from dashboard.engine import Cohort, MappingError, ValueReading, value_reading
 from dashboard.flagging import FlaggedCohort
@@ -341,10 +341,9 @@ class Workspace:
     def snapshot_summary(self, snapshot_id: int) -> pa.Table:
         """What a comparison reads of a snapshot: ids, names, risk, flags and the counts."""
         with self.cursor() as cur:
-            return cur.table("snapshot_students").filter(
+            return compared(cur.table("snapshot_students").filter(
                 duckdb.ColumnExpression("snapshot_id") == duckdb.ConstantExpression(snapshot_id)
-            ).select(*[duckdb.ColumnExpression(column) for column in COMPARED_COLUMNS]
-                     ).to_arrow_table()
+            )).to_arrow_table()
 
     def student_history(self, cohort: str, student_id: str) -> pd.DataFrame:
         """One row per snapshot of `cohort` that has this student id: as-of date, risk

@@ -35,6 +35,7 @@ paired as (
             as after_flags,
         list_filter(string_split(after_once."unknown", ';'), lambda rule_id: rule_id <> '')
             as after_unknown,
+        after_once.unreadable_fields as after_unreadable,
         before_once.step2ck_score as before_score,
         after_once.step2ck_score as after_score,
         before_once.us_plastics_lors as before_lors,
@@ -84,31 +85,38 @@ changes as (
                     as rule_id
           from ranked where in_before and in_after)
     union all
-    -- A flag that can no longer be checked has not been cleared: it is not listed here.
+    -- A flag that can no longer be checked, or whose input cell could not be read, has not
+    -- been cleared: it is not listed here (the value's own change says it became unreadable).
     select student_id, name, sort_row, "row", 4, 'flag_cleared', null, rule_id, null,
         'cleared: ' || $rule_labels[list_position($rule_ids, rule_id)]
     from (select *, unnest(list_filter(before_flags,
                                        lambda rule_id: not list_contains(after_flags, rule_id)
-                                           and not list_contains(after_unknown, rule_id)))
+                                           and not list_contains(after_unknown, rule_id)
+                                           and not list_has_any(
+                                               after_unreadable,
+                                               $rule_fields[list_position($rule_ids, rule_id)])))
                     as rule_id
           from ranked where in_before and in_after)
     union all
     select student_id, name, sort_row, "row", 5, 'step2ck_score', before_score::varchar,
         after_score::varchar, null,
         'Step 2 CK ' || coalesce(before_score::varchar, 'blank') || ' to '
-            || coalesce(after_score::varchar, 'blank')
+            || coalesce(after_score::varchar, case when list_contains(
+                after_unreadable, 'step2ck_score') then 'unreadable' else 'blank' end)
     from ranked where in_before and in_after and before_score is distinct from after_score
     union all
     select student_id, name, sort_row, "row", 6, 'us_plastics_lors', before_lors::varchar,
         after_lors::varchar, null,
         'US plastics letters ' || coalesce(before_lors::varchar, 'blank') || ' to '
-            || coalesce(after_lors::varchar, 'blank')
+            || coalesce(after_lors::varchar, case when list_contains(
+                after_unreadable, 'us_plastics_lors') then 'unreadable' else 'blank' end)
     from ranked where in_before and in_after and before_lors is distinct from after_lors
     union all
     select student_id, name, sort_row, "row", 7, 'us_plastics_subis', before_subis::varchar,
         after_subis::varchar, null,
         'US plastics sub-Is ' || coalesce(before_subis::varchar, 'blank') || ' to '
-            || coalesce(after_subis::varchar, 'blank')
+            || coalesce(after_subis::varchar, case when list_contains(
+                after_unreadable, 'us_plastics_subis') then 'unreadable' else 'blank' end)
     from ranked where in_before and in_after and before_subis is distinct from after_subis
 ),
 
