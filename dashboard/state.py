@@ -412,4 +412,4 @@ def require_cohort() -> Loaded:
     # last is still stopping, and one DuckDB connection refuses a second call at a time.
     cohort = dataclasses.replace(loaded.cohort, con=loaded.cohort.con.cursor())
     flagged = dataclasses.replace(loaded.flagged, cohort=cohort, cursor=None)
-    return Loaded(loaded.source, cohort, None, flagged)
+    return dataclasses.replace(loaded, cohort=cohort, flagged=flagged)

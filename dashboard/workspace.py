@@ -160,6 +160,10 @@ class Workspace:
             # Attached under a fixed name, whatever the file is called.
             con.execute("attach $path as workspace", {"path": str(self.path)})
             con.execute("use workspace")
+        except duckdb.ResourceInUseException:
+            con.close()
+            raise WorkspaceBusy(f"The workspace {self.path} is already open in this process; "
+                                "use that Workspace (one per file per process).") from None
         except duckdb.IOException as error:
             con.close()
             if "lock" in str(error).lower():

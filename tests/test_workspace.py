@@ -519,7 +519,8 @@ def test_cli_snapshot_uses_the_remembered_mapping_and_readings(tmp_path):
     path = tmp_path / "ws.duckdb"
     opened = Workspace(path)
     opened.remember_mapping(["Student ID", "Backup", "Mentor"],
-                            {"student_id": "Student ID", "parallel_plan": "Backup"}, "local")
+                            {"student_id": "Student ID", "parallel_plan": "Backup",
+                             "advisor": "Mentor"}, "local")
     opened.add_value_reading("parallel_plan", "Applying IM too", "yes", "local")
     opened.close()
     source = tmp_path / "roster.csv"
@@ -531,8 +532,9 @@ def test_cli_snapshot_uses_the_remembered_mapping_and_readings(tmp_path):
     opened = Workspace(path)
     [info] = opened.snapshots()
     snapshot = opened.open_snapshot(info.snapshot_id)
-    # Remembered: Mentor stays unmapped, though it would be detected as the advisor.
-    assert snapshot.cohort.mapping == {"student_id": "Student ID", "parallel_plan": "Backup"}
+    # Remembered: detection alone would leave Mentor unmapped.
+    assert snapshot.cohort.mapping == {"student_id": "Student ID", "parallel_plan": "Backup",
+                                       "advisor": "Mentor"}
     assert snapshot.cohort.con.execute(
         "select student_id, parallel_plan from canonical_students").fetchall() == [("S1", True)]
     opened.close()

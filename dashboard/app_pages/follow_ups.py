@@ -41,6 +41,7 @@ if due.empty:
     st.success("Nothing is due in this window.", icon=":material/task_alt:")
     st.stop()
 
+due["follow_up"] = pd.to_datetime(due["follow_up"]).dt.date
 # Who advises each student, from the loaded file when the note is on its cohort.
 students = reports.students_by_id(flagged, due["student_id"].unique().tolist())
 due = due.merge(students, on="student_id", how="left")

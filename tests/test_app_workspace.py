@@ -1,0 +1,180 @@
+"""AppTest of the workspace: save a snapshot, upload next week's file, see what changed,
+write a note with a follow-up, find it on the Follow-ups page, restart and find it all again;
+the remembered mapping and value readings; the Import page never shows a mapping not in
+effect."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from dashboard import state
+from dashboard.importer import read_cohort
+from tests.conftest import AS_OF, csv_text
+from tests.test_app import APP, frame_with
+from tests.test_workspace import student
+
+WEEK1 = csv_text([student("A-1"), student("A-2", **{"Step 2 CK": "250"}),
+                  student("A-3", Advisor="Dr Chen")]).encode()
+WEEK2 = csv_text([student("A-1"), student("A-2", **{"Step 2 CK": "229"}),
+                  student("A-3", Advisor="Dr Chen"), student("A-4")]).encode()
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def start(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["settings_as_of"] = AS_OF
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="import_upload").set_value((name, data, "text/csv")).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def restart(own_workspace) -> None:
+    """As a server restart: the process's workspace closed, every cache dropped."""
+    state._open_workspace(str(own_workspace)).close()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def texts(at: AppTest) -> list[str]:
+    return [element.value for element in at.text]
+
+
+def test_snapshot_changes_notes_follow_ups_survive_a_restart(own_workspace):
+    at = upload(start(), "week1.csv", WEEK1)
+    assert any("session-only" in c.value for c in at.sidebar.caption)
+    at.switch_page("app_pages/workspace.py").run()
+    next(t for t in at.text_input if t.label == "Cohort name").set_value("Class of 2027")
+    button(at, "Save as snapshot").click().run()
+    assert not at.exception, at.exception
+    assert any("saved as a snapshot" in s.value for s in at.success)
+
+    # Next week's file: the Overview says what changed since the snapshot.
+    at.session_state["settings_as_of"] = AS_OF + dt.timedelta(days=7)
+    upload(at, "week2.csv", WEEK2)
+    at.switch_page("app_pages/overview.py").run()
+    heading = next(h.value for h in at.subheader if h.value.startswith("Since"))
+    assert heading == ("Since 1 Jul 2026: 1 student worse, 0 better, 1 joined, 0 left, "
+                       "1 new flag of Step 2 CK low")
+    flags = frame_with(at, "raised")
+    assert flags.to_dict("records") == [{"flag": "Step 2 CK low", "raised": 1, "cleared": 0}]
+
+    # The Students page lists the changed students only.
+    button(at, "List the changed students").click().run()
+    assert not at.exception, at.exception
+    at.switch_page("app_pages/students.py").run()
+    table = at.dataframe(key="students_table").value
+    assert sorted(table["student_id"]) == ["A-2", "A-4"]
+    at.toggle(key="students_changed_only").set_value(False).run()
+    assert len(at.dataframe(key="students_table").value) == 4
+
+    # A note with a follow-up on A-3.
+    at.session_state["student_row"] = 4
+    at.switch_page("app_pages/student.py").run()
+    assert "A-3" in texts(at)[0]
+    at.text_area(key="student_note_body_4").set_value("Asked for a second PRS letter <b>now</b>")
+    at.checkbox(key="student_note_wants_4").check()
+    at.date_input(key="student_note_date_4").set_value(AS_OF + dt.timedelta(days=10))
+    next(b for b in at.button if b.label == "Save note").click().run()
+    assert not at.exception, at.exception
+    assert "Asked for a second PRS letter <b>now</b>" in texts(at)  # as typed: never markup
+
+    at.switch_page("app_pages/follow_ups.py").run()
+    due = at.dataframe(key="follow_ups_table").value
+    assert due[["student", "advisor", "note"]].to_dict("records") == [
+        {"student": "A-3", "advisor": "Dr Chen",
+         "note": "Asked for a second PRS letter <b>now</b>"}]
+    assert frame_with(at, "overdue").to_dict("records") == [
+        {"advisor": "Dr Chen", "overdue": 0, "due": 1}]
+
+    # Restart the server: a new session finds the snapshot, the note and the follow-up.
+    restart(own_workspace)
+    again = start()
+    upload(again, "week2.csv", WEEK2)
+    assert any(h.value.startswith("Since 1 Jul 2026: 1 student worse")
+               for h in again.subheader)
+    again.switch_page("app_pages/follow_ups.py").run()
+    assert again.dataframe(key="follow_ups_table").value["student"].tolist() == ["A-3"]
+    again.switch_page("app_pages/workspace.py").run()
+    snapshots = again.dataframe(key="workspace_snapshots").value
+    assert snapshots[["as of", "students", "file"]].astype(str).to_dict("records") == [
+        {"as of": "2026-07-01", "students": "3", "file": "week1.csv"}]
+
+
+def test_a_reopened_snapshot_shows_the_cohort_as_saved(own_workspace):
+    at = upload(start(), "week1.csv", WEEK1)
+    workspace = state._open_workspace(str(own_workspace))
+    at.switch_page("app_pages/workspace.py").run()
+    next(t for t in at.text_input if t.label == "Cohort name").set_value("Class of 2027")
+    button(at, "Save as snapshot").click().run()
+    [info] = workspace.snapshots()
+    at.session_state["settings_as_of"] = AS_OF + dt.timedelta(days=30)
+    upload(at, "week2.csv", WEEK2)
+    # Open it as the Workspace page's button does (AppTest cannot select a table row).
+    at.session_state["data_upload"] = state._snapshot_source(info)
+    at.session_state["settings_as_of"] = info.as_of
+    at.session_state["data_snapshot_settings"] = info.snapshot_id
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, at.exception
+    assert next(m.value for m in at.metric if m.label == "Students") == "3"
+    assert any("saved snapshot of 1 Jul 2026" in c.value for c in at.sidebar.caption)
+
+
+def test_a_mapping_chosen_once_is_reapplied_to_the_next_file(own_workspace):
+    at = upload(start("app_pages/import_data.py"), "week1.csv", WEEK1)
+    next(box for box in at.selectbox if box.label == "Advisor").set_value("")
+    button(at, "Apply mapping").click().run()
+    assert not at.exception, at.exception
+    assert next(box for box in at.selectbox if box.label == "Advisor").value == ""
+
+    # Another session, another file with the same columns: the mapping is remembered.
+    restart(own_workspace)
+    again = upload(start("app_pages/import_data.py"), "week2.csv", WEEK2)
+    assert next(box for box in again.selectbox if box.label == "Advisor").value == ""
+    assert any("remembered from" in c.value for c in again.caption)
+
+    # Back to the detected mapping: the form shows it at once (the mapping in effect).
+    button(again, "Use the detected mapping").click().run()
+    assert next(box for box in again.selectbox if box.label == "Advisor").value == "Advisor"
+    assert any("detected from the column names" in c.value for c in again.caption)
+    headers = read_cohort(WEEK2, "week2.csv").headers
+    assert state._open_workspace(str(own_workspace)).remembered_mapping(headers) is None
+
+
+def test_a_value_reading_added_on_the_import_page_reads_the_cells():
+    data = csv_text([student("B-1", **{"Parallel Plan": "Applying IM too"})]).encode()
+    at = upload(start("app_pages/import_data.py"), "plans.csv", data)
+    assert frame_with(at, "cells")["value"].tolist() == [
+        "Applying IM too"]
+    at.selectbox(key="import_reading_field").set_value("parallel_plan").run()
+    at.text_input(key="import_reading_written").set_value("applying im too").run()
+    at.selectbox(key="import_reading_means_parallel_plan").set_value("yes").run()
+    button(at, "Add the reading").click().run()
+    assert not at.exception, at.exception
+    issues = frame_with(at, "problem")
+    assert issues[["value", "problem", "kind"]].to_dict("records") == [
+        {"value": "Applying IM too",
+         "problem": "read as yes by a value reading saved in the workspace",
+         "kind": "interpreted"}]
+    assert at.dataframe(key="import_readings_table").value.to_dict("records") == [
+        {"field": "Parallel plan", "written": "applying im too", "means": "yes"}]
