@@ -200,8 +200,8 @@ def changes(loaded: Loaded) -> tuple[SnapshotInfo, Changes] | None:
                            flagged_summary(loaded.flagged))
         cursor = loaded.cohort.con.cursor()
         cursor.execute("delete from changed_students")
-        cursor.executemany("insert into changed_students values ($1)",
-                           [(student_id,) for student_id in computed.changed_ids()])
+        cursor.execute("insert into changed_students select unnest($ids::varchar[])",
+                       {"ids": computed.changed_ids()})
         cached = (key, since, computed)
         st.session_state["data_changes"] = cached
     return cached[1], cached[2]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -37,15 +38,17 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
-    port = _free_port()
+def start_server(workspace: Path, port: int | None = None
+                 ) -> tuple[subprocess.Popen, str]:
+    """`streamlit run` on a free port with its own workspace file; returns once healthy."""
+    port = port or _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1",
+             "COHORT_ADVISOR_WORKSPACE": str(workspace)},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -53,15 +56,23 @@ def server():
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    break
+                    return process, url
         except OSError:
             time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not start: " + process.stdout.read().decode()[-2000:])
-    yield url
+    process.kill()
+    pytest.fail("streamlit did not start: " + process.stdout.read().decode()[-2000:])
+
+
+def stop_server(process: subprocess.Popen) -> None:
     process.terminate()
     process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    process, url = start_server(tmp_path_factory.mktemp("server") / "workspace.duckdb")
+    yield url
+    stop_server(process)
 
 
 @pytest.fixture(scope="module")
@@ -334,3 +345,126 @@ def test_markdown_and_html_payloads_load_nothing_on_any_page(server, browser, tm
         context.close()
     finally:
         canary.close()
+
+
+def roster(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
+    """A weekly roster as an advisor's office keeps it: id, name, Step 2 CK, US PRS letters."""
+    lines = ["Student ID,Name,Stage,USMLE Step 1,Step 2 CK,# US PRS LORs,Advisor,Parallel Plan"]
+    lines += [f"{sid},{name},M4,pass,{score},{letters},Dr Chen,yes"
+              for sid, name, score, letters in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def upload_file(page, path: Path, students: str) -> None:
+    page.locator("input[type=file]").set_input_files(str(path))
+    wait_idle(page, timeout=60_000)
+    page.get_by_test_id("stMetric").first.get_by_text(students, exact=True).wait_for()
+
+
+def open_notes(page) -> None:
+    """The first student's Notes and history tab on the Student page."""
+    open_page(page, "Student")
+    page.get_by_role("tab", name="Notes and history").click()
+    wait_idle(page)
+
+
+def in_table(page, text: str) -> None:
+    """A cell of a Streamlit table (drawn on a canvas; its cells are in the DOM for screen
+    readers) holds this text."""
+    page.locator("[role=gridcell]", has_text=text).first.wait_for(state="attached")
+
+
+def write_note(page, text: str, follow_up: bool = False, submit: bool = True) -> None:
+    page.get_by_role("textbox", name="New note").fill(text)
+    if follow_up:
+        page.get_by_text("Follow up", exact=True).click()
+    if submit:
+        page.get_by_role("button", name="Save note").click()
+        wait_idle(page)
+
+
+def test_workspace_remembers_across_uploads_sessions_and_a_restart(browser, tmp_path):
+    workspace = tmp_path / "workspace.duckdb"
+    week1 = roster(tmp_path / "week1.csv", [("W-1", "Ada Obi", "252", "2"),
+                                            ("W-2", "Ben Ruiz", "244", "1"),
+                                            ("W-3", "Cy Park", "250", "2")])
+    week2 = roster(tmp_path / "week2.csv", [("W-1", "Ada Obi", "252", "2"),
+                                            ("W-2", "Ben Ruiz", "231", "1"),
+                                            ("W-3", "Cy Park", "250", "3"),
+                                            ("W-4", "Dee Lund", "255", "2")])
+    process, url = start_server(workspace)
+    try:
+        for width, height in ((1440, 900), (1280, 720)):
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            page.goto(url)
+            wait_idle(page, timeout=60_000)
+            size = f"{width}x{height}"
+            upload_file(page, week1, "3")
+            page.get_by_text("session-only", exact=False).first.wait_for()
+            if width == 1440:  # one snapshot; the second pass only looks at it
+                open_page(page, "Workspace")
+                page.get_by_role("textbox", name="Cohort name").fill("Class of 2027")
+                page.get_by_role("button", name="Save as snapshot").click()
+                wait_idle(page)
+                page.get_by_text("This upload is saved as a snapshot.").wait_for()
+                shoot(page, f"21-workspace-saved-{size}")
+                open_page(page, "Overview")
+            upload_file(page, week2, "4")
+            open_page(page, "Overview")
+            page.get_by_text(re.compile(r"^What changed since \d+ \w+ \d{4}$")).wait_for()
+            page.get_by_text(re.compile(r"^1 student worse, 0 better, 1 joined")).wait_for()
+            shoot(page, f"22-overview-changes-{size}")
+            open_notes(page)
+            shoot(page, f"23-student-notes-{size}")
+            context.close()
+
+        # Two advisors write a note on the same student at the same moment.
+        contexts = [browser.new_context(viewport={"width": 1440, "height": 900})
+                    for _ in range(2)]
+        pages = [context.new_page() for context in contexts]
+        for number, page in enumerate(pages):
+            page.goto(url)
+            wait_idle(page, timeout=60_000)
+            upload_file(page, week2, "4")
+            open_notes(page)
+            write_note(page, f"Advisor {number} asked for a PRS letter", follow_up=number == 0,
+                       submit=False)
+        buttons = [page.get_by_role("button", name="Save note") for page in pages]
+        for button in buttons:
+            button.click(no_wait_after=True)
+        for page in pages:
+            wait_idle(page)
+        open_page(pages[1], "Overview")  # and back: the page reads the notes again
+        open_notes(pages[1])
+        for number in range(2):
+            pages[1].get_by_text(f"Advisor {number} asked for a PRS letter").wait_for()
+        open_page(pages[0], "Follow-ups")
+        in_table(pages[0], "Advisor 0 asked for a PRS letter")
+        shoot(pages[0], "24-follow-ups-1440x900")
+        for context in contexts:
+            context.close()
+    finally:
+        stop_server(process)
+
+    # A restart: a new server on the same workspace finds the snapshot, notes and follow-up.
+    process, url = start_server(workspace)
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        page.goto(url)
+        wait_idle(page, timeout=60_000)
+        upload_file(page, week2, "4")
+        page.get_by_text(re.compile(r"^1 student worse, 0 better, 1 joined")).wait_for()
+        open_page(page, "Follow-ups")
+        in_table(page, "Advisor 0 asked for a PRS letter")
+        open_notes(page)
+        for number in range(2):
+            page.get_by_text(f"Advisor {number} asked for a PRS letter").wait_for()
+        open_page(page, "Workspace")
+        in_table(page, "week1.csv")
+        shoot(page, "25-workspace-after-restart-1280x720")
+        context.close()
+    finally:
+        stop_server(process)

@@ -42,30 +42,36 @@ if compared is not None:
     since, found = compared
     change_summary = found.summary(since.as_of)
     with st.container(border=True):
-        st.subheader(f"Since {since.as_of:%-d %b %Y}: {change_summary.headline()}")
-        st.caption(f"Compared with the snapshot of {since.as_of:%-d %b %Y} "
-                   f"({since.student_count:,} students); "
-                   f"{change_summary.students_changed:,} students changed in some way, "
-                   f"{change_summary.scores_changed:,} Step 2 CK scores are new or changed.")
+        st.subheader(f"What changed since {since.as_of:%-d %b %Y}")
+        st.text(change_summary.headline())  # counts and catalogue labels
+        st.caption(
+            f"Compared with the snapshot of {since.as_of:%-d %b %Y} ("
+            + ui.counted(since.student_count, "student") + "): "
+            + ui.counted(change_summary.students_changed, "student") + " changed in some way; "
+            + ui.counted(change_summary.scores_changed, "Step 2 CK score")
+            + " new or changed. A flag whose data could no longer be read is not counted as "
+            "cleared.")
         if change_summary.ambiguous_ids:
-            st.caption(f"{change_summary.ambiguous_ids:,} student IDs are repeated in one of "
-                       "the files and were not compared: which row would be which student?")
-        moved = [(RULES_BY_ID[rule_id].label, raised, change_summary.flags_cleared.get(rule_id, 0))
+            st.caption(ui.counted(change_summary.ambiguous_ids, "student ID")
+                       + " repeated in one of the files could not be compared: which row "
+                       "would be which student?")
+        moved = [(RULES_BY_ID[rule_id].label, raised,
+                  change_summary.flags_cleared.get(rule_id, 0))
                  for rule_id, raised in change_summary.flags_raised.items()]
         moved += [(RULES_BY_ID[rule_id].label, 0, cleared)
                   for rule_id, cleared in change_summary.flags_cleared.items()
                   if rule_id not in change_summary.flags_raised]
-        buttons = st.columns([1.3, 1.3, 3])
-        if change_summary.students_changed and buttons[0].button(
-                "List the changed students", key="overview_changed_students",
-                icon=":material/groups:"):
-            state.set_student_filter(reports.StudentFilter(changed_only=True))
-            st.switch_page("app_pages/students.py")
-        buttons[1].download_button(
-            "Download the changes (CSV)", data=lambda: csv_bytes(found.relation()),
-            file_name=f"changes-since-{since.as_of.isoformat()}.csv", mime="text/csv",
-            key="overview_changes_download", icon=":material/download:",
-            disabled=not change_summary.students_changed)
+        with st.container(horizontal=True):
+            if st.button("List the changed students", key="overview_changed_students",
+                         icon=":material/groups:",
+                         disabled=not change_summary.students_changed):
+                state.set_student_filter(reports.StudentFilter(changed_only=True))
+                st.switch_page("app_pages/students.py")
+            st.download_button(
+                "Download the changes (CSV)", data=lambda: csv_bytes(found.relation()),
+                file_name=f"changes-since-{since.as_of.isoformat()}.csv", mime="text/csv",
+                key="overview_changes_download", icon=":material/download:",
+                disabled=not change_summary.students_changed)
         if moved:
             st.dataframe(pd.DataFrame(moved, columns=["flag", "raised", "cleared"]),
                          hide_index=True, key="overview_flag_changes")

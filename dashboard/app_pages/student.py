@@ -69,7 +69,7 @@ badges[1].caption(f"Strategy: {STRATEGY_LABELS[student['strategy']]} · Step 2 C
 
 overview, flags_tab, dated_tab, plan_tab, notes_tab, what_if_tab = st.tabs(
     ["Profile", "Flags and missing data", "Plan to the Match", "Strategy",
-     f"Notes and history ({len(notes)})" if notes else "Notes and history", "What if"])
+     "Notes and history", "What if"])  # a fixed label: the tab stays open after a save
 
 with overview:
     metrics = st.columns(4)
