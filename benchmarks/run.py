@@ -7,15 +7,19 @@ Each figure is measured in one run against its baseline on the same file:
   3. growth: 10k, 100k and 1M rows
   4. XLSX: read 100,000 rows x 19 columns; write the flagged export
   5. the app at 50,000 students: first load, a filter change, a threshold change (AppTest)
+  6. the workspace at 50,000 students: saving a snapshot, the changes between two snapshots,
+     the Overview with its changes panel (AppTest)
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,11 +39,13 @@ def run(command: list[str]) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def cohort_file(rows: int) -> Path:
-    path = OUT / f"cohort-{rows}.csv"
+def cohort_file(rows: int, seed: int = 7) -> Path:
+    """A synthetic cohort; another seed gives the same student ids with other values (the
+    same cohort a few months on, for the changes)."""
+    path = OUT / (f"cohort-{rows}.csv" if seed == 7 else f"cohort-{rows}-seed{seed}.csv")
     if not path.exists():
         subprocess.run([sys.executable, "-m", "dashboard.synthetic", "--rows", str(rows),
-                        "-o", str(path)], check=True, cwd=ROOT)
+                        "--seed", str(seed), "-o", str(path)], check=True, cwd=ROOT)
     return path
 
 
@@ -91,11 +97,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--skip-app", action="store_true")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--workspace-only", action="store_true",
+                        help="only section 6, the workspace")
     arguments = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
           f"{platform.python_implementation()} {platform.python_version()}")
+
+    if arguments.workspace_only:
+        os.environ["COHORT_ADVISOR_WORKSPACE"] = str(Path(tempfile.mkdtemp()) / "bench.duckdb")
+        print("\n6. The workspace at 50,000 students")
+        workspace_figures(cohort_file(50_000), cohort_file(50_000, seed=8), arguments.repeats,
+                          with_app=not arguments.skip_app)
+        return
 
     print("\n1+3. CLI end to end vs DuckDB reading the input and writing the same output bytes "
           f"(best of {arguments.repeats}; peak RSS); plain COPY for reference")
@@ -122,9 +137,15 @@ def main() -> None:
     print("\n4. XLSX, 100,000 rows x 19 columns")
     xlsx_figures(arguments.repeats)
 
+    # The app and the workspace write to a scratch workspace, never the user's.
+    os.environ["COHORT_ADVISOR_WORKSPACE"] = str(Path(tempfile.mkdtemp()) / "bench.duckdb")
     if not arguments.skip_app:
         print("\n5. The app at 50,000 students (AppTest, in process)")
         app_figures(cohort_file(50_000))
+
+    print("\n6. The workspace at 50,000 students")
+    workspace_figures(cohort_file(50_000), cohort_file(50_000, seed=8), arguments.repeats,
+                      with_app=not arguments.skip_app)
 
 
 def output_floor(source: Path, output: Path, copy_s: float) -> None:
@@ -247,6 +268,81 @@ def app_figures(path: Path) -> None:
           f"flag filter {flag_filter_s:.2f} s; overview after a threshold change (re-flag, "
           f"re-plan and draw) {threshold_s:.2f} s; overview rerender {overview_s:.2f} s; "
           f"calendar page {calendar_s:.2f} s")
+
+
+def workspace_figures(first: Path, second: Path, repeats: int, with_app: bool) -> None:
+    from dashboard.changes import Changes
+    from dashboard.config import Config
+    from dashboard.engine import load_cohort
+    from dashboard.importer import read_cohort
+    from dashboard.workspace import Workspace
+
+    path = Path(tempfile.mkdtemp()) / "workspace.duckdb"
+    workspace = Workspace(path)
+    flagged = [load_cohort(read_cohort(source)).flag(Config(), day, materialise=True)
+               for source, day in ((first, dt.date(2026, 9, 1)), (second, dt.date(2026, 11, 25)))]
+    saves = []
+    for _ in range(repeats):
+        for cohort in flagged:
+            started = time.perf_counter()
+            info = workspace.save_snapshot(cohort, "Benchmark", "local")
+            saves.append(time.perf_counter() - started)
+    after = workspace.snapshots("Benchmark")[0]
+    before = next(info for info in workspace.snapshots("Benchmark") if info.as_of < after.as_of)
+    compares = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        found = Changes(workspace.snapshot_summary(before.snapshot_id),
+                        workspace.snapshot_summary(after.snapshot_id))
+        [(count,)] = found.relation().aggregate("count(*)").fetchall()
+        found.summary()
+        compares.append(time.perf_counter() - started)
+    opens = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        workspace.open_snapshot(info.snapshot_id)
+        opens.append(time.perf_counter() - started)
+    started = time.perf_counter()
+    workspace.delete_snapshot(before.snapshot_id)
+    delete_s = time.perf_counter() - started
+    workspace.close()
+    print(f"save a snapshot {min(saves):.2f} s (worst {max(saves):.2f} s); changes between two "
+          f"snapshots {min(compares):.2f} s ({count:,} changes); reopen a snapshot "
+          f"{min(opens):.2f} s; delete one and rewrite the file {delete_s:.2f} s "
+          f"({path.stat().st_size / 2**20:.0f} MiB left)")
+    if with_app:
+        rerender = overview_with_changes(first, second)
+        print(f"   overview with the changes panel, rerender {rerender:.2f} s")
+
+
+def overview_with_changes(first: Path, second: Path) -> float:
+    """Upload, save a snapshot, upload the later file: the Overview's rerender time."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_resource.clear()
+    os.environ["COHORT_ADVISOR_WORKSPACE"] = str(Path(tempfile.mkdtemp()) / "app.duckdb")
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=180)
+    at.session_state["settings_as_of"] = dt.date(2026, 9, 1)
+    at.run()
+    at.file_uploader(key="import_upload").set_value((first.name, first.read_bytes(),
+                                                      "text/csv")).run()
+    at.switch_page("app_pages/workspace.py").run()
+    next(t for t in at.text_input if t.label == "Cohort name").set_value("Benchmark")
+    next(b for b in at.button if b.label == "Save as snapshot").click().run()
+    at.session_state["settings_as_of"] = dt.date(2026, 11, 25)
+    at.file_uploader(key="import_upload").set_value((second.name, second.read_bytes(),
+                                                      "text/csv")).run()
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, at.exception
+    assert any(h.value.startswith("What changed since") for h in at.subheader), "no panel"
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        at.run()
+        timings.append(time.perf_counter() - started)
+    assert not at.exception, at.exception
+    return min(timings)
 
 
 if __name__ == "__main__":

@@ -192,8 +192,9 @@ def changes(loaded: Loaded) -> tuple[SnapshotInfo, Changes] | None:
     since = baseline()
     if found is None or since is None or loaded.flagged is None:
         return None
-    key = (loaded.source.digest, since.snapshot_id, loaded.flagged.config, loaded.flagged.as_of,
-           id(loaded.cohort))
+    # The load's own key (file, sheet, mapping, readings): each run's Cohort is a new object.
+    key = (st.session_state["data_cohort"][0], since.snapshot_id, loaded.flagged.config,
+           loaded.flagged.as_of)
     cached = st.session_state.get("data_changes")
     if cached is None or cached[0] != key:
         computed = Changes(found.snapshot_summary(since.snapshot_id),

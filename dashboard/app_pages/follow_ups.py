@@ -9,8 +9,7 @@ import streamlit as st
 
 from dashboard import reports, state, ui
 
-WINDOWS = {0: "Overdue and due today", 7: "Within 7 days", 14: "Within 14 days",
-           30: "Within 30 days", 90: "Within 90 days"}
+WINDOWS = {0: "Overdue or today", 7: "7 days", 14: "14 days", 30: "30 days", 90: "90 days"}
 
 st.title("Follow-ups")
 workspace = state.workspace()
@@ -23,9 +22,9 @@ loaded = state.require_cohort()
 flagged = loaded.flagged
 today = flagged.as_of
 cohort = state.cohort_name()
-controls = st.columns([2, 2])
+controls = st.columns([3, 2])
 window = controls[0].segmented_control(
-    "Due", options=list(WINDOWS), format_func=WINDOWS.get, default=14,
+    "Due within", options=list(WINDOWS), format_func=WINDOWS.get, default=14,
     key="follow_ups_window") or 0
 cohorts = workspace.cohorts()
 scope_options = [cohort, None] if cohort else [None]
@@ -63,7 +62,7 @@ st.dataframe(by_advisor, hide_index=True, key="follow_ups_by_advisor",
 privacy = state.privacy_mode()
 shown = pd.DataFrame({
     "follow up": due["follow_up"],
-    "": due["when"],
+    "status": due["when"],
     "student": due["student_id"].map(ui.clipped),
     "name": due["name"].map(lambda name: ui.clipped(ui.masked(name, privacy))),
     "advisor": due["advisor"].map(ui.clipped),
@@ -76,17 +75,19 @@ st.caption("Select follow-ups to mark them done, or one to open the student.")
 event = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="multi-row",
                      key="follow_ups_table",
                      column_config={"follow up": st.column_config.DateColumn(
-                         "Follow up by", format="D MMM YYYY"),
+                         "Follow up by", format="D MMM YYYY"), "status": "Status",
+                         "student": "Student", "name": "Name", "advisor": "Advisor",
+                         "cohort": "Cohort", "written by": "Written by",
                          "note": st.column_config.TextColumn("Note", width="large")})
 picked = due.iloc[event.selection.rows] if event and event.selection.rows else due.iloc[0:0]
-left, right, _ = st.columns([1, 1, 3])
-if left.button(f"Mark {len(picked)} done", disabled=picked.empty, key="follow_ups_done",
-               icon=":material/check:"):
+actions = st.container(horizontal=True)
+if actions.button("Mark done" if len(picked) < 2 else f"Mark {len(picked)} done",
+                  disabled=picked.empty, key="follow_ups_done", icon=":material/check:"):
     for note_id in picked["note_id"]:
         workspace.set_note_status(int(note_id), done=True, by=state.author())
     st.rerun()
 openable = picked[picked["source_row"].notna() & (picked["cohort"] == cohort)]
-if right.button("Open the student", disabled=len(picked) != 1 or openable.empty,
-                key="follow_ups_open", icon=":material/person_search:"):
+if actions.button("Open the student", disabled=len(picked) != 1 or openable.empty,
+                  key="follow_ups_open", icon=":material/person_search:"):
     st.session_state["student_row"] = int(openable.iloc[0]["source_row"])
     st.switch_page("app_pages/student.py")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -110,24 +111,37 @@ picked_area = st.container()
 picks: list[tuple[str, dict]] = []
 
 
-def chart(figure, key: str) -> dict:
-    event = st.altair_chart(figure, on_select="rerun", key=key)
+# Built once per cohort, settings and date: building an Altair chart and turning it into its
+# Vega-Lite spec costs more than the query behind it, on every rerun.
+specs = st.session_state.get("overview_specs")
+specs_key = (st.session_state["data_cohort"][0], flagged.config, flagged.as_of)
+if specs is None or specs[0] != specs_key:
+    specs = (specs_key, {})
+    st.session_state["overview_specs"] = specs
+
+
+def chart(build, key: str) -> dict:
+    """The chart `build()` makes, drawn with its selection; built only when not cached."""
+    if key not in specs[1]:
+        with alt.data_transformers.disable_max_rows():  # the data is aggregated already
+            specs[1][key] = build().to_dict()
+    event = st.vega_lite_chart(specs[1][key], on_select="rerun", key=key)
     return event.selection if event else {}
 
 
 left, right = st.columns([1, 1.3])
 with left:
-    selection = chart(charts.risk_levels_chart(summary), "overview_risk_chart")
+    selection = chart(lambda: charts.risk_levels_chart(summary), "overview_risk_chart")
     if selection.get(charts.SELECT_RISK):
         risk = selection[charts.SELECT_RISK][0]["risk_level"]
         picks.append((f"risk level {risk}", {"risk_levels": (risk,)}))
-    selection = chart(charts.strategy_chart(reports.strategy_mix(flagged)),
+    selection = chart(lambda: charts.strategy_chart(reports.strategy_mix(flagged)),
                       "overview_strategy_chart")
     if selection.get(charts.SELECT_STRATEGY):
         strategy = selection[charts.SELECT_STRATEGY][0]["strategy"]
         picks.append((f"strategy {strategy}", {"strategies": (strategy,)}))
 with right:
-    selection = chart(charts.flag_prevalence_chart(reports.flag_prevalence(flagged)),
+    selection = chart(lambda: charts.flag_prevalence_chart(reports.flag_prevalence(flagged)),
                       "overview_flag_chart")
     if selection.get(charts.SELECT_FLAG):
         rule_id = selection[charts.SELECT_FLAG][0]["rule_id"]
@@ -135,7 +149,8 @@ with right:
 
 left, right = st.columns(2)
 with left:
-    selection = chart(charts.score_histogram(reports.score_distribution(flagged), thresholds),
+    selection = chart(lambda: charts.score_histogram(reports.score_distribution(flagged),
+                                                     thresholds),
                       "overview_score_chart")
     if selection.get(charts.SELECT_BAND):
         band = selection[charts.SELECT_BAND][0]["band"]
@@ -144,9 +159,8 @@ with left:
         st.caption(f"{summary['count_without_score']:,} students have no Step 2 CK score yet "
                    "and are not in this chart.")
 with right:
-    selection = chart(charts.score_vs_research_chart(reports.score_vs_research(flagged),
-                                                     thresholds),
-                      "overview_scatter_chart")
+    selection = chart(lambda: charts.score_vs_research_chart(
+        reports.score_vs_research(flagged), thresholds), "overview_scatter_chart")
     region = selection.get(charts.SELECT_REGION)
     if region and "step2ck_score" in region:
         low_score, high_score = region["step2ck_score"]
@@ -163,8 +177,8 @@ group_by = st.segmented_control(
     default="campus", key="overview_group_by",
 ) or "campus"
 selection = chart(
-    charts.risk_by_group_chart(reports.risk_by_group(flagged, group_by),
-                               reports.GROUPINGS[group_by]),
+    lambda: charts.risk_by_group_chart(reports.risk_by_group(flagged, group_by),
+                                       reports.GROUPINGS[group_by]),
     f"overview_group_chart_{group_by}",
 )
 if selection.get(charts.SELECT_GROUP):
