@@ -70,7 +70,20 @@ with st.sidebar:
                 f"Holds {held['cohorts']:,} cohort(s), {held['snapshots']:,} snapshot(s) and "
                 f"{held['notes']:,} note(s); column mappings, value readings and settings "
                 "are remembered (they hold no student data).")
-            if cohort_name:
+            known = [name for name in workspace.cohorts() if name != state.SAMPLE_COHORT_NAME]
+            if source.is_unsaved_upload and known:
+                options = [*known, None]
+                chosen = st.selectbox(
+                    "Cohort of this upload", options=options,
+                    index=options.index(cohort_name) if cohort_name in options else 0,
+                    format_func=lambda name: "a new cohort" if name is None else name,
+                    key=f"workspace_cohort_{source.digest[:12]}",
+                    help="Changes are shown since this cohort's last snapshot, and notes are "
+                    "kept under its name. A new cohort gets its name when you save it.")
+                if chosen != cohort_name:
+                    state.set_cohort_name(chosen)
+                    st.rerun()
+            elif cohort_name:
                 st.text(f"Cohort: {cohort_name}")
             st.page_link("app_pages/workspace.py", label="Snapshots and history",
                          icon=":material/history:")

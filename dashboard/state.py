@@ -136,9 +136,8 @@ def cohort_name() -> str | None:
         return source.snapshot.cohort
     if source.is_sample:
         return SAMPLE_COHORT_NAME
-    chosen = st.session_state.get("workspace_cohort")
-    if chosen:
-        return chosen
+    if "workspace_cohort" in st.session_state:  # chosen in the sidebar, or saved under
+        return st.session_state["workspace_cohort"]
     found = workspace()
     known = [name for name in found.cohorts() if name != SAMPLE_COHORT_NAME] if found else []
     return known[0] if known else None

@@ -177,3 +177,41 @@ def test_a_value_reading_added_on_the_import_page_reads_the_cells():
          "kind": "interpreted"}]
     assert at.dataframe(key="import_readings_table").value.to_dict("records") == [
         {"field": "Parallel plan", "written": "applying im too", "means": "yes"}]
+
+
+def test_settings_and_privacy_are_remembered_for_the_next_session(own_workspace):
+    at = start("app_pages/settings.py")
+    at.number_input(key="settings_step2_low").set_value(240)
+    button(at, "Apply").click().run()
+    at.toggle(key="app_privacy").set_value(True).run()
+    assert not at.exception, at.exception
+    restart(own_workspace)
+    again = start("app_pages/settings.py")
+    assert again.number_input(key="settings_step2_low").value == 240
+    assert again.toggle(key="app_privacy").value is True
+    assert again.session_state["data_cohort"][1].flagged.config.thresholds.step2_low == 240
+
+
+def test_the_access_log_records_ids_never_values_when_sign_in_is_on(monkeypatch,
+                                                                     own_workspace):
+    from dashboard import access
+
+    monkeypatch.setattr(access, "signed_in_email", lambda: "advisor.one@example.edu")
+    at = upload(start(), "week1.csv", WEEK1)
+    at.session_state["workspace_cohort"] = "Class of 2027"  # as chosen in the sidebar
+    at.session_state["student_row"] = 3
+    at.switch_page("app_pages/student.py").run()
+    at.text_area(key="student_note_body_3").set_value("Private words about Step 2")
+    next(b for b in at.button if b.label == "Save note").click().run()
+    at.switch_page("app_pages/access_log.py").run()
+    assert not at.exception, at.exception
+    log = state._open_workspace(str(own_workspace)).access_log()
+    assert log[["who", "action", "student_id"]].values.tolist() == [
+        ["advisor.one@example.edu", "write_note", "A-2"],
+        ["advisor.one@example.edu", "open_student", "A-2"]]
+    assert not log.astype(str).apply(
+        lambda column: column.str.contains("Private words|Student A-2")).any().any()
+    [note] = state._open_workspace(str(own_workspace)).notes("Class of 2027", "A-2")
+    assert note.author == "advisor.one@example.edu"
+    assert at.title[0].value == "Access log"
+    assert frame_with(at, "action")["action"].tolist() == ["write_note", "open_student"]

@@ -52,6 +52,11 @@ if compared is not None:
             + ui.counted(change_summary.scores_changed, "Step 2 CK score")
             + " new or changed. A flag whose data could no longer be read is not counted as "
             "cleared.")
+        if (change_summary.joined > summary["count_students"] / 2
+                and change_summary.left > since.student_count / 2):
+            st.warning("Most students of this file are not in the snapshot, and most of the "
+                       "snapshot's are not in this file: is this upload the same cohort? "
+                       "Choose its cohort in the sidebar.", icon=":material/help:")
         if change_summary.ambiguous_ids:
             st.caption(ui.counted(change_summary.ambiguous_ids, "student ID")
                        + " repeated in one of the files could not be compared: which row "
