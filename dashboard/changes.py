@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from dashboard.fields import FIELD_NAMES
 from dashboard.flagging import FLAGGED_TABLE, FlaggedCohort
 from dashboard.rules import RULES, RULES_BY_ID
 from dashboard.sql import connect, load_query
@@ -26,10 +27,20 @@ UNREADABLE_FIELDS = duckdb.SQLExpression(
     "lambda cell: cell.field)").alias("unreadable_fields")
 
 
+# The input fields that hold a value: one that had a value and has none later was lost
+# (blanked or unreadable), and whatever got better by it did not get better.
+KNOWN_FIELDS = duckdb.FunctionExpression("list_distinct", duckdb.FunctionExpression(
+    "list_value", *[
+        duckdb.CaseExpression(duckdb.ColumnExpression(field).isnotnull(),
+                              duckdb.ConstantExpression(field))
+        for field in FIELD_NAMES if field not in ("student_id", "name", "email")
+    ])).alias("known_fields")
+
+
 def compared(relation: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
     """What a comparison reads of a flagged cohort or a snapshot's students."""
     return relation.select(*[duckdb.ColumnExpression(column) for column in COMPARED_COLUMNS],
-                           UNREADABLE_FIELDS)
+                           UNREADABLE_FIELDS, KNOWN_FIELDS)
 CHANGE_KINDS = ("joined", "left", "risk_level", "flag_raised", "flag_cleared", "step2ck_score",
                 "us_plastics_lors", "us_plastics_subis")
 CHANGE_COLUMNS = ("student_id", "name", "change", "before", "after", "direction", "detail",
@@ -54,6 +65,7 @@ class ChangeSummary:
     flags_cleared: dict[str, int]
     scores_changed: int
     ambiguous_ids: int
+    rows_without_id: int  # rows of the later file that no ID matches to the earlier one
 
     def headline(self) -> str:
         """One line such as: 4 students worse, 9 better, 3 new flags of Step 2 CK low."""
@@ -109,10 +121,12 @@ class Changes:
             "select after, count(*) from changes where change = 'flag_cleared' group by after"
         ).fetchall())
         [(ambiguous,)] = self.con.execute("select count(*) from ambiguous_ids").fetchall()
+        [(without_id,)] = self.con.execute(
+            "select count(*) from after_students where given_student_id is null").fetchall()
         worse, better, needs_data, joined, left, changed, scores = counts
         return ChangeSummary(
             since=since, worse=worse, better=better, needs_data=needs_data, joined=joined,
             left=left, students_changed=changed,
             flags_raised={rule.id: raised[rule.id] for rule in RULES if rule.id in raised},
             flags_cleared={rule.id: cleared[rule.id] for rule in RULES if rule.id in cleared},
-            scores_changed=scores, ambiguous_ids=ambiguous)
+            scores_changed=scores, ambiguous_ids=ambiguous, rows_without_id=without_id)

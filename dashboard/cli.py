@@ -135,10 +135,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check_paths(arguments: argparse.Namespace) -> None:
-    """Refuse outputs that would overwrite the input or each other, or cannot be written."""
-    named = {"-o": arguments.output, "--issues": getattr(arguments, "issues", None)}
+    """Refuse outputs that would overwrite the input, the workspace or each other, or cannot
+    be written."""
+    named = {"-o": getattr(arguments, "output", None),
+             "--issues": getattr(arguments, "issues", None)}
     source_name = getattr(arguments, "input", "-")
     source = Path(source_name) if source_name != "-" else None
+    workspace = getattr(arguments, "workspace", None)
+    if workspace and source is not None and _same_file(Path(workspace), source):
+        raise ConfigError(f"--workspace {workspace}: this is the input file")
+    for option, value in named.items():
+        if value and workspace and _same_file(Path(value), Path(workspace)):
+            raise ConfigError(f"{option} {value}: this is the workspace file; it would be "
+                              "overwritten")
     for option, value in named.items():
         if not value:
             continue
@@ -150,7 +159,7 @@ def _check_paths(arguments: argparse.Namespace) -> None:
         if source is not None and _same_file(path, source):
             raise ConfigError(f"{option} {value}: this is the input file; it would be "
                               "overwritten")
-    output = Path(arguments.output) if arguments.output else None
+    output = Path(named["-o"]) if named["-o"] else None
     if output is not None and output.suffix.lower() not in OUTPUT_FORMATS:
         raise ConfigError(f"output {output.name}: use a .csv or .xlsx file name")
     issues = named["--issues"]
@@ -199,28 +208,32 @@ def flag(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _open_workspace(arguments: argparse.Namespace) -> Workspace:
-    if arguments.workspace:
-        return Workspace(arguments.workspace)
-    path = default_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _open_workspace(arguments: argparse.Namespace, must_exist: bool = False) -> Workspace:
+    """The workspace named by --workspace, else the app's default; `must_exist` for the
+    commands that only read one (they never create an empty file)."""
+    path = Path(arguments.workspace) if arguments.workspace else default_path()
+    if must_exist and not path.exists():
+        raise WorkspaceError(f"there is no workspace at {path}")
+    if not arguments.workspace:
+        path.parent.mkdir(parents=True, exist_ok=True)
     return Workspace(path)
 
 
 def snapshot(arguments: argparse.Namespace) -> int:
     """Flag a file as the app would with this workspace (its remembered mapping for the
     file's header, its value readings and settings) and save it as a snapshot."""
+    _check_paths(arguments)
     config = load_config(arguments.config) if arguments.config else None
     as_of = arguments.as_of or dt.date.today()
+    raw = _read_input(arguments)  # read first: a refused file leaves no workspace behind
     workspace = _open_workspace(arguments)
-    raw = _read_input(arguments)
     remembered = workspace.remembered_mapping(raw.headers)
     mapping = remembered[0] if remembered else None
     try:
         cohort = load_cohort(raw, mapping, readings=workspace.value_readings())
     except MappingError:
-        print("cohort-advisor: the mapping remembered for this header cannot be used; the "
-              "detected one is", file=sys.stderr)
+        print("cohort-advisor: the mapping remembered for this header names columns the file "
+              "no longer has; the detected mapping is used instead", file=sys.stderr)
         cohort = load_cohort(raw, readings=workspace.value_readings())
     else:
         if remembered:
@@ -237,7 +250,7 @@ def snapshot(arguments: argparse.Namespace) -> int:
 
 
 def snapshots(arguments: argparse.Namespace) -> int:
-    workspace = _open_workspace(arguments)
+    workspace = _open_workspace(arguments, must_exist=True)
     listed = workspace.snapshots(arguments.cohort)
     workspace.close()
     writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -253,7 +266,10 @@ def snapshots(arguments: argparse.Namespace) -> int:
 def changes(arguments: argparse.Namespace) -> int:
     """One row per change between two snapshots of a cohort: the last two unless dates say."""
     _check_paths(arguments)
-    workspace = _open_workspace(arguments)
+    if arguments.from_date and arguments.to_date and arguments.from_date > arguments.to_date:
+        raise ConfigError(f"--from {arguments.from_date:%Y-%m-%d} is after --to "
+                          f"{arguments.to_date:%Y-%m-%d}")
+    workspace = _open_workspace(arguments, must_exist=True)
     listed = workspace.snapshots(arguments.cohort)
     if not listed:
         raise WorkspaceError(f"the workspace has no snapshot of {arguments.cohort!r}")

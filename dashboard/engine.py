@@ -60,10 +60,22 @@ def value_reading(field: str, written: str, means: str) -> ValueReading:
         raise MappingError(f"a reading for {FIELDS_BY_NAME[field].label} must mean one of "
                            + ", ".join(READABLE_FIELDS[field]))
     written = written.strip()
-    [(key,)] = connect().execute("select enum_key($text)", {"text": written}).fetchall()
-    if not key or len(written) > 200:
-        raise MappingError("a reading needs the text as written in the cell, with a letter "
-                           "or digit, up to 200 characters")
+    if not written or len(written) > 200:
+        raise MappingError("a reading needs the text as written in the cell, up to 200 "
+                           "characters")
+    [(key, plain)] = connect().execute(
+        "select enum_key($text), case $field "
+        "when 'stage' then stage_of(enum_key($text)) "
+        "when 'step1_result' then step1_of(enum_key($text)) "
+        "else case coalesce(number_boolean(cell_text($text)), boolean_of(enum_key($text)), "
+        "mark_of(cell_text($text))) when true then 'yes' when false then 'no' end end",
+        {"text": written, "field": field}).fetchall()
+    if plain is not None:
+        raise MappingError(f"{written!r} already reads as {plain.replace('_', ' ')} for "
+                           f"{FIELDS_BY_NAME[field].label}; a reading covers text that "
+                           "cannot be read otherwise")
+    if not key:
+        raise MappingError("a reading needs a letter or digit (A-Z, 0-9) in the text")
     return ValueReading(field, written, means, key)
 
 

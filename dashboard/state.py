@@ -391,8 +391,7 @@ def _load_snapshot(source: Source) -> Loaded:
         return Loaded(source, None, workspace_problem() or "the workspace is not available")
     try:
         with st.spinner("Opening the snapshot..."):
-            opened = found.open_snapshot(source.snapshot.snapshot_id,
-                                         memory_limit=SESSION_MEMORY_LIMIT)
+            opened = found.open_snapshot(source.snapshot.snapshot_id, limit_memory=True)
     except WorkspaceError as error:
         return Loaded(source, None, str(error))
     loaded = Loaded(source, opened.cohort, None, mapping_origin="snapshot")

@@ -19,7 +19,9 @@ import datetime as dt
 import json
 import os
 import re
+import stat
 import threading
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,16 +147,13 @@ class Workspace:
     """A workspace file, opened (created and migrated as needed) by this process."""
 
     def __init__(self, path: str | os.PathLike[str]):
-        self.path = Path(path)
+        # Resolved: a symbolic link's target is the file that is written, and rewritten.
+        self.path = Path(path).expanduser().resolve()
         self._lock = threading.RLock()
+        check_path(self.path)
         self._con = self._open()
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        if self.path.is_dir():
-            raise WorkspaceError(f"workspace {self.path}: this is a folder; name a file in it")
-        if not self.path.parent.is_dir():
-            raise WorkspaceError(f"workspace {self.path}: the folder {self.path.parent} "
-                                 "does not exist")
         con = duckdb.connect(":memory:")
         try:
             # Attached under a fixed name, whatever the file is called.
@@ -171,6 +170,9 @@ class Workspace:
                     f"The workspace {self.path} is open in another Cohort Advisor process (a "
                     "running server, or a scheduled job). One process at a time can use it: "
                     "stop the other one, or give this one its own workspace file.") from None
+            if re.search(r"permission|not permitted|read-only", str(error), re.IGNORECASE):
+                raise WorkspaceError(f"workspace {self.path} cannot be written: this account "
+                                     "may not write to it or to its folder") from None
             raise WorkspaceError(f"workspace {self.path} cannot be opened: it is not a "
                                  "Cohort Advisor workspace, or it is damaged") from None
         except duckdb.Error:
@@ -179,6 +181,10 @@ class Workspace:
                                  "Cohort Advisor workspace, or it is damaged") from None
         con.execute("set enable_progress_bar = false")
         try:
+            if schema_version(con) == 0 and _has_tables(con):
+                raise WorkspaceError(
+                    f"workspace {self.path} is a DuckDB database but not a Cohort Advisor "
+                    "workspace; it was left as it is. Name a new file for the workspace.")
             migrate(con)
         except BaseException:
             con.close()
@@ -250,11 +256,15 @@ class Workspace:
                             "select $snapshot_id::integer as snapshot_id, * from saved_rows",
                             {"snapshot_id": snapshot_id})
                 cur.unregister("saved_rows")
+                [info] = cur.execute(
+                    "select snapshot_id, cohort, as_of, saved_at, saved_by, file_name, "
+                    "student_count from snapshots where snapshot_id = $id",
+                    {"id": snapshot_id}).fetchall()
                 cur.execute("commit")
             except BaseException:
                 cur.execute("rollback")
                 raise
-        return self.snapshot(snapshot_id)
+        return SnapshotInfo(*info)
 
     def snapshot(self, snapshot_id: int) -> SnapshotInfo:
         found = self._snapshot_infos(snapshot_id=snapshot_id)
@@ -275,7 +285,8 @@ class Workspace:
                 "where ($cohort::varchar is null or cohort = $cohort) "
                 "and ($id::integer is null or snapshot_id = $id) "
                 "order by as_of desc, saved_at desc, snapshot_id desc",
-                {"cohort": cohort, "id": snapshot_id}).fetchall()]
+                {"cohort": None if cohort is None else cohort_key(cohort),
+                 "id": snapshot_id}).fetchall()]
 
     def cohorts(self) -> list[str]:
         """Cohort names with a snapshot or a note, the most recently saved first."""
@@ -294,8 +305,7 @@ class Workspace:
                 return info
         return None
 
-    def open_snapshot(self, snapshot_id: int, memory_limit: str | None = None
-                      ) -> OpenedSnapshot:
+    def open_snapshot(self, snapshot_id: int, limit_memory: bool = False) -> OpenedSnapshot:
         """A snapshot as a cohort on a new private connection, with the settings it was
         flagged with: flagged again with them, it reads as it did when it was saved."""
         with self.cursor() as cur:
@@ -320,8 +330,8 @@ class Workspace:
                   for position in range(len(extra_headers))],
             ).to_arrow_table()
         con = connect()
-        if memory_limit:
-            con.execute("set memory_limit = '2GB'")  # fixed: as the session's uploads
+        if limit_memory:  # as a session's uploads (SESSION_MEMORY_LIMIT)
+            con.execute("set memory_limit = '2GB'")
         con.from_arrow(rows).create("canonical_students")
         mapping = json.loads(mapping)
         from dashboard.fields import FIELD_NAMES  # the column map as the loader writes it
@@ -354,7 +364,7 @@ class Workspace:
         level, Step 2 CK, letters, sub-Is, flags and how many rows had the id."""
         with self.cursor() as cur:
             return cur.execute(load_query("workspace/student_history"),
-                               {"cohort": cohort, "student_id": student_id}).df()
+                               {"cohort": cohort_key(cohort), "student_id": student_id}).df()
 
     def delete_snapshot(self, snapshot_id: int) -> None:
         """Delete one snapshot, then rewrite the file so that nothing of it is left."""
@@ -368,6 +378,7 @@ class Workspace:
 
     def delete_cohort(self, cohort: str) -> None:
         """Delete every snapshot and note of a cohort, then rewrite the file."""
+        cohort = cohort_key(cohort)
         with self.cursor() as cur:
             cur.execute("begin transaction")
             cur.execute("delete from snapshot_students where snapshot_id in "
@@ -396,15 +407,25 @@ class Workspace:
             finally:
                 self._con.execute("detach compacted")
             self._con.close()
-            os.replace(fresh, self.path)
-            Path(str(self.path) + ".wal").unlink(missing_ok=True)
-            self._con = self._open()
+            try:
+                os.chmod(fresh, stat.S_IMODE(self.path.stat().st_mode))  # as private as before
+                os.replace(fresh, self.path)
+                Path(str(self.path) + ".wal").unlink(missing_ok=True)
+            finally:  # the rewritten file, or the old one if it could not be put in place
+                self._con = self._open()
 
     # Notes and follow-ups -----------------------------------------------------------------
 
     def add_note(self, cohort: str, student_id: str, author: str, body: str,
                  follow_up: dt.date | None = None) -> int:
-        body = body.strip()
+        # Typed text kept as typed, but for control characters other than line breaks and tabs.
+        body = "".join(char for char in body if char in "\n\t"
+                       or unicodedata.category(char) != "Cc").strip()
+        if follow_up is not None and (not isinstance(follow_up, dt.date)
+                                      or isinstance(follow_up, dt.datetime)):
+            raise WorkspaceError("a follow-up is a date such as 2026-12-01")
+        if not student_id or not student_id.strip():
+            raise WorkspaceError("a note needs the student's ID")
         if not body:
             raise WorkspaceError("a note needs some text")
         if len(body) > NOTE_LIMIT:
@@ -435,7 +456,7 @@ class Workspace:
                 "select * from notes where cohort = $cohort "
                 "and ($student_id::varchar is null or student_id = $student_id) "
                 "order by written_at desc, note_id desc",
-                {"cohort": cohort, "student_id": student_id}).fetchall()
+                {"cohort": cohort_key(cohort), "student_id": student_id}).fetchall()
         return [Note(*row) for row in rows]
 
     def follow_ups(self, cohort: str | None, through: dt.date) -> pd.DataFrame:
@@ -446,7 +467,8 @@ class Workspace:
                 "from notes where status = 'open' and follow_up is not null "
                 "and follow_up <= $through and ($cohort::varchar is null or cohort = $cohort) "
                 "order by follow_up, cohort, student_id, note_id",
-                {"through": through, "cohort": cohort}).df()
+                {"through": through,
+                 "cohort": None if cohort is None else cohort_key(cohort)}).df()
 
     def notes_for_export(self, cohort: str) -> pa.Table:
         """Every note of a cohort, one row each, for the exports that carry notes."""
@@ -454,7 +476,7 @@ class Workspace:
             return cur.execute(
                 "select student_id, written_at, author, body, follow_up, status from notes "
                 "where cohort = $cohort order by student_id, written_at, note_id",
-                {"cohort": cohort}).to_arrow_table()
+                {"cohort": cohort_key(cohort)}).to_arrow_table()
 
     # What is remembered between uploads ----------------------------------------------------
 
@@ -563,6 +585,44 @@ class Workspace:
                         strict=True))
 
 
+DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+
+
+def check_path(path: Path) -> None:
+    """Refuse what cannot be a workspace file before DuckDB sees it: DuckDB would attach a
+    CSV, JSON or Parquet file, or `:memory:`, as a database that is never written."""
+    if str(path).endswith(":memory:") or path.name == ":memory:":
+        raise WorkspaceError("the workspace must be a file, not :memory:")
+    if path.is_dir():
+        raise WorkspaceError(f"workspace {path}: this is a folder; name a file in it")
+    if not path.parent.is_dir():
+        raise WorkspaceError(f"workspace {path}: the folder {path.parent} does not exist")
+    if path.exists():
+        try:
+            with path.open("rb") as handle:
+                header = handle.read(12)
+        except OSError:
+            raise WorkspaceError(f"workspace {path} cannot be read: this account may not "
+                                 "read it") from None
+        if header[8:12] != DUCKDB_MAGIC:
+            raise WorkspaceError(f"workspace {path} is not a Cohort Advisor workspace (not a "
+                                 "DuckDB database file); it was left as it is")
+
+
+def _has_tables(con: duckdb.DuckDBPyConnection) -> bool:
+    [(count,)] = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_catalog = current_database()").fetchall()
+    return count > 0
+
+
+def cohort_key(name: str) -> str:
+    """A cohort name as stored: spaces collapsed, control characters dropped."""
+    kept = "".join(" " if char.isspace() else char for char in name
+                   if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf"))
+    return " ".join(kept.split())
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     [(exists,)] = con.execute(
         "select count(*) from information_schema.tables where table_name = 'schema_version' "
@@ -601,7 +661,7 @@ def migrate(con: duckdb.DuckDBPyConnection, to_version: int | None = None) -> in
 
 
 def checked_cohort_name(name: str) -> str:
-    name = " ".join(name.split())
+    name = cohort_key(name)
     if not name:
         raise WorkspaceError("give the cohort a name, such as 'Class of 2027'")
     if len(name) > COHORT_NAME_LIMIT:

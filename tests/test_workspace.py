@@ -538,3 +538,117 @@ def test_cli_snapshot_uses_the_remembered_mapping_and_readings(tmp_path):
     assert snapshot.cohort.con.execute(
         "select student_id, parallel_plan from canonical_students").fetchall() == [("S1", True)]
     opened.close()
+
+
+# What an adversarial pass found -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ({"Step 2 CK": "200"}, {"Step 2 CK": "two hundred"}),  # unreadable
+    ({"Step 2 CK": "200"}, {"Step 2 CK": ""}),  # blanked
+    ({"US Plastics Sub-Is": "0"}, {"US Plastics Sub-Is": "zz"}),
+])
+def test_data_that_was_lost_never_reads_as_better_or_cleared(before, after):
+    changes = changes_between([student("S1", **before)], [student("S1", **after)])
+    risk = [c for c in changes if c["change"] == "risk_level"]
+    assert risk and risk[0]["direction"] == "needs data", changes
+    assert not [c for c in changes if c["change"] == "flag_cleared"], changes
+    found = Changes(flagged_summary(flagged_of([student("S1", **before)])),
+                    flagged_summary(flagged_of([student("S1", **after)], LATER)))
+    assert found.summary().better == 0
+
+
+def test_a_row_that_lost_its_id_is_counted_not_compared():
+    found = Changes(flagged_summary(flagged_of([student("S1"), student("S2")])),
+                    flagged_summary(flagged_of([student("S1"), student(None)], LATER)))
+    assert [row[:4] for row in found.relation().fetchall()] == [
+        ("S2", "Student S2", "left", "low")]
+    assert found.summary().rows_without_id == 1
+
+
+def test_cohort_names_are_looked_up_as_they_are_stored(workspace):
+    info = workspace.save_snapshot(flagged_of([student("S1")]), "Class\tof  2027\x1b[31m",
+                                   "local")
+    assert info.cohort == "Class of 2027[31m"
+    assert workspace.snapshots(" Class of   2027[31m ") == [info]
+    workspace.add_note("Class  of 2027[31m", "S1", "local", "a\x00b\nc")
+    [note] = workspace.notes("Class of 2027[31m")
+    assert note.body == "ab\nc"
+    workspace.delete_cohort("Class of 2027[31m ")
+    assert workspace.snapshots() == [] and workspace.notes("Class of 2027[31m") == []
+    with pytest.raises(WorkspaceError, match="date"):
+        workspace.add_note(COHORT, "S1", "local", "x", follow_up="tomorrow")
+
+
+def test_what_is_not_a_workspace_file_is_refused_and_left_alone(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("Student ID\nS1\n")
+    with pytest.raises(WorkspaceError, match="not a DuckDB database file"):
+        Workspace(roster)
+    assert roster.read_text() == "Student ID\nS1\n"
+    with pytest.raises(WorkspaceError, match="memory"):
+        Workspace(":memory:")
+    foreign = tmp_path / "payroll.duckdb"
+    con = duckdb.connect(str(foreign))
+    con.execute("create table payroll (who varchar)")
+    con.close()
+    with pytest.raises(WorkspaceError, match="not a Cohort Advisor workspace"):
+        Workspace(foreign)
+    con = duckdb.connect(str(foreign))
+    assert con.execute("select table_name from information_schema.tables").fetchall() == [
+        ("payroll",)]
+    con.close()
+
+
+def test_a_deletion_keeps_the_file_private_and_follows_a_link(tmp_path):
+    real = tmp_path / "real.duckdb"
+    link = tmp_path / "link.duckdb"
+    opened = Workspace(real)
+    opened.close()
+    real.chmod(0o600)
+    link.symlink_to(real)
+    opened = Workspace(link)
+    opened.save_snapshot(flagged_of([student("S1")]), COHORT, "local")
+    opened.delete_cohort(COHORT)
+    opened.close()
+    assert link.is_symlink() and link.resolve() == real
+    assert real.stat().st_mode & 0o777 == 0o600
+    assert Workspace(link).snapshots() == []
+
+
+def test_a_reading_of_text_that_reads_plainly_is_refused(workspace):
+    with pytest.raises(MappingError, match="already reads as no"):
+        workspace.add_value_reading("parallel_plan", "No", "yes", "local")
+    with pytest.raises(MappingError, match="already reads as final year"):
+        workspace.add_value_reading("stage", "M4", "clinical", "local")
+
+
+def test_cli_refuses_to_overwrite_the_workspace_or_to_invent_one(tmp_path):
+    path = tmp_path / "ws.duckdb"
+    week = tmp_path / "week.csv"
+    week.write_text(csv_text([student("S1")]), encoding="utf-8")
+    for day in ("2026-11-18", "2026-11-25"):
+        assert cli("snapshot", str(week), "--workspace", str(path), "--cohort", COHORT,
+                   "--as-of", day).returncode == 0
+    size = path.stat().st_size
+    for output in (str(path), str(tmp_path / "." / "ws.duckdb")):
+        result = cli("changes", "--workspace", str(path), "--cohort", COHORT, "-o", output)
+        assert result.returncode == 2 and "this is the workspace file" in result.stderr
+    assert path.stat().st_size == size
+    result = cli("snapshot", str(week), "--workspace", str(week), "--cohort", COHORT)
+    assert result.returncode == 2 and "input file" in result.stderr
+    result = cli("snapshot", str(week), "--workspace", str(tmp_path / "roster.csv"),
+                 "--cohort", COHORT)
+    assert result.returncode == 0  # a new file: created as a workspace
+    week.with_suffix(".txt").write_text("not a database")
+    result = cli("snapshots", "--workspace", str(week.with_suffix(".txt")))
+    assert result.returncode == 2 and "not a DuckDB database file" in result.stderr
+    result = cli("snapshots", "--workspace", str(tmp_path / "missing.duckdb"))
+    assert result.returncode == 2 and "there is no workspace" in result.stderr
+    assert not (tmp_path / "missing.duckdb").exists()
+    result = cli("snapshot", str(tmp_path / "absent.csv"), "--workspace",
+                 str(tmp_path / "new.duckdb"), "--cohort", COHORT)
+    assert result.returncode == 2 and not (tmp_path / "new.duckdb").exists()
+    result = cli("changes", "--workspace", str(path), "--cohort", COHORT, "--from",
+                 "2026-11-25", "--to", "2026-11-18")
+    assert result.returncode == 2 and "is after --to" in result.stderr

@@ -45,7 +45,7 @@ with_notes = bool(workspace and cohort_name) and st.checkbox(
     "Include the advisors' notes", value=False, key="export_with_notes",
     help="A Notes sheet in the Excel file, a notes section in each advising summary, and a "
     "notes CSV below. Notes are written by advisors about students: share them as you would "
-    "the students' records.")
+    "the students' records. Hiding names does not reach into a note's text.")
 
 
 def scope(cursor):
@@ -61,7 +61,9 @@ def scoped_notes(cursor) -> pa.Table | None:
     """The notes on the students in the export, when the advisor chose to include them."""
     if not with_notes:
         return None
-    ids = [student_id for (student_id,) in scope(cursor).select(
+    # Rows without an ID in the file carry a stand-in (ROW-n) that no note belongs to.
+    ids = [student_id for (student_id,) in scope(cursor).filter(
+        duckdb.ColumnExpression("given_student_id").isnotnull()).select(
         duckdb.ColumnExpression("student_id")).fetchall()]
     notes = workspace.notes_for_export(cohort_name)
     return notes.filter(pc.is_in(notes["student_id"], value_set=pa.array(ids, pa.string())))
@@ -108,6 +110,8 @@ def make_batch() -> bytes:
     if with_notes:
         for note in workspace.notes(cohort_name):
             notes.setdefault(note.student_id, []).append(note)
+        notes.update({student["student_id"]: [] for student in students
+                      if student["given_student_id"] is None})
     return advice.batch_html(students, own, hide_personal, notes).encode("utf-8")
 
 

@@ -155,6 +155,9 @@ st.caption("Tell Cohort Advisor what a cell means when it cannot tell, such as '
 workspace = state.workspace()
 if workspace is None:
     st.warning("The workspace is unavailable, so value readings cannot be saved.")
+elif source.snapshot is not None:
+    st.info("A snapshot keeps the cells as they were read when it was saved; readings apply to "
+            "the next upload.", icon=":material/info:")
 else:
     readings = workspace.value_readings()
     unread = (issue_frame[issue_frame["kind"] == "unreadable"] if not issue_frame.empty

@@ -61,6 +61,9 @@ if compared is not None:
             st.caption(ui.counted(change_summary.ambiguous_ids, "student ID")
                        + " repeated in one of the files could not be compared: which row "
                        "would be which student?")
+        if change_summary.rows_without_id:
+            st.caption(ui.counted(change_summary.rows_without_id, "row")
+                       + " of this file without a student ID could not be compared.")
         moved = [(RULES_BY_ID[rule_id].label, raised,
                   change_summary.flags_cleared.get(rule_id, 0))
                  for rule_id, raised in change_summary.flags_raised.items()]

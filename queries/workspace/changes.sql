@@ -36,6 +36,10 @@ paired as (
         list_filter(string_split(after_once."unknown", ';'), lambda rule_id: rule_id <> '')
             as after_unknown,
         after_once.unreadable_fields as after_unreadable,
+        -- Fields with a value before and none now (blanked, or no longer readable).
+        list_filter(before_once.known_fields,
+                    lambda field: not list_contains(after_once.known_fields, field))
+            as lost_fields,
         before_once.step2ck_score as before_score,
         after_once.step2ck_score as after_score,
         before_once.us_plastics_lors as before_lors,
@@ -48,7 +52,8 @@ paired as (
 ),
 
 -- Risk levels ranked for "worse" and "better". Needing data is neither; data that came in
--- is better when it shows low risk, else worse.
+-- is better when it shows low risk, else worse; a lower level reached while data was lost
+-- needs data, never better.
 ranked as (
     select
         *,
@@ -64,15 +69,18 @@ changes as (
     from ranked where not in_before
     union all
     select student_id, name, sort_row, "row", 1, 'left', before_risk, null,
-        null, 'no longer in the cohort file'
+        null, 'not in the later file under this ID'
     from ranked where not in_after
     union all
     select student_id, name, sort_row, "row", 2, 'risk_level', before_risk, after_risk,
         case
             when after_risk = 'needs_data' then 'needs data'
-            when before_risk = 'needs_data' and after_risk = 'low' then 'better'
+            when before_risk = 'needs_data' and after_risk = 'low' and len(lost_fields) = 0
+                then 'better'
+            when before_risk = 'needs_data' and after_risk = 'low' then 'needs data'
             when before_risk = 'needs_data' then 'worse'
             when after_rank > before_rank then 'worse'
+            when len(lost_fields) > 0 then 'needs data'
             else 'better'
         end,
         'risk ' || replace(before_risk, '_', ' ') || ' to ' || replace(after_risk, '_', ' ')
@@ -85,15 +93,15 @@ changes as (
                     as rule_id
           from ranked where in_before and in_after)
     union all
-    -- A flag that can no longer be checked, or whose input cell could not be read, has not
-    -- been cleared: it is not listed here (the value's own change says it became unreadable).
+    -- A flag that can no longer be checked, or whose input became blank or unreadable, has
+    -- not been cleared: it is not listed here (the value's own change says what happened).
     select student_id, name, sort_row, "row", 4, 'flag_cleared', null, rule_id, null,
         'cleared: ' || $rule_labels[list_position($rule_ids, rule_id)]
     from (select *, unnest(list_filter(before_flags,
                                        lambda rule_id: not list_contains(after_flags, rule_id)
                                            and not list_contains(after_unknown, rule_id)
                                            and not list_has_any(
-                                               after_unreadable,
+                                               list_concat(after_unreadable, lost_fields),
                                                $rule_fields[list_position($rule_ids, rule_id)])))
                     as rule_id
           from ranked where in_before and in_after)
