@@ -63,7 +63,7 @@ with st.sidebar:
             cohort_name = state.cohort_name()
             if source.snapshot is not None:
                 st.caption(f"Showing a saved snapshot of {source.snapshot.as_of:%-d %b %Y}.")
-            elif source.is_unsaved_upload and state.saved_snapshot_of_upload() is None:
+            elif source.is_unsaved_upload and state.snapshot_of_upload() is None:
                 st.caption("This upload is **session-only**: nothing about its students is "
                            "stored until you save a snapshot.")
             st.caption(
@@ -73,20 +73,28 @@ with st.sidebar:
             known = [name for name in workspace.cohorts() if name != state.SAMPLE_COHORT_NAME]
             if source.is_unsaved_upload and known:
                 options = [*known, None]
-                chosen = st.selectbox(
+                picker = "app_cohort_picker"
+                # The picker shows the session's cohort, also after a save under a new name.
+                st.session_state[picker] = cohort_name if cohort_name in options else None
+                st.selectbox(
                     "Cohort of this upload", options=options,
-                    index=options.index(cohort_name) if cohort_name in options else 0,
                     format_func=lambda name: "a new cohort" if name is None else name,
-                    key=f"workspace_cohort_{source.digest[:12]}",
+                    key=picker,
+                    on_change=lambda: state.set_cohort_name(st.session_state[picker]),
                     help="Changes are shown since this cohort's last snapshot, and notes are "
                     "kept under its name. A new cohort gets its name when you save it.")
-                if chosen != cohort_name:
-                    state.set_cohort_name(chosen)
-                    st.rerun()
             elif cohort_name:
                 st.text(f"Cohort: {cohort_name}")
             st.page_link("app_pages/workspace.py", label="Snapshots and history",
                          icon=":material/history:")
+
+if source.snapshot is not None:  # never mistaken for this week's upload, on any page
+    with st.container(border=True, horizontal=True, vertical_alignment="center"):
+        st.text(f"Showing the saved snapshot of {source.snapshot.cohort} as of "
+                f"{source.snapshot.as_of:%-d %b %Y} ({source.snapshot.student_count:,} "
+                f"students from {source.snapshot.file_name}), not your latest upload.")
+        st.button("Close the snapshot", on_click=state.close_snapshot, key="app_close_snapshot",
+                  icon=":material/close:")
 
 try:
     navigation.run()

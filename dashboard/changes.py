@@ -102,6 +102,21 @@ class Changes:
     def ambiguous(self) -> duckdb.DuckDBPyRelation:
         return self.con.table("ambiguous_ids")
 
+    def details(self, student_ids: list[str]) -> dict[str, str]:
+        """What changed for each of these students, in words, in the changes' order."""
+        found: dict[str, list[str]] = {}
+        for student_id, detail in self.con.execute(
+                "select student_id, detail from changes "
+                "where student_id in (select unnest($ids::varchar[]))",
+                {"ids": student_ids}).fetchall():
+            found.setdefault(student_id, []).append(detail)
+        return {student_id: "; ".join(parts) for student_id, parts in found.items()}
+
+    def left(self) -> list[str]:
+        """The ids of the students who left, in the earlier file's order."""
+        return [student_id for (student_id,) in self.con.execute(
+            "select student_id from changes where change = 'left'").fetchall()]
+
     def changed_ids(self) -> list[str]:
         return [student_id for (student_id,) in self.con.execute(
             "select distinct student_id from changes where change <> 'left'").fetchall()]

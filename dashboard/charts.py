@@ -244,21 +244,22 @@ def plan_timeline(plan: pd.DataFrame, as_of) -> alt.LayerChart:
 
 
 def student_history_chart(history: pd.DataFrame) -> alt.LayerChart:
-    """A student across snapshots: Step 2 CK as a line, each date's risk level as a coloured
-    dot on it (or on the axis when there is no score yet)."""
+    """A student across snapshots: the risk level on each date, each dot labelled with the
+    Step 2 CK score of that date (or "no score")."""
     frame = history.assign(
         day=pd.to_datetime(history["as_of"]),
-        score=pd.to_numeric(history["step2ck_score"], errors="coerce"),
+        score=[("no score" if pd.isna(score) else f"CK {int(score)}")
+               for score in history["step2ck_score"]],
     )[["day", "score", "risk_level"]]
-    frame["shown"] = frame["score"].fillna(frame["score"].min() if frame["score"].notna().any()
-                                           else 200)
+    y = alt.Y("risk_level:N", title=None, sort=RISK_ORDER, scale=alt.Scale(domain=RISK_ORDER),
+              axis=alt.Axis(labelExpr=RISK_LABEL_EXPR))
+    x = alt.X("day:T", title=None, axis=alt.Axis(format="%-d %b %Y", tickCount="day"))
     tooltip = [alt.Tooltip("day:T", title="As of", format="%-d %b %Y"),
-               alt.Tooltip("risk_level:N", title="Risk"),
-               alt.Tooltip("score:Q", title="Step 2 CK")]
-    colour = _risk_colour("Risk level")
-    base = alt.Chart(frame).encode(x=alt.X("day:T", title=None, axis=alt.Axis(format="%-d %b")))
-    line = base.mark_line(color="#7f8c8d").encode(
-        y=alt.Y("score:Q", title="Step 2 CK", scale=alt.Scale(zero=False)))
-    dots = base.mark_point(filled=True, size=120).encode(y="shown:Q", color=colour,
+               alt.Tooltip("risk_level:N", title="Risk"), alt.Tooltip("score:N", title="Score")]
+    base = alt.Chart(frame).encode(x=x, y=y)
+    line = base.mark_line(color="#b3b6b7")
+    dots = base.mark_point(filled=True, size=140).encode(color=_risk_colour("Risk level"),
                                                          tooltip=tooltip)
-    return alt.layer(line, dots).properties(height=200, title="Step 2 CK and risk level by date")
+    labels = base.mark_text(dy=-12, fontSize=11, color="#34495e").encode(text="score:N")
+    return alt.layer(line, dots, labels).properties(
+        height=180, title="Risk level by date (Step 2 CK on each dot)")

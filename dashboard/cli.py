@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import hashlib
 import logging
 import os
 import sys
@@ -184,6 +185,14 @@ def _read_input(arguments: argparse.Namespace) -> RawCohort:
     return read_cohort(Path(arguments.input), sheet=arguments.sheet)
 
 
+def _digest(arguments: argparse.Namespace, raw: RawCohort) -> str | None:
+    """The SHA-256 of the input file, as the app records an upload's (none for stdin)."""
+    if arguments.input == "-":
+        return None
+    with open(arguments.input, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def flag(arguments: argparse.Namespace) -> int:
     _check_paths(arguments)
     config = load_config(arguments.config) if arguments.config else Config()
@@ -241,7 +250,8 @@ def snapshot(arguments: argparse.Namespace) -> int:
                   file=sys.stderr)
     flagged = cohort.flag(config or workspace.saved_config() or Config(), as_of,
                           materialise=True)
-    info = workspace.save_snapshot(flagged, arguments.cohort, saved_by=LOCAL_AUTHOR)
+    info = workspace.save_snapshot(flagged, arguments.cohort, saved_by=LOCAL_AUTHOR,
+                                   source_digest=_digest(arguments, raw))
     _summarise(cohort, raw, cohort.data_issues(), sys.stderr)
     print(f"cohort-advisor: saved snapshot {info.snapshot_id} of {info.cohort!r} as of "
           f"{info.as_of:%Y-%m-%d} in {workspace.path}", file=sys.stderr)

@@ -149,27 +149,30 @@ def set_cohort_name(name: str | None) -> None:
 
 def open_snapshot(info: SnapshotInfo) -> None:
     """Make a saved snapshot the session's cohort, with the settings it was saved with."""
+    current = current_source()
+    if current.snapshot is None and not current.is_sample:
+        st.session_state["data_before_snapshot"] = current
     st.session_state["data_upload"] = _snapshot_source(info)
     st.session_state["settings_as_of"] = info.as_of
     st.session_state.pop("settings_config", None)  # set from the snapshot once it loads
     st.session_state["data_snapshot_settings"] = info.snapshot_id
 
 
-def saved_snapshot_of_upload() -> int | None:
-    """The snapshot this session saved from the loaded file, if it saved one."""
-    saved = st.session_state.get("workspace_saved")
+def snapshot_of_upload() -> SnapshotInfo | None:
+    """The latest snapshot of the session's cohort read from this very file, if any."""
+    found = workspace()
     source = current_source()
-    return saved[1] if saved and saved[0] == source.digest else None
-
-
-def remember_saved(info: SnapshotInfo) -> None:
-    st.session_state["workspace_saved"] = (current_source().digest, info.snapshot_id)
-    set_cohort_name(info.cohort)
+    name = cohort_name()
+    if found is None or name is None or not source.is_unsaved_upload:
+        return None
+    return next((info for info in found.snapshots(name)
+                 if info.source_digest == source.digest), None)
 
 
 def baseline() -> SnapshotInfo | None:
-    """The snapshot the loaded cohort is compared with: the one before it, for a reopened
-    snapshot or an upload this session saved; else the cohort's latest."""
+    """The snapshot the loaded cohort is compared with: for a reopened snapshot, the one
+    before it; for an upload, the cohort's latest as of the session's date or earlier that
+    was not read from this same file."""
     found = workspace()
     name = cohort_name()
     if found is None or name is None:
@@ -177,11 +180,7 @@ def baseline() -> SnapshotInfo | None:
     source = current_source()
     if source.snapshot is not None:
         return found.previous_snapshot(name, before=source.snapshot)
-    saved = saved_snapshot_of_upload()
-    latest = found.previous_snapshot(name)
-    if latest is not None and saved == latest.snapshot_id:
-        return found.previous_snapshot(name, before=latest)
-    return latest
+    return found.previous_snapshot(name, on_or_before=as_of(), other_than=source.digest)
 
 
 def changes(loaded: Loaded) -> tuple[SnapshotInfo, Changes] | None:
@@ -191,20 +190,19 @@ def changes(loaded: Loaded) -> tuple[SnapshotInfo, Changes] | None:
     since = baseline()
     if found is None or since is None or loaded.flagged is None:
         return None
-    # The load's own key (file, sheet, mapping, readings): each run's Cohort is a new object.
-    key = (st.session_state["data_cohort"][0], since.snapshot_id, loaded.flagged.config,
-           loaded.flagged.as_of)
-    cached = st.session_state.get("data_changes")
-    if cached is None or cached[0] != key:
+    # Kept on the session's loaded cohort (each run works on a copy), so that a reload, with
+    # its new database, computes them again and fills its own changed_students table.
+    held = st.session_state["data_cohort"][1]
+    key = (since.snapshot_id, loaded.flagged.config, loaded.flagged.as_of)
+    if held.changes is None or held.changes[0] != key:
         computed = Changes(found.snapshot_summary(since.snapshot_id),
                            flagged_summary(loaded.flagged))
         cursor = loaded.cohort.con.cursor()
         cursor.execute("delete from changed_students")
         cursor.execute("insert into changed_students select unnest($ids::varchar[])",
                        {"ids": computed.changed_ids()})
-        cached = (key, since, computed)
-        st.session_state["data_changes"] = cached
-    return cached[1], cached[2]
+        held.changes = (key, since, computed)
+    return held.changes[1], held.changes[2]
 
 
 @functools.cache
@@ -216,12 +214,29 @@ def remember_upload() -> None:
     """The uploader's on_change callback: keep the file beyond the widget's own state, which
     Streamlit resets when a page is switched from code (`st.switch_page`)."""
     uploaded = st.session_state.get(UPLOAD_KEY)
+    source = None if uploaded is None else _source(uploaded.name, uploaded.getvalue(), False)
+    current = st.session_state.get("data_upload")
+    if current is not None and current.snapshot is not None:
+        before = st.session_state.get("data_before_snapshot")
+        if source is None or (before is not None and before.digest == source.digest):
+            # The widget gave back the file it held when the snapshot was opened (Streamlit
+            # resets it on a page switch), or was cleared: the snapshot stays open.
+            st.session_state["data_before_snapshot"] = source
+            return
+        close_snapshot(source)
+        return
+    st.session_state["data_upload"] = source
+
+
+def close_snapshot(source: Source | None = None) -> None:
+    """Leave a reopened snapshot for `source` (else the upload it replaced): back to today
+    and the workspace's settings."""
     st.session_state["data_upload"] = (
-        None if uploaded is None else _source(uploaded.name, uploaded.getvalue(), False))
-    if st.session_state.pop("data_snapshot_settings", None) is not None:
-        # Leaving a reopened snapshot: back to today and the workspace's settings.
-        st.session_state.pop("settings_as_of", None)
-        st.session_state.pop("settings_config", None)
+        source if source is not None else st.session_state.get("data_before_snapshot"))
+    st.session_state.pop("data_before_snapshot", None)
+    st.session_state.pop("data_snapshot_settings", None)
+    st.session_state.pop("settings_as_of", None)
+    st.session_state.pop("settings_config", None)
 
 
 def remember_privacy() -> None:
@@ -329,6 +344,7 @@ class Loaded:
     flagged: FlaggedCohort | None = None
     mapping_origin: str = "detected"  # detected, remembered (with its date), chosen, snapshot
     snapshot_config: Config | None = None  # the settings a reopened snapshot was saved with
+    changes: tuple | None = None  # (key, baseline, Changes), computed once per key
 
 
 def loaded_cohort() -> Loaded:

@@ -83,6 +83,7 @@ class SnapshotInfo:
     saved_by: str
     file_name: str
     student_count: int
+    source_digest: str | None = None
 
     @property
     def label(self) -> str:
@@ -213,9 +214,10 @@ class Workspace:
 
     # Snapshots -------------------------------------------------------------------------
 
-    def save_snapshot(self, flagged: FlaggedCohort, cohort_name: str, saved_by: str
-                      ) -> SnapshotInfo:
-        """Save a flagged cohort: its typed rows, data issues, mapping and settings."""
+    def save_snapshot(self, flagged: FlaggedCohort, cohort_name: str, saved_by: str,
+                      source_digest: str | None = None) -> SnapshotInfo:
+        """Save a flagged cohort: its typed rows, data issues, mapping and settings, and the
+        SHA-256 of the file it was read from."""
         cohort_name = checked_cohort_name(cohort_name)
         cohort = flagged.cohort
         if not flagged.is_materialised:
@@ -239,9 +241,10 @@ class Workspace:
                 [(snapshot_id,)] = cur.execute(
                     "insert into snapshots (cohort, as_of, saved_at, saved_by, file_name, "
                     "sheet, header_row, headers, read_notes, mapping, extra_headers, settings, "
-                    "student_count) values ($cohort, $as_of, $saved_at, $saved_by, $file_name, "
-                    "$sheet, $header_row, $headers, $read_notes, $mapping, $extra_headers, "
-                    "$settings, $student_count) returning snapshot_id",
+                    "student_count, source_digest) values ($cohort, $as_of, $saved_at, "
+                    "$saved_by, $file_name, $sheet, $header_row, $headers, $read_notes, "
+                    "$mapping, $extra_headers, $settings, $student_count, $source_digest) "
+                    "returning snapshot_id",
                     {"cohort": cohort_name, "as_of": flagged.as_of, "saved_at": utc_now(),
                      "saved_by": saved_by, "file_name": raw.file_name, "sheet": raw.sheet,
                      "header_row": raw.header_row, "headers": list(raw.headers),
@@ -249,7 +252,7 @@ class Workspace:
                      "mapping": json.dumps(cohort.mapping, ensure_ascii=False),
                      "extra_headers": [cohort.extra_columns[key] for key in extras],
                      "settings": json.dumps(config_document(flagged.config)),
-                     "student_count": rows.num_rows},
+                     "student_count": rows.num_rows, "source_digest": source_digest},
                 ).fetchall()
                 cur.register("saved_rows", rows)
                 cur.execute("insert into snapshot_students by name "
@@ -258,7 +261,7 @@ class Workspace:
                 cur.unregister("saved_rows")
                 [info] = cur.execute(
                     "select snapshot_id, cohort, as_of, saved_at, saved_by, file_name, "
-                    "student_count from snapshots where snapshot_id = $id",
+                    "student_count, source_digest from snapshots where snapshot_id = $id",
                     {"id": snapshot_id}).fetchall()
                 cur.execute("commit")
             except BaseException:
@@ -281,7 +284,7 @@ class Workspace:
         with self.cursor() as cur:
             return [SnapshotInfo(*row) for row in cur.execute(
                 "select snapshot_id, cohort, as_of, saved_at, saved_by, file_name, "
-                "student_count from snapshots "
+                "student_count, source_digest from snapshots "
                 "where ($cohort::varchar is null or cohort = $cohort) "
                 "and ($id::integer is null or snapshot_id = $id) "
                 "order by as_of desc, saved_at desc, snapshot_id desc",
@@ -296,13 +299,20 @@ class Workspace:
                 "union all select cohort, written_at from notes) "
                 "group by cohort order by max(changed_at) desc, cohort").fetchall()]
 
-    def previous_snapshot(self, cohort: str, before: SnapshotInfo | None = None
+    def previous_snapshot(self, cohort: str, before: SnapshotInfo | None = None,
+                          on_or_before: dt.date | None = None, other_than: str | None = None
                           ) -> SnapshotInfo | None:
-        """The latest snapshot of `cohort`, or the latest saved before `before`."""
+        """The latest snapshot of `cohort`: saved before `before`, as of `on_or_before` or
+        earlier, and not read from the file whose digest is `other_than`."""
         for info in self.snapshots(cohort):
-            if before is None or (info.as_of, info.saved_at, info.snapshot_id) < (
+            if before is not None and (info.as_of, info.saved_at, info.snapshot_id) >= (
                     before.as_of, before.saved_at, before.snapshot_id):
-                return info
+                continue
+            if on_or_before is not None and info.as_of > on_or_before:
+                continue
+            if other_than is not None and info.source_digest == other_than:
+                continue
+            return info
         return None
 
     def open_snapshot(self, snapshot_id: int, limit_memory: bool = False) -> OpenedSnapshot:
@@ -474,8 +484,9 @@ class Workspace:
         """Every note of a cohort, one row each, for the exports that carry notes."""
         with self.cursor() as cur:
             return cur.execute(
-                "select student_id, written_at, author, body, follow_up, status from notes "
-                "where cohort = $cohort order by student_id, written_at, note_id",
+                "select student_id, written_at, author, body, follow_up, "
+                "case when follow_up is not null then status end as follow_up_status "
+                "from notes where cohort = $cohort order by student_id, written_at, note_id",
                 {"cohort": cohort_key(cohort)}).to_arrow_table()
 
     # What is remembered between uploads ----------------------------------------------------

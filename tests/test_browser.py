@@ -8,6 +8,7 @@ Chromium missing is a failure, not a skip: CI installs it (.ci/run).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import re
@@ -375,10 +376,12 @@ def in_table(page, text: str) -> None:
     page.locator("[role=gridcell]", has_text=text).first.wait_for(state="attached")
 
 
-def write_note(page, text: str, follow_up: bool = False, submit: bool = True) -> None:
+def write_note(page, text: str, follow_up: str | None = None, submit: bool = True) -> None:
     page.get_by_role("textbox", name="New note").fill(text)
     if follow_up:
-        page.get_by_text("Follow up", exact=True).click()
+        when = page.get_by_test_id("stDateInput").locator("input")
+        when.fill(follow_up)
+        when.press("Enter")
     if submit:
         page.get_by_role("button", name="Save note").click()
         wait_idle(page)
@@ -402,15 +405,18 @@ def test_workspace_remembers_across_uploads_sessions_and_a_restart(browser, tmp_
             wait_idle(page, timeout=60_000)
             size = f"{width}x{height}"
             upload_file(page, week1, "3")
-            page.get_by_text("session-only", exact=False).first.wait_for()
             if width == 1440:  # one snapshot; the second pass only looks at it
+                page.get_by_text("session-only", exact=False).first.wait_for()
                 open_page(page, "Workspace")
                 page.get_by_role("textbox", name="Cohort name").fill("Class of 2027")
                 page.get_by_role("button", name="Save as snapshot").click()
                 wait_idle(page)
-                page.get_by_text("This upload is saved as a snapshot.").wait_for()
+                page.get_by_text("This file is saved", exact=False).wait_for()
                 shoot(page, f"21-workspace-saved-{size}")
                 open_page(page, "Overview")
+            else:  # a new session knows the file is saved: it is not compared with itself
+                page.get_by_text("session-only", exact=False).wait_for(state="detached")
+                assert not page.get_by_text("What changed since").count()
             upload_file(page, week2, "4")
             open_page(page, "Overview")
             page.get_by_text(re.compile(r"^What changed since \d+ \w+ \d{4}$")).wait_for()
@@ -421,6 +427,7 @@ def test_workspace_remembers_across_uploads_sessions_and_a_restart(browser, tmp_
             context.close()
 
         # Two advisors write a note on the same student at the same moment.
+        in_two_weeks = (dt.date.today() + dt.timedelta(days=14)).isoformat()
         contexts = [browser.new_context(viewport={"width": 1440, "height": 900})
                     for _ in range(2)]
         pages = [context.new_page() for context in contexts]
@@ -429,8 +436,8 @@ def test_workspace_remembers_across_uploads_sessions_and_a_restart(browser, tmp_
             wait_idle(page, timeout=60_000)
             upload_file(page, week2, "4")
             open_notes(page)
-            write_note(page, f"Advisor {number} asked for a PRS letter", follow_up=number == 0,
-                       submit=False)
+            write_note(page, f"Advisor {number} asked for a PRS letter",
+                       follow_up=in_two_weeks if number == 0 else None, submit=False)
         buttons = [page.get_by_role("button", name="Save note") for page in pages]
         for button in buttons:
             button.click(no_wait_after=True)

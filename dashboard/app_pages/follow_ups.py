@@ -26,8 +26,8 @@ controls = st.columns([3, 2])
 window = controls[0].segmented_control(
     "Due within", options=list(WINDOWS), format_func=WINDOWS.get, default=14,
     key="follow_ups_window") or 0
-cohorts = workspace.cohorts()
-scope_options = [cohort, None] if cohort else [None]
+# The sample's notes are not anyone's work: a session still on the sample sees every cohort.
+scope_options = [cohort, None] if cohort and cohort != state.SAMPLE_COHORT_NAME else [None]
 scope = controls[1].selectbox(
     "Cohort", options=scope_options,
     format_func=lambda name: "Every cohort" if name is None else ui.clipped(name, 60),

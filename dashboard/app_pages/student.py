@@ -3,8 +3,6 @@ strategy, next steps for the stage, and a what-if panel."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -187,26 +185,27 @@ with notes_tab:
         with st.form(f"student_note_form_{picked}", clear_on_submit=True):
             body = st.text_area("New note", max_chars=5000, key=f"student_note_body_{picked}",
                                 placeholder="What was agreed, what to check next")
-            columns = st.columns([1, 1, 2])
-            wants_follow_up = columns[0].checkbox("Follow up", key=f"student_note_wants_{picked}")
-            follow_up = columns[1].date_input(
-                "by", value=flagged.as_of + dt.timedelta(days=14), format="YYYY-MM-DD",
-                key=f"student_note_date_{picked}", label_visibility="collapsed")
+            follow_up = st.date_input(
+                "Follow up by (optional)", value=None, min_value=flagged.as_of,
+                format="YYYY-MM-DD", key=f"student_note_date_{picked}",
+                help="The note is listed on the Follow-ups page from this date until it is "
+                "marked done.", width=260)
             written = st.form_submit_button("Save note", type="primary", icon=":material/save:")
         if written:
             if not body.strip():
                 st.error("Write the note first.")
             else:
                 workspace.add_note(cohort_name, student["student_id"], state.author(), body,
-                                   follow_up if wants_follow_up else None)
+                                   follow_up)
                 state.log_access("write_note", student_id=student["student_id"])
                 st.rerun()
         for note in notes:
             with st.container(border=True):
                 line = f"{note.author} · {note.written_at:%-d %b %Y %H:%M} UTC"
                 if note.follow_up:
-                    line += (f" · follow up by {note.follow_up:%-d %b %Y} · "
-                             + ("done" if note.status == "done" else "open"))
+                    line += (f" · follow up by {note.follow_up:%-d %b %Y} · " + (
+                        "done" if note.status == "done"
+                        else "overdue" if note.follow_up < flagged.as_of else "open"))
                 st.text(line)
                 st.text(note.body)  # typed text: never Markdown
                 if note.follow_up:

@@ -111,9 +111,20 @@ st.caption(
     "level, then the soonest next deadline, then the most flags). Select a row to open the "
     "student."
 )
+shown = ui.readable(frame, state.privacy_mode())
+if compared is not None and current.changed_only:
+    # What changed, in words, beside the reasons: why each student is on this list.
+    details = compared[1].details(frame["student_id"].tolist())
+    shown.insert(shown.columns.get_loc("reasons"), "what_changed",
+                 frame["student_id"].map(lambda student_id: details.get(student_id, "")))
+    left = compared[1].left()
+    if left:
+        st.caption(ui.counted(len(left), "student") + " of the snapshot left the file; they "
+                   "are listed in the changes download on the Overview.")
 event = st.dataframe(
-    ui.readable(frame, state.privacy_mode()), hide_index=True,
-    column_config=ui.student_column_config(),
+    shown, hide_index=True,
+    column_config={**ui.student_column_config(), "what_changed": st.column_config.TextColumn(
+        "What changed", width="medium")},
     on_select="rerun", selection_mode="single-row", key="students_table",
     height=min(38 + 35 * max(len(frame), 1), 38 + 35 * 12),
 )

@@ -30,35 +30,38 @@ if source.snapshot is not None:
     st.info("The loaded cohort is a saved snapshot; upload a file to save a new one.",
             icon=":material/info:")
 else:
-    saved = state.saved_snapshot_of_upload()
-    if saved is not None:
-        st.success("This upload is saved as a snapshot.", icon=":material/check_circle:")
-    st.caption(f"A snapshot keeps every student of the loaded file as read and flagged on "
-               f"{flagged.as_of:%-d %b %Y}, with its data issues, its column mapping and the "
-               "settings, so it reopens as it is now. Nothing about students is stored "
-               "until you save.")
+    saved = state.snapshot_of_upload()
     known = workspace.cohorts()
-    with st.form("workspace_save_form"):
-        name = st.text_input(
-            "Cohort name", value=state.cohort_name() or "", max_chars=100,
-            placeholder="e.g. Class of 2027",
-            help="Snapshots of the same cohort are compared with each other.")
-        if known:
-            st.text("Cohorts in the workspace: "
-                    + ", ".join(ui.clipped(known_name, 40) for known_name in known[:8]))
-        save = st.form_submit_button("Save as snapshot", type="primary",
-                                     icon=":material/save:")
-    if save:
-        try:
-            info = workspace.save_snapshot(flagged.on_own_cursor(), name, state.author())
-        except WorkspaceError as error:
-            st.error("The snapshot was not saved.")
-            st.text(str(error))
-        else:
-            state.remember_saved(info)
-            state.log_access("save_snapshot", detail=f"{info.student_count} students")
-            st.toast("Snapshot saved.", icon=":material/check_circle:")
-            st.rerun()
+    if saved is not None:
+        st.success(f"This file is saved: the snapshot of {saved.as_of:%-d %b %Y}, saved "
+                   f"{saved.saved_at:%-d %b %Y %H:%M} UTC.", icon=":material/check_circle:")
+    else:
+        st.caption(f"A snapshot keeps every student of the loaded file as read and flagged on "
+                   f"{flagged.as_of:%-d %b %Y}, with its data issues, its column mapping and "
+                   "the settings, so it reopens as it is now. Nothing about students is stored "
+                   "until you save.")
+        with st.form("workspace_save_form"):
+            name = st.text_input(
+                "Cohort name", value=state.cohort_name() or "", max_chars=100,
+                placeholder="e.g. Class of 2027",
+                help="Snapshots of the same cohort are compared with each other.")
+            if known:
+                st.text("Cohorts in the workspace: "
+                        + ", ".join(ui.clipped(known_name, 40) for known_name in known[:8]))
+            save = st.form_submit_button("Save as snapshot", type="primary",
+                                         icon=":material/save:")
+        if save:
+            try:
+                info = workspace.save_snapshot(flagged.on_own_cursor(), name, state.author(),
+                                               source_digest=source.digest)
+            except WorkspaceError as error:
+                st.error("The snapshot was not saved.")
+                st.text(str(error))
+            else:
+                state.set_cohort_name(info.cohort)
+                state.log_access("save_snapshot", detail=f"{info.student_count} students")
+                st.toast("Snapshot saved.", icon=":material/check_circle:")
+                st.rerun()
 
 st.header("Snapshots")
 cohorts = workspace.cohorts()
@@ -80,8 +83,10 @@ if frame.empty:
 else:
     st.caption("Newest first. Select one to open it: every page then shows the cohort as it "
                "was saved, and the Overview what changed since the snapshot before it.")
+    # A new key after each deletion: no row stays selected, and no deletion stays armed.
+    table_key = f"workspace_snapshots_{st.session_state.get('workspace_deletions', 0)}"
     event = st.dataframe(frame, hide_index=True, on_select="rerun",
-                         selection_mode="single-row", key="workspace_snapshots",
+                         selection_mode="single-row", key=table_key,
                          column_config={"id": None, "as of": st.column_config.DateColumn(
                              "As of", format="D MMM YYYY")})
     if event and event.selection.rows:
@@ -94,25 +99,31 @@ else:
                 state.open_snapshot(picked)
                 state.log_access("open_snapshot", detail=f"snapshot {picked.snapshot_id}")
                 st.switch_page("app_pages/overview.py")
-            confirm = deleted.checkbox("Yes, delete it for good", key="workspace_confirm_delete")
+            confirm = deleted.checkbox("Yes, delete it for good",
+                                       key=f"workspace_confirm_delete_{picked.snapshot_id}")
             if deleted.button("Delete this snapshot", key="workspace_delete",
                               icon=":material/delete:", disabled=not confirm):
                 workspace.delete_snapshot(picked.snapshot_id)
+                st.session_state["workspace_deletions"] = \
+                    st.session_state.get("workspace_deletions", 0) + 1
                 state.log_access("delete_snapshot", detail=f"snapshot {picked.snapshot_id}")
                 if source.snapshot is not None and \
                         source.snapshot.snapshot_id == picked.snapshot_id:
-                    st.session_state.pop("data_upload", None)  # it is gone: the sample again
+                    state.close_snapshot()  # it is gone: back to the upload it replaced
                 st.toast("Snapshot deleted.", icon=":material/delete:")
                 st.rerun()
 
 with st.expander("Delete the whole cohort: every snapshot and note"):
-    st.caption("The workspace file is then rewritten, so nothing of the cohort is left in it. "
-               "Type the cohort's name to confirm.")
-    typed = st.text_input("Cohort name", key="workspace_delete_cohort_name")
+    st.text(f"Deletes the cohort: {shown_cohort}")
+    st.caption("The workspace file is then rewritten, so nothing of the cohort is left in it.")
+    typed = st.text_input("Type the cohort's name to confirm, then press Enter",
+                          key=f"workspace_delete_cohort_name_{shown_cohort}")
     if st.button("Delete the cohort", key="workspace_delete_cohort", icon=":material/delete:",
                  disabled=typed.strip() != shown_cohort):
         workspace.delete_cohort(shown_cohort)
         state.log_access("delete_cohort")
+        if source.snapshot is not None and source.snapshot.cohort == shown_cohort:
+            state.close_snapshot()
         if state.cohort_name() == shown_cohort:
             state.set_cohort_name(None)
         st.toast("Cohort deleted.", icon=":material/delete:")
