@@ -96,6 +96,28 @@ def test_a_version_1_file_is_migrated_and_keeps_its_data(tmp_path):
     opened.close()
 
 
+def test_a_version_2_snapshot_is_migrated_and_still_listed(tmp_path):
+    path = tmp_path / "v2.duckdb"
+    con = duckdb.connect(str(path))
+    assert migrate(con, to_version=2) == 2
+    assert "source_digest" not in con.table("snapshots").columns
+    con.execute(  # a snapshot as version 2 saved it: no file digest
+        "insert into snapshots (cohort, as_of, saved_at, saved_by, file_name, header_row, "
+        "headers, read_notes, mapping, extra_headers, settings, student_count) values "
+        "($cohort, DATE '2026-11-18', now()::timestamp, 'local', 'old.csv', 1, ['Student ID'], "
+        "[], '{\"student_id\": \"Student ID\"}', [], '{}', 0)", {"cohort": COHORT})
+    con.close()
+    current = Workspace(path)
+    assert current.version == len(migrations()) >= 3
+    [old] = current.snapshots(COHORT)
+    assert (old.file_name, old.source_digest) == ("old.csv", None)
+    info = current.save_snapshot(flagged_of([student("S1")]), COHORT, "local",
+                                 source_digest="ab" * 32)
+    assert current.previous_snapshot(COHORT, other_than="ab" * 32) == old
+    assert info.source_digest == "ab" * 32
+    current.close()
+
+
 def test_a_file_from_a_newer_version_is_refused(tmp_path):
     path = tmp_path / "newer.duckdb"
     Workspace(path).close()
