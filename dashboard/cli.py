@@ -235,7 +235,15 @@ def snapshot(arguments: argparse.Namespace) -> int:
     config = load_config(arguments.config) if arguments.config else None
     as_of = arguments.as_of or dt.date.today()
     raw = _read_input(arguments)  # read first: a refused file leaves no workspace behind
-    workspace = _open_workspace(arguments)
+    with _open_workspace(arguments) as workspace:
+        info = _save_snapshot(arguments, workspace, raw, config, as_of)
+    print(f"cohort-advisor: saved snapshot {info.snapshot_id} of {info.cohort!r} as of "
+          f"{info.as_of:%Y-%m-%d} in {workspace.path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _save_snapshot(arguments: argparse.Namespace, workspace: Workspace, raw: RawCohort,
+                   config: Config | None, as_of: dt.date) -> SnapshotInfo:
     remembered = workspace.remembered_mapping(raw.headers)
     mapping = remembered[0] if remembered else None
     try:
@@ -253,16 +261,12 @@ def snapshot(arguments: argparse.Namespace) -> int:
     info = workspace.save_snapshot(flagged, arguments.cohort, saved_by=LOCAL_AUTHOR,
                                    source_digest=_digest(arguments, raw))
     _summarise(cohort, raw, cohort.data_issues(), sys.stderr)
-    print(f"cohort-advisor: saved snapshot {info.snapshot_id} of {info.cohort!r} as of "
-          f"{info.as_of:%Y-%m-%d} in {workspace.path}", file=sys.stderr)
-    workspace.close()
-    return EXIT_OK
+    return info
 
 
 def snapshots(arguments: argparse.Namespace) -> int:
-    workspace = _open_workspace(arguments, must_exist=True)
-    listed = workspace.snapshots(arguments.cohort)
-    workspace.close()
+    with _open_workspace(arguments, must_exist=True) as workspace:
+        listed = workspace.snapshots(arguments.cohort)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(["snapshot_id", "cohort", "as_of", "saved_at_utc", "saved_by", "file_name",
                      "students"])
@@ -279,20 +283,19 @@ def changes(arguments: argparse.Namespace) -> int:
     if arguments.from_date and arguments.to_date and arguments.from_date > arguments.to_date:
         raise ConfigError(f"--from {arguments.from_date:%Y-%m-%d} is after --to "
                           f"{arguments.to_date:%Y-%m-%d}")
-    workspace = _open_workspace(arguments, must_exist=True)
-    listed = workspace.snapshots(arguments.cohort)
-    if not listed:
-        raise WorkspaceError(f"the workspace has no snapshot of {arguments.cohort!r}")
-    after = _on_or_before(listed, arguments.to_date, "--to")
-    earlier = [info for info in listed if _order(info) < _order(after)]
-    before = (_on_or_before(earlier, arguments.from_date, "--from") if arguments.from_date
-              else (earlier[0] if earlier else None))
-    if before is None:
-        raise WorkspaceError(f"{arguments.cohort!r} has no snapshot before the one of "
-                             f"{after.as_of:%Y-%m-%d} to compare with")
-    found = Changes(workspace.snapshot_summary(before.snapshot_id),
-                    workspace.snapshot_summary(after.snapshot_id))
-    workspace.close()
+    with _open_workspace(arguments, must_exist=True) as workspace:
+        listed = workspace.snapshots(arguments.cohort)
+        if not listed:
+            raise WorkspaceError(f"the workspace has no snapshot of {arguments.cohort!r}")
+        after = _on_or_before(listed, arguments.to_date, "--to")
+        earlier = [info for info in listed if _order(info) < _order(after)]
+        before = (_on_or_before(earlier, arguments.from_date, "--from") if arguments.from_date
+                  else (earlier[0] if earlier else None))
+        if before is None:
+            raise WorkspaceError(f"{arguments.cohort!r} has no snapshot before the one of "
+                                 f"{after.as_of:%Y-%m-%d} to compare with")
+        found = Changes(workspace.snapshot_summary(before.snapshot_id),
+                        workspace.snapshot_summary(after.snapshot_id))
     relation = found.relation()
     output = Path(arguments.output) if arguments.output else None
     if output is None:

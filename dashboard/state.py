@@ -158,6 +158,22 @@ def open_snapshot(info: SnapshotInfo) -> None:
     st.session_state["data_snapshot_settings"] = info.snapshot_id
 
 
+def save_note(cohort: str, student_id: str, row: int) -> None:
+    """The Save note button's callback: the note typed on the student page for `row`."""
+    body = st.session_state.get(f"student_note_body_{row}") or ""
+    found = workspace()
+    if found is None:
+        st.session_state["student_note_problem"] = workspace_problem() or ""
+        return
+    try:
+        found.add_note(cohort, student_id, author(), body,
+                       st.session_state.get(f"student_note_date_{row}"))
+    except WorkspaceError as error:
+        st.session_state["student_note_problem"] = str(error)
+        return
+    log_access("write_note", student_id=student_id)
+
+
 def snapshot_of_upload() -> SnapshotInfo | None:
     """The latest snapshot of the session's cohort read from this very file, if any."""
     found = workspace()

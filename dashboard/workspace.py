@@ -196,6 +196,12 @@ class Workspace:
         with self._lock:
             self._con.close()
 
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     @contextlib.contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor of the workspace for one call; calls from threads take turns."""

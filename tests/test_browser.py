@@ -441,7 +441,9 @@ def test_workspace_remembers_across_uploads_sessions_and_a_restart(browser, tmp_
         buttons = [page.get_by_role("button", name="Save note") for page in pages]
         for button in buttons:
             button.click(no_wait_after=True)
-        for page in pages:
+        for number, page in enumerate(pages):  # each save has run: its note is listed
+            page.get_by_text(f"Advisor {number} asked for a PRS letter").wait_for(
+                timeout=60_000)
             wait_idle(page)
         open_page(pages[1], "Overview")  # and back: the page reads the notes again
         open_notes(pages[1])

@@ -3,6 +3,7 @@ deletion, the busy file, and what is remembered between uploads."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -15,6 +16,7 @@ import duckdb
 import pytest
 
 from dashboard.changes import CHANGE_COLUMNS, CHANGE_KINDS, Changes, flagged_summary
+from dashboard.cli import main
 from dashboard.config import Config, Thresholds
 from dashboard.engine import MappingError, load_cohort
 from dashboard.exports import export_relation
@@ -469,8 +471,18 @@ def test_settings_and_privacy_persist_in_the_workspace(tmp_path):
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dashboard.cli", *args], capture_output=True,
-                          text=True, encoding="utf-8", timeout=120)
+    """The CLI in this process (a child process per call would cost a second of start-up
+    each; tests/test_cli.py and the busy-file test run it as a process)."""
+    stdout = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    stderr = io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = main(list(args))
+        except SystemExit as stop:  # argparse refusing the arguments
+            code = stop.code
+    stdout.flush()
+    return subprocess.CompletedProcess(args, code, stdout.buffer.getvalue().decode("utf-8"),
+                                       stderr.getvalue())
 
 
 def test_cli_snapshot_snapshots_and_changes(tmp_path):

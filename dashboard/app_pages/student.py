@@ -183,22 +183,22 @@ with notes_tab:
         st.text(f"Notes on {ui.clipped(student['student_id'])} in the cohort "
                 f"{ui.clipped(cohort_name, 60)}: every advisor of this workspace sees them.")
         with st.form(f"student_note_form_{picked}", clear_on_submit=True):
-            body = st.text_area("New note", max_chars=5000, key=f"student_note_body_{picked}",
-                                placeholder="What was agreed, what to check next")
-            follow_up = st.date_input(
+            st.text_area("New note", max_chars=5000, key=f"student_note_body_{picked}",
+                         placeholder="What was agreed, what to check next")
+            st.date_input(
                 "Follow up by (optional)", value=None, min_value=flagged.as_of,
                 format="YYYY-MM-DD", key=f"student_note_date_{picked}",
                 help="The note is listed on the Follow-ups page from this date until it is "
                 "marked done.", width=260)
-            written = st.form_submit_button("Save note", type="primary", icon=":material/save:")
-        if written:
-            if not body.strip():
-                st.error("Write the note first.")
-            else:
-                workspace.add_note(cohort_name, student["student_id"], state.author(), body,
-                                   follow_up)
-                state.log_access("write_note", student_id=student["student_id"])
-                st.rerun()
+            # Saved in the button's callback, before the next run: navigating away at once
+            # cannot stop it half done, and the list below already holds the new note.
+            st.form_submit_button("Save note", type="primary", icon=":material/save:",
+                                  on_click=state.save_note,
+                                  args=(cohort_name, student["student_id"], picked))
+        problem = st.session_state.pop("student_note_problem", None)
+        if problem:
+            st.error("The note was not saved.")
+            st.text(problem)
         for note in notes:
             with st.container(border=True):
                 line = f"{note.author} · {note.written_at:%-d %b %Y %H:%M} UTC"
