@@ -489,11 +489,11 @@ class Workspace:
     def notes_for_export(self, cohort: str) -> pa.Table:
         """Every note of a cohort, one row each, for the exports that carry notes."""
         with self.cursor() as cur:
-            return cur.execute(
+            return cur.sql(
                 "select student_id, written_at, author, body, follow_up, "
                 "case when follow_up is not null then status end as follow_up_status "
                 "from notes where cohort = $cohort order by student_id, written_at, note_id",
-                {"cohort": cohort_key(cohort)}).to_arrow_table()
+                params={"cohort": cohort_key(cohort)}).to_arrow_table()
 
     # What is remembered between uploads ----------------------------------------------------
 

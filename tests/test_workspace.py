@@ -686,3 +686,27 @@ def test_cli_refuses_to_overwrite_the_workspace_or_to_invent_one(tmp_path):
     result = cli("changes", "--workspace", str(path), "--cohort", COHORT, "--from",
                  "2026-11-25", "--to", "2026-11-18")
     assert result.returncode == 2 and "is after --to" in result.stderr
+
+
+def test_notes_travel_into_summaries_and_exports_as_plain_text(workspace):
+    from python_calamine import CalamineWorkbook
+
+    from dashboard.advice import summary_html
+    from dashboard.exports import xlsx_bytes
+
+    flagged = flagged_of([student("S1"), student("S2")])
+    workspace.add_note(COHORT, "S1", "a@x.edu", "=HYPERLINK(\"http://x\") <b>Met</b> **him**",
+                       follow_up=dt.date(2026, 12, 1))
+    [note] = workspace.notes(COHORT, "S1")
+    record = dict(zip(flagged.relation().columns, flagged.relation().fetchall()[0],
+                      strict=True))
+    html = summary_html(record, flagged, notes=[note])
+    assert "<h2>Advisors' notes</h2>" in html
+    assert "&lt;b&gt;Met&lt;/b&gt; **him**" in html and "<b>Met</b>" not in html
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(
+        xlsx_bytes(flagged, notes=workspace.notes_for_export(COHORT))))
+    rows = workbook.get_sheet_by_name("Notes").to_python()
+    assert rows[0] == ["student_id", "written_at", "author", "body", "follow_up",
+                       "follow_up_status"]
+    assert rows[1][0] == "S1" and rows[1][3].startswith("'=HYPERLINK")
+    assert rows[1][5] == "open"

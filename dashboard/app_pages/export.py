@@ -62,11 +62,17 @@ def scoped_notes(cursor) -> pa.Table | None:
     if not with_notes:
         return None
     # Rows without an ID in the file carry a stand-in (ROW-n) that no note belongs to.
-    ids = [student_id for (student_id,) in scope(cursor).filter(
-        duckdb.ColumnExpression("given_student_id").isnotnull()).select(
-        duckdb.ColumnExpression("student_id")).fetchall()]
+    names: dict[str, str | None] = {}
+    for student_id, name in scope(cursor).filter(
+            duckdb.ColumnExpression("given_student_id").isnotnull()).select(
+            duckdb.ColumnExpression("student_id"), duckdb.ColumnExpression("name")).fetchall():
+        # A repeated ID names no one: which of its rows would the note be about?
+        names[student_id] = None if student_id in names or hide_personal else name
     notes = workspace.notes_for_export(cohort_name)
-    return notes.filter(pc.is_in(notes["student_id"], value_set=pa.array(ids, pa.string())))
+    notes = notes.filter(pc.is_in(notes["student_id"],
+                                  value_set=pa.array(list(names), pa.string())))
+    return notes.add_column(1, "name", pa.array([names[student_id] for student_id in
+                                                 notes["student_id"].to_pylist()], pa.string()))
 
 
 def logged(what: str):
