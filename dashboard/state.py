@@ -115,6 +115,16 @@ def workspace_problem() -> str | None:
     return st.session_state.get("workspace_problem")
 
 
+def require_workspace(what: str) -> Workspace:
+    """The workspace for a page that needs it; without one, the page says so and ends."""
+    found = workspace()
+    if found is None:
+        st.warning(f"The workspace is unavailable, so {what} are off in this session.")
+        st.text(workspace_problem() or "")
+        st.stop()
+    return found
+
+
 def author() -> str:
     """Who writes a note or saves a snapshot: the signed-in email, else "local"."""
     return access.signed_in_email() or LOCAL_AUTHOR

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 
 import pytest
+import streamlit as st
 
 from dashboard.config import Config
 from dashboard.engine import Cohort, load_cohort
@@ -54,6 +55,13 @@ def flag_each(rows: list[dict], as_of: dt.date = AS_OF) -> list[dict]:
         for index, result in zip(indexes, flagged, strict=True):
             results[index] = result
     return results
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Streamlit's caches are shared by every AppTest in a process: each test starts empty."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture(autouse=True)

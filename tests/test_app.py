@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import AS_OF
@@ -18,12 +17,6 @@ PAGES = ["app_pages/overview.py", "app_pages/students.py", "app_pages/student.py
          "app_pages/calendar.py",
          "app_pages/import_data.py", "app_pages/export.py", "app_pages/settings.py",
          "app_pages/workspace.py", "app_pages/follow_ups.py"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def start(page: str | None = None) -> AppTest:

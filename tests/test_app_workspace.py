@@ -7,36 +7,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard import state
 from dashboard.importer import read_cohort
 from tests.conftest import AS_OF, csv_text
-from tests.test_app import APP, frame_with
+from tests.test_app import frame_with, start
 from tests.test_workspace import student
 
 WEEK1 = csv_text([student("A-1"), student("A-2", **{"Step 2 CK": "250"}),
                   student("A-3", Advisor="Dr Chen")]).encode()
 WEEK2 = csv_text([student("A-1"), student("A-2", **{"Step 2 CK": "229"}),
                   student("A-3", Advisor="Dr Chen"), student("A-4")]).encode()
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def start(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["settings_as_of"] = AS_OF
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:

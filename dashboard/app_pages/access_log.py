@@ -7,10 +7,7 @@ import streamlit as st
 from dashboard import state
 
 st.title("Access log")
-workspace = state.workspace()
-if workspace is None:
-    st.warning("The workspace is unavailable, so nothing is logged in this session.")
-    st.stop()
+workspace = state.require_workspace("the log and its page")
 st.caption("Kept while sign-in is on: each signed-in advisor's openings of a student, exports, "
            "notes and snapshots, newest first, in UTC. A student appears by ID only; no "
            "student's values are logged. The latest 1,000 entries are shown.")

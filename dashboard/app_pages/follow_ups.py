@@ -12,11 +12,7 @@ from dashboard import reports, state, ui
 WINDOWS = {0: "Overdue or today", 7: "7 days", 14: "14 days", 30: "30 days", 90: "90 days"}
 
 st.title("Follow-ups")
-workspace = state.workspace()
-if workspace is None:
-    st.warning("The workspace is unavailable, so notes and follow-ups are off in this session.")
-    st.text(state.workspace_problem() or "")
-    st.stop()
+workspace = state.require_workspace("notes and follow-ups")
 
 loaded = state.require_cohort()
 flagged = loaded.flagged

@@ -10,11 +10,7 @@ from dashboard import state, ui
 from dashboard.workspace import WorkspaceError
 
 st.title("Workspace")
-workspace = state.workspace()
-if workspace is None:
-    st.warning("The workspace is unavailable, so snapshots and notes are off in this session.")
-    st.text(state.workspace_problem() or "")
-    st.stop()
+workspace = state.require_workspace("snapshots and notes")
 
 st.caption("The workspace remembers your cohorts between uploads: snapshots you save, notes "
            "and follow-ups, and how your files are read. It is one file on this server; "

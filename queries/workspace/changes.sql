@@ -106,26 +106,22 @@ changes as (
                     as rule_id
           from ranked where in_before and in_after)
     union all
-    select student_id, name, sort_row, "row", 5, 'step2ck_score', before_score::varchar,
-        after_score::varchar, null,
-        'Step 2 CK ' || coalesce(before_score::varchar, 'blank') || ' to '
-            || coalesce(after_score::varchar, case when list_contains(
-                after_unreadable, 'step2ck_score') then 'unreadable' else 'blank' end)
-    from ranked where in_before and in_after and before_score is distinct from after_score
-    union all
-    select student_id, name, sort_row, "row", 6, 'us_plastics_lors', before_lors::varchar,
-        after_lors::varchar, null,
-        'US plastics letters ' || coalesce(before_lors::varchar, 'blank') || ' to '
-            || coalesce(after_lors::varchar, case when list_contains(
-                after_unreadable, 'us_plastics_lors') then 'unreadable' else 'blank' end)
-    from ranked where in_before and in_after and before_lors is distinct from after_lors
-    union all
-    select student_id, name, sort_row, "row", 7, 'us_plastics_subis', before_subis::varchar,
-        after_subis::varchar, null,
-        'US plastics sub-Is ' || coalesce(before_subis::varchar, 'blank') || ' to '
-            || coalesce(after_subis::varchar, case when list_contains(
-                after_unreadable, 'us_plastics_subis') then 'unreadable' else 'blank' end)
-    from ranked where in_before and in_after and before_subis is distinct from after_subis
+    -- The compared values, one row each: Step 2 CK, US plastics letters, US plastics sub-Is.
+    select student_id, name, sort_row, "row", 4 + value.position, value.field,
+        value.before::varchar, value.after::varchar, null,
+        value.label || ' ' || coalesce(value.before::varchar, 'blank') || ' to '
+            || coalesce(value.after::varchar, case when list_contains(
+                after_unreadable, value.field) then 'unreadable' else 'blank' end)
+    from (select *, unnest([
+              {'position': 1, 'field': 'step2ck_score', 'label': 'Step 2 CK',
+               'before': before_score, 'after': after_score},
+              {'position': 2, 'field': 'us_plastics_lors', 'label': 'US plastics letters',
+               'before': before_lors, 'after': after_lors},
+              {'position': 3, 'field': 'us_plastics_subis', 'label': 'US plastics sub-Is',
+               'before': before_subis, 'after': after_subis}
+          ]) as value
+          from ranked where in_before and in_after)
+    where value.before is distinct from value.after
 ),
 
 final as (
