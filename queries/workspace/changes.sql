@@ -37,8 +37,8 @@ paired as (
             as after_unknown,
         after_once.unreadable_fields as after_unreadable,
         -- Fields with a value before and none now (blanked, or no longer readable).
-        list_filter(before_once.known_fields,
-                    lambda field: not list_contains(after_once.known_fields, field))
+        list_filter($known_fields::varchar[], lambda field, position:
+                    ((before_once.known_mask & ~after_once.known_mask) >> (position - 1)) & 1 = 1)
             as lost_fields,
         before_once.step2ck_score as before_score,
         after_once.step2ck_score as after_score,
@@ -54,7 +54,7 @@ paired as (
 -- Risk levels ranked for "worse" and "better". Needing data is neither; data that came in
 -- is better when it shows low risk, else worse; a lower level reached while data was lost
 -- needs data, never better.
-ranked as (
+ranked as materialized (
     select
         *,
         list_position(['low', 'moderate', 'high'], before_risk) as before_rank,
