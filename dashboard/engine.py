@@ -176,6 +176,30 @@ class Cohort:
         return flagged
 
 
+class _Deadline(threading.Thread):
+    """Interrupts a connection once `seconds` have passed, and again every 50 ms until
+    cancelled: an interrupt that falls between two statements reaches neither."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, seconds: float):
+        super().__init__(daemon=True)
+        self.con, self.seconds = con, seconds
+        self.stopped = threading.Event()
+        self.expired = False
+
+    def run(self) -> None:
+        if self.stopped.wait(self.seconds):
+            return
+        self.expired = True
+        while True:
+            self.con.interrupt()
+            if self.stopped.wait(0.05):
+                return
+
+    def cancel(self) -> None:
+        self.stopped.set()
+        self.join()
+
+
 ISSUE_COLUMNS = ("row", "column", "value", "problem", "kind")
 SESSION_MEMORY_LIMIT = "2GB"  # what one advisor's cohort may use of a shared server
 PERSONAL_HEADER = re.compile(
@@ -260,7 +284,7 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None,
         [(field, mapping.get(field, field), position)
          for position, field in enumerate(FIELD_NAMES)],
     )
-    timer = threading.Timer(time_limit, con.interrupt) if time_limit else None
+    timer = _Deadline(con, time_limit) if time_limit else None
     if timer:
         timer.start()
     try:
@@ -273,6 +297,8 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None,
     finally:
         if timer:
             timer.cancel()
+    if timer and timer.expired:  # past the deadline, even if no statement was running then
+        raise duckdb.InterruptException("the time limit was reached")
     # A row of blank cells is no student (it keeps its row number; the rows after it too).
     con.execute("delete from canonical_students where not has_content")
     con.execute("alter table canonical_students drop column has_content")
