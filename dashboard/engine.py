@@ -229,6 +229,17 @@ def validate_mapping(raw: RawCohort, mapping: dict[str, str]) -> dict[str, str]:
     return cleaned
 
 
+def write_column_map(con: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> None:
+    """`column_map`: each canonical field and the file column it was read from, which the
+    data issues name (a loaded file, or a snapshot reopened)."""
+    con.execute("create table column_map (field varchar, column_name varchar, position integer)")
+    con.executemany(
+        "insert into column_map values ($1, $2, $3)",
+        [(field, mapping.get(field, field), position)
+         for position, field in enumerate(FIELD_NAMES)],
+    )
+
+
 def load_cohort(raw: RawCohort, mapping: dict[str, str] | None = None,
                 time_limit: float | None = None, memory_limit: str | None = None,
                 readings: tuple[ValueReading, ...] = ()) -> Cohort:
@@ -278,12 +289,7 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None,
             key = f"extra_{len(extra_columns)}"
             extra_columns[key] = header
             projection.append(duckdb.ColumnExpression(key_of[header]).alias(key))
-    con.execute("create table column_map (field varchar, column_name varchar, position integer)")
-    con.executemany(
-        "insert into column_map values ($1, $2, $3)",
-        [(field, mapping.get(field, field), position)
-         for position, field in enumerate(FIELD_NAMES)],
-    )
+    write_column_map(con, mapping)
     timer = _Deadline(con, time_limit) if time_limit else None
     if timer:
         timer.start()

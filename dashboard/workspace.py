@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from dashboard.changes import compared
 from dashboard.config import Config, ConfigError, config_from_document
-from dashboard.engine import Cohort, MappingError, ValueReading, value_reading
+from dashboard.engine import Cohort, ValueReading, value_reading, write_column_map
 from dashboard.flagging import FlaggedCohort
 from dashboard.importer import RawCohort
 from dashboard.sql import connect, load_query, project_dir
@@ -350,12 +350,7 @@ class Workspace:
             con.execute("set memory_limit = '2GB'")
         con.from_arrow(rows).create("canonical_students")
         mapping = json.loads(mapping)
-        from dashboard.fields import FIELD_NAMES  # the column map as the loader writes it
-        con.execute("create table column_map (field varchar, column_name varchar, "
-                    "position integer)")
-        con.executemany("insert into column_map values ($1, $2, $3)",
-                        [(field, mapping.get(field, field), position)
-                         for position, field in enumerate(FIELD_NAMES)])
+        write_column_map(con, mapping)
         raw = RawCohort(file_name=file_name, headers=list(headers), header_row=header_row,
                         source=pa.table({}), sheet=sheet, notes=list(read_notes))
         extra_columns = {f"extra_{position}": header
@@ -692,5 +687,3 @@ def default_path() -> Path:
 
     return user_data_path("cohort-advisor", appauthor=False) / "workspace.duckdb"
 
-
-__all__ = ["MappingError", "Workspace", "WorkspaceBusy", "WorkspaceError"]
