@@ -138,7 +138,7 @@ def profile_rows(student: dict, privacy: bool = False,
 
 def _text(value: object) -> str:
     if value is None:
-        return "-"
+        return "not given"  # a blank (or placeholder) cell, or no column for the field
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):

@@ -104,23 +104,16 @@ def score_histogram(distribution: pd.DataFrame, thresholds: Thresholds) -> alt.L
         )
         .add_params(pick)
     )
-    lines = pd.DataFrame({
-        "score": [thresholds.step2_low, thresholds.step2_target,
-                  thresholds.step2_highly_competitive],
-        "label": [f"low < {thresholds.step2_low}", f"target {thresholds.step2_target}",
-                  f"highly competitive {thresholds.step2_highly_competitive}"],
-    })
+    lines = pd.DataFrame({"score": [thresholds.step2_low, thresholds.step2_target,
+                                    thresholds.step2_highly_competitive]})
     rules = alt.Chart(lines).mark_rule(strokeDash=[4, 3], color="#34495e").encode(x="score:Q")
-    # One label per line, on its own row, so that lines 10 points apart never overlap.
-    texts = [
-        alt.Chart(lines.iloc[[position]])
-        .mark_text(align="right" if position == 2 else "left", dx=-3 if position == 2 else 3,
-                   fontSize=11, color="#34495e", baseline="top")
-        .encode(x="score:Q", y=alt.value(2 + 14 * position), text="label:N")
-        for position in range(len(lines))
-    ]
-    return alt.layer(bars, rules, *texts, title="Step 2 CK distribution").properties(
-        height=280)
+    # The lines are named in the subtitle, not beside each line: lines 10 points apart left
+    # no room for their labels on a 400 px chart.
+    title = alt.Title("Step 2 CK distribution", subtitle=[
+        f"Dashed lines: low below {thresholds.step2_low}, target {thresholds.step2_target},",
+        f"highly competitive {thresholds.step2_highly_competitive}"],
+        subtitleColor="#34495e")
+    return alt.layer(bars, rules, title=title).properties(height=280)
 
 
 def strategy_chart(mix: pd.DataFrame) -> alt.Chart:
@@ -168,11 +161,13 @@ def risk_by_group_chart(grouped: pd.DataFrame, group_title: str) -> alt.Chart:
     )
 
 
+LETTER_GROUPS = ["0", "1", "2", "3 or more"]
+
+
 def score_vs_research_chart(points: pd.DataFrame, thresholds: Thresholds) -> alt.LayerChart:
     region = alt.selection_interval(name=SELECT_REGION, encodings=["x", "y"])
     frame = points.assign(
-        letters=points["count_us_plastics_lors_capped"].map(
-            {0: "0", 1: "1", 2: "2", 3: "3 or more"}))
+        letters=points["count_us_plastics_lors_capped"].map(dict(enumerate(LETTER_GROUPS))))
     dots = (
         alt.Chart(frame)
         .mark_point(filled=True)
@@ -185,10 +180,11 @@ def score_vs_research_chart(points: pd.DataFrame, thresholds: Thresholds) -> alt
             color=alt.Color("risk_level:N", title="Risk",
                             scale=alt.Scale(domain=RISK_ORDER, range=RISK_COLOURS),
                             sort=RISK_ORDER, legend=alt.Legend(labelExpr=RISK_LABEL_EXPR,
-                                                               columns=2, symbolSize=60)),
+                                                               symbolSize=60)),
+            # One column each, so that both legends read in order from the top.
             shape=alt.Shape("letters:N", title="US PRS letters",
-                            sort=["0", "1", "2", "3 or more"],
-                            legend=alt.Legend(columns=2, symbolSize=60)),
+                            scale=alt.Scale(domain=LETTER_GROUPS), sort=LETTER_GROUPS,
+                            legend=alt.Legend(symbolSize=60)),
             opacity=alt.condition(region, alt.value(0.9), alt.value(0.25)),
             tooltip=[alt.Tooltip("step2ck_score:Q", title="Step 2 CK"),
                      alt.Tooltip("count_research:Q", title="Research items"),

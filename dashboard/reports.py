@@ -109,8 +109,8 @@ def filtered_students(con, student_filter: StudentFilter) -> duckdb.DuckDBPyRela
 
 
 STUDENT_TABLE_COLUMNS = (
-    "source_row", "student_id", "name", "risk_level", "reasons", "next_step", "next_step_due",
-    "unchecked", "step2ck_score", "us_plastics_lors", "stage", "advisor", "strategy",
+    "source_row", "student_id", "name", "risk_level", "unchecked", "reasons", "next_step",
+    "next_step_due", "step2ck_score", "us_plastics_lors", "stage", "advisor", "strategy",
     "class_year", "campus",
 )
 

@@ -23,18 +23,20 @@ def show_refusal(message: str) -> None:
 
 
 def student_column_config() -> dict:
+    """The Students table: who, how urgent, what was not checked, why and what next fit in
+    the 820 px a 1280 px screen leaves beside the sidebar; the rest scrolls."""
     return {
-        "student_id": st.column_config.TextColumn("Student ID", width="small"),
-        "name": st.column_config.TextColumn("Name"),
-        "risk_level": st.column_config.TextColumn("Risk", width="small"),
-        "reasons": st.column_config.TextColumn(
-            "Why", width="medium", help="Critical flags first, then warnings"),
-        "next_step": st.column_config.TextColumn("Next step", width="medium"),
-        "next_step_due": st.column_config.DateColumn("Due", format="D MMM YYYY",
-                                                     width="small"),
+        "student_id": st.column_config.TextColumn("Student ID", width=75),
+        "name": st.column_config.TextColumn("Name", width=120),
+        "risk_level": st.column_config.TextColumn("Risk", width=85),
         "unchecked": st.column_config.TextColumn(
-            "Not checked", width="small",
-            help="Rules that could not be checked for lack of data: never counted as clear"),
+            "Not checked", width=115,
+            help="Rules that could not be checked for lack of data: never counted as clear. "
+            "Blank when every rule was checked"),
+        "reasons": st.column_config.TextColumn(
+            "Why", width=180, help="Critical flags first, then warnings"),
+        "next_step": st.column_config.TextColumn("Next step", width=120),
+        "next_step_due": st.column_config.DateColumn("Due", format="D MMM YYYY", width=90),
         "step2ck_score": st.column_config.NumberColumn("Step 2 CK", format="%d",
                                                        width="small"),
         "us_plastics_lors": st.column_config.NumberColumn("US PRS letters", format="%d",

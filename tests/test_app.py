@@ -111,6 +111,9 @@ def test_filters_narrow_the_student_list():
     assert table["student_id"].tolist() == ["ROW-9", "A-101", "A-103", "A-105", "A-104", "A-102"]
     assert table["risk_level"].tolist()[-1] == "Needs data"
     assert table["unchecked"].tolist()[-1] == "Few US plastics letters"
+    # What could not be checked sits beside the risk level, in sight at 1280 px.
+    visible = [c for c in table.columns if c != "source_row"]
+    assert visible[:5] == ["student_id", "name", "risk_level", "unchecked", "reasons"]
     at.text_input(key="students_search").set_value("chlo").run()
     assert at.dataframe(key="students_table").value["student_id"].tolist() == ["A-105"]
 
@@ -331,6 +334,11 @@ def test_student_page_says_which_cells_were_interpreted():
     assert cells["value"].tolist() == ["FAIL - retake 3/2026", "10/15/27",
                                        "NBME 10: 252 / UWSA1 248", "Gen Surg"]
     assert set(cells["kind"]) == {"interpreted"}
+    profile = dict(frame_with(at, "field").itertuples(index=False))
+    assert profile["Step 1 result"] == ("fail (interpreted: the file says "
+                                        "'FAIL - retake 3/2026')")
+    # A field the file leaves blank says so in words, never a bare dash.
+    assert profile["US plastics sub-Is"] == "not given"
 
 
 def test_the_as_of_date_moves_the_calendar():

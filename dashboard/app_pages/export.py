@@ -54,7 +54,8 @@ def scope(cursor):
 
 
 stamp = flagged.as_of.isoformat()
-left, right, _ = st.columns([1, 1.3, 2])
+# Buttons in a row, each as wide as its label: none is cut at 1280 px.
+downloads = st.container(horizontal=True)
 
 
 def scoped_notes(cursor) -> pa.Table | None:
@@ -91,22 +92,22 @@ def make_xlsx() -> bytes:
     return xlsx_bytes(own, scope(own.con), own.con, hide_personal, notes=scoped_notes(own.con))
 
 
-left.download_button(
+downloads.download_button(
     "Download CSV", data=make_csv, file_name=f"cohort-flags-{stamp}.csv", mime="text/csv",
     type="primary", icon=":material/download:", key="export_csv", on_click=logged("CSV"),
 )
 if count <= XLSX_MAX_ROWS:
-    right.download_button(
+    downloads.download_button(
         "Download Excel (XLSX)", data=make_xlsx, file_name=f"cohort-flags-{stamp}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table:", key="export_xlsx", on_click=logged("XLSX"),
     )
 else:
-    right.warning(f"{count:,} students do not fit on one Excel sheet; download CSV.")
+    downloads.warning(f"{count:,} students do not fit on one Excel sheet; download CSV.")
 
 st.subheader("For people: summaries and the cohort report")
 BATCH_LIMIT = 300
-batch_left, batch_right, _ = st.columns([1.4, 1.2, 1.4])
+documents = st.container(horizontal=True)
 
 
 def make_batch() -> bytes:
@@ -121,14 +122,14 @@ def make_batch() -> bytes:
     return advice.batch_html(students, own, hide_personal, notes).encode("utf-8")
 
 
-batch_left.download_button(
+documents.download_button(
     "Advising summaries (HTML)" if count <= BATCH_LIMIT
     else f"Advising summaries, first {BATCH_LIMIT} (HTML)",
     data=make_batch, file_name=f"advising-summaries-{stamp}.html", mime="text/html",
     icon=":material/description:", key="export_batch", disabled=count == 0,
     on_click=logged("advising summaries"),
     help="One printable document, a page per student, for the students listed above")
-batch_right.download_button(
+documents.download_button(
     "Cohort report, whole cohort (HTML)",
     data=lambda: cohort_report_html(flagged.on_own_cursor(), hide_personal).encode("utf-8"),
     file_name=f"cohort-report-{stamp}.html", mime="text/html", icon=":material/summarize:",
@@ -149,9 +150,11 @@ if count > BATCH_LIMIT:
                "listed; narrow the filters on the Students page for others.")
 
 st.subheader("Settings recorded with the export")
-st.dataframe([{"setting": label, "value": value}
-              for label, value in advice.settings_lines(flagged)],
-             hide_index=True, key="export_settings")
+settings_lines = advice.settings_lines(flagged)
+st.dataframe([{"setting": label, "value": value} for label, value in settings_lines],
+             hide_index=True, key="export_settings", height=38 + 35 * len(settings_lines),
+             column_config={"setting": st.column_config.TextColumn("Setting", width=320),
+                            "value": st.column_config.TextColumn("Value", width="large")})
 
 st.subheader("Data issues")
 st.download_button(

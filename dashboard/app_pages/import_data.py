@@ -116,8 +116,10 @@ unmapped = list(cohort.extra_columns.values())
 left, right = st.columns(2)
 with left:
     st.caption("Matched columns")
+    # Tall enough for every field: the list never scrolls inside itself.
     st.dataframe(pd.DataFrame({"file column": list(mapping.values()),
-                               "field": list(mapping)}), hide_index=True,
+                               "read as": [FIELDS_BY_NAME[name].label for name in mapping]}),
+                 hide_index=True, height=38 + 35 * max(len(mapping), 1),
                  key="import_mapping_table")
 with right:
     st.caption("Columns kept as they are (carried into exports)")
@@ -143,7 +145,12 @@ else:
                      format_func=str.capitalize)
     shown = issue_frame[issue_frame["kind"].isin(kinds or list(KIND_MEANINGS))]
     st.dataframe(shown, hide_index=True, key="import_issues_table",
-                 column_config={"row": st.column_config.NumberColumn("Row", format="%d")})
+                 column_config={
+                     "row": st.column_config.NumberColumn("Row", format="%d", width=60),
+                     "column": st.column_config.TextColumn("Column", width=130),
+                     "value": st.column_config.TextColumn("Value in the file", width=190),
+                     "problem": st.column_config.TextColumn("Problem", width="large"),
+                     "kind": st.column_config.TextColumn("Kind", width=95)})
     st.download_button("Download data issues (CSV)", data=csv_bytes(issues),
                        file_name="data-issues.csv", mime="text/csv",
                        key="import_issues_download", icon=":material/download:")
@@ -183,16 +190,15 @@ else:
         else:
             st.session_state.pop("import_reading_written", None)
             st.rerun()
-    if not unread.empty:
-        st.caption("Cells that could not be read, most frequent first: candidates for a "
-                   "reading.")
-        candidates = (unread[unread["column"].isin(
-            [mapping.get(name) for name in READABLE_FIELDS])]
-            .groupby(["column", "value"]).size().rename("cells").reset_index()
-            .sort_values("cells", ascending=False).head(20))
-        if not candidates.empty:
-            candidates["value"] = candidates["value"].map(ui.clipped)
-            st.dataframe(candidates, hide_index=True, key="import_reading_candidates")
+    candidates = unread[unread["column"].isin(
+        [mapping.get(name) for name in READABLE_FIELDS])] if not unread.empty else unread
+    if not candidates.empty:
+        st.caption("Cells of these fields that could not be read, most frequent first: "
+                   "candidates for a reading.")
+        candidates = (candidates.groupby(["column", "value"]).size().rename("cells")
+                      .reset_index().sort_values("cells", ascending=False).head(20))
+        candidates["value"] = candidates["value"].map(ui.clipped)
+        st.dataframe(candidates, hide_index=True, key="import_reading_candidates")
     if readings:
         listed = pd.DataFrame([{"field": FIELDS_BY_NAME[r.field].label, "written": r.written,
                                 "means": r.means.replace("_", " ")} for r in readings])

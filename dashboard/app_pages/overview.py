@@ -95,7 +95,8 @@ def not_checked(count: int) -> str | None:
 
 
 total = summary["count_students"]
-columns = st.columns(7)
+# Wider columns for the longer headline labels: nothing is cut at 1280 px.
+columns = st.columns([0.85, 0.9, 0.9, 1, 1.45, 1.15, 1.25])
 columns[0].metric("Students", f"{total:,}")
 columns[1].metric("High risk", f"{summary['count_high']:,}", help=RISK_MEANINGS["high"])
 columns[2].metric("Moderate", f"{summary['count_moderate']:,}", help=RISK_MEANINGS["moderate"])

@@ -87,8 +87,9 @@ with overview:
     left, right = st.columns([3, 2]) if extras else (st.container(), None)
     # Tall enough for every row: the profile never scrolls inside itself.
     left.dataframe(profile, hide_index=True, height=38 + 35 * len(profile),
-                   column_config={"field": "Field", "value": st.column_config.TextColumn(
-                       "Value", width="large")}, key="student_profile")
+                   column_config={"field": st.column_config.TextColumn("Field", width=150),
+                                  "value": st.column_config.TextColumn("Value", width="large")},
+                   key="student_profile")
     if extras:
         right.caption("The file's other columns (notes and the like)")
         right.dataframe(pd.DataFrame({"column": list(extras), "value": [
