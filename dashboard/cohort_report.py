@@ -20,9 +20,19 @@ from dashboard.rules import RISK_LABELS, RISK_MEANINGS, RULES_BY_ID, format_date
 AT_RISK_SHOWN = 10  # what fits on one printed page beside the counts and the charts
 
 
-def chart_image(chart, width: int = 620) -> str:
-    """An Altair chart as an <img> holding its SVG: text in it cannot run, and nothing loads."""
-    svg = vl_convert.vegalite_to_svg(chart.properties(width=width).to_json())
+def chart_image(chart, width: int = 150, height: int = 110) -> str:
+    """An Altair chart as an <img> holding its SVG: text in it cannot run, and nothing loads.
+    `width` and `height` are the plot's; the legend goes below it, so that the whole image is
+    about a quarter of an A4 landscape page wide and prints at its own size, legibly."""
+    report_chart = (
+        chart.properties(width=width, height=height)
+        .configure_legend(orient="bottom", direction="horizontal", columns=3, labelFontSize=9,
+                          titleFontSize=9, titleOrient="left", symbolSize=40,
+                          labelLimit=100, columnPadding=4, offset=6)
+        .configure_axis(labelFontSize=10, titleFontSize=10, labelLimit=130)
+        .configure_title(fontSize=12, subtitleFontSize=10)
+    )
+    svg = vl_convert.vegalite_to_svg(report_chart.to_json())
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return f"<img alt='' src='data:image/svg+xml;base64,{data}'>"
 
@@ -34,12 +44,14 @@ def cohort_report_html(flagged: FlaggedCohort, privacy: bool = False) -> str:
     total = summary["count_students"]
     at_risk = summary["count_high"] + summary["count_moderate"] + summary["count_needs_data"]
     body = [
-        # One printed page: the two tables side by side, four charts a row, small type.
+        # One printed page: the two tables side by side, the four charts in a row (each
+        # printed at about its own size, so that its text stays legible), the students at risk.
         "<style>body{max-width:none;margin:0;font-size:11px}"
         "h1{font-size:20px;margin:.2rem 0}h2{font-size:14px;margin:.5rem 0 .2rem}"
-        ".row{display:flex;gap:2rem}"
-        ".charts{display:flex;flex-wrap:wrap;gap:.3rem;align-items:flex-start}"
-        ".charts img{width:24%;max-height:145px;object-fit:contain}"
+        "p{margin:.3rem 0}.row{display:flex;gap:2rem}"
+        ".charts{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:.4rem;"
+        "align-items:start;max-width:72rem;margin-top:.5rem}"
+        ".charts img{max-width:100%;height:auto}"
         "td,th{padding:.05rem .4rem}@page{size:A4 landscape;margin:8mm}</style>",
         "<h1>Cohort report</h1>",
         f"<p>{e(flagged.cohort.raw.file_name)} &middot; {total:,} students &middot; as of "
@@ -65,11 +77,11 @@ def cohort_report_html(flagged: FlaggedCohort, privacy: bool = False) -> str:
         f"<td>{summary['count_us_plastics_lors_missing']:,}</td>"
         f"<td>{summary['count_us_plastics_lors_unknown']:,}</td></tr></table></div></div>",
         "<div class='charts'>",
-        chart_image(charts.risk_levels_chart(summary), 260),
-        chart_image(charts.flag_prevalence_chart(reports.flag_prevalence(flagged)), 200),
+        chart_image(charts.risk_levels_chart(summary), 170, 80),
+        chart_image(charts.flag_prevalence_chart(reports.flag_prevalence(flagged)), 110, 112),
         chart_image(charts.score_histogram(reports.score_distribution(flagged), thresholds),
-                    260),
-        chart_image(charts.strategy_chart(reports.strategy_mix(flagged)), 200),
+                    200, 72),
+        chart_image(charts.strategy_chart(reports.strategy_mix(flagged)), 120, 80),
         "</div>",
         "<h2>Students at risk, most urgent first</h2>",
     ]
