@@ -194,6 +194,23 @@ def test_registrar_workbook(server, browser, viewport):
     page.get_by_text("Step 1 could not be checked for 1 student").wait_for()
     page.get_by_test_id("stMetric").first.get_by_text("6", exact=True).wait_for()
     shoot(page, f"11-registrar-overview-{size}")
+    # A click on the "high" bar lists those students under the counts, in sight.
+    risk_chart = page.get_by_test_id("stVegaLiteChart").first
+    risk_chart.scroll_into_view_if_needed()
+    box = risk_chart.bounding_box()
+    page.mouse.click(box["x"] + 120, box["y"] + 52)
+    wait_idle(page)
+    picked = page.get_by_text("students picked", exact=False)
+    picked.wait_for()
+    assert picked.inner_text() == "3 students picked: risk level High"
+    assert picked.bounding_box()["y"] < height  # in the viewport, not a scroll away
+    shoot(page, f"11-registrar-overview-picked-{size}")
+    risk_chart.scroll_into_view_if_needed()  # it moved down, under the list
+    page.wait_for_timeout(300)
+    box = risk_chart.bounding_box()
+    page.mouse.click(box["x"] + 200, box["y"] + 147)  # beside the short "low" bar: empty
+    wait_idle(page)
+    picked.wait_for(state="detached")  # the pick and the filter it set are cleared
     open_page(page, "Import")
     page.get_by_text("sheet: Roster").wait_for()
     page.get_by_text("read as a title and skipped", exact=False).wait_for()

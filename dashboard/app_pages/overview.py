@@ -8,7 +8,13 @@ import streamlit as st
 
 from dashboard import charts, reports, state, ui
 from dashboard.exports import csv_bytes
-from dashboard.rules import RISK_MEANINGS, RULES_BY_ID
+from dashboard.rules import (
+    BAND_LABELS,
+    RISK_LABELS,
+    RISK_MEANINGS,
+    RULES_BY_ID,
+    STRATEGY_LABELS,
+)
 
 loaded = state.require_cohort()
 flagged = loaded.flagged
@@ -18,7 +24,7 @@ summary = reports.cohort_summary(flagged)
 st.title("Cohort overview")
 st.caption("Counts and charts for the whole cohort, as of "
            f"{flagged.as_of:%-d %b %Y}. Click a bar, or drag over the scatter plot, to list "
-           "those students below and on the Students page.")
+           "those students under the counts and on the Students page.")
 
 # The headline checks that could not run: never let missing data read as safe.
 unchecked = []
@@ -118,6 +124,7 @@ columns[6].metric(f"PRS LORs < {thresholds.us_plastics_lors_min}",
 # container is filled once the charts below have said what was picked.
 picked_area = st.container()
 picks: list[tuple[str, dict]] = []
+picked_value = None
 
 
 # Built once per cohort, settings and date: building an Altair chart and turning it into its
@@ -143,12 +150,13 @@ with left:
     selection = chart(lambda: charts.risk_levels_chart(summary), "overview_risk_chart")
     if selection.get(charts.SELECT_RISK):
         risk = selection[charts.SELECT_RISK][0]["risk_level"]
-        picks.append((f"risk level {risk}", {"risk_levels": (risk,)}))
+        picks.append((f"risk level {RISK_LABELS[risk]}", {"risk_levels": (risk,)}))
     selection = chart(lambda: charts.strategy_chart(reports.strategy_mix(flagged)),
                       "overview_strategy_chart")
     if selection.get(charts.SELECT_STRATEGY):
         strategy = selection[charts.SELECT_STRATEGY][0]["strategy"]
-        picks.append((f"strategy {strategy}", {"strategies": (strategy,)}))
+        picks.append((f"strategy {STRATEGY_LABELS[strategy]}",
+                      {"strategies": (strategy,)}))
 with right:
     selection = chart(lambda: charts.flag_prevalence_chart(reports.flag_prevalence(flagged)),
                       "overview_flag_chart")
@@ -163,7 +171,7 @@ with left:
                       "overview_score_chart")
     if selection.get(charts.SELECT_BAND):
         band = selection[charts.SELECT_BAND][0]["band"]
-        picks.append((f"band {band}", {"bands": (band,)}))
+        picks.append((f"Step 2 CK band {BAND_LABELS[band]}", {"bands": (band,)}))
     if summary["count_without_score"]:
         st.caption(f"{summary['count_without_score']:,} students have no Step 2 CK score yet "
                    "and are not in this chart.")
@@ -198,17 +206,29 @@ if selection.get(charts.SELECT_GROUP):
         changes[{"class_year": "class_years", "campus": "campuses",
                  "advisor": "advisors"}[group_by]] = (
             (int(value),) if group_by == "class_year" else (value,))
-    picks.append((f"{reports.GROUPINGS[group_by].lower()} and risk {risk}", changes))
+    picks.append((f"{reports.GROUPINGS[group_by].lower()} and risk level {RISK_LABELS[risk]}",
+                  changes))
+    picked_value = f"{reports.GROUPINGS[group_by]}: {value}"  # uploaded text: drawn plain
 
 if picks:
     description, changes = picks[-1]
     chosen = reports.StudentFilter().changed(**changes)
-    state.set_student_filter(chosen)
+    if chosen != state.student_filter():
+        state.set_student_filter(chosen)
+    st.session_state["overview_picked_filter"] = chosen
+elif st.session_state.get("overview_picked_filter") is not None:
+    # The pick was cleared: so is the filter it set, unless the Students page changed it since.
+    if state.student_filter() == st.session_state["overview_picked_filter"]:
+        state.set_student_filter(reports.StudentFilter())
+    st.session_state["overview_picked_filter"] = None
+if picks:
     frame, matched = reports.student_page(flagged, chosen, page=1, page_size=50)
     with picked_area.container(border=True):
         st.subheader(f"{matched:,} students picked: {description}")
+        if picked_value is not None:  # the group chart is read last, so its pick is last
+            st.text(picked_value)
         st.caption("The 50 most urgent are shown; the full list is open on the Students "
-                   "page too. Click the bar again to clear the pick.")
+                   "page too. Click an empty part of the chart to clear the pick.")
         st.dataframe(ui.readable(frame, state.privacy_mode()), hide_index=True,
                      column_config=ui.student_column_config(), key="overview_picked_table",
                      height=min(38 + 35 * max(len(frame), 1), 38 + 35 * 6))
