@@ -272,9 +272,7 @@ def load_cohort(raw: RawCohort, mapping: dict[str, str] | None = None,
 
 def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None,
           memory_limit: str | None, readings: tuple[ValueReading, ...]) -> Cohort:
-    con = connect()
-    if memory_limit == SESSION_MEMORY_LIMIT:
-        con.execute("set memory_limit = '2GB'")  # fixed: settings take no bound parameters
+    con = connect(memory_limit)
     key_of = dict(zip(raw.headers, raw.column_keys, strict=True))
     mapped_columns = set(mapping.values())
     projection = [duckdb.ColumnExpression("source_row"), raw.has_content().alias("has_content")]

@@ -101,8 +101,8 @@ def item_params() -> dict[str, list[str]]:
 
 def student_plan(flagged: FlaggedCohort, source_row: int) -> pd.DataFrame:
     """One student's open plan items, soonest first: date, end, item, status, serves."""
-    frame = flagged.con.sql("select * from student_plans where source_row = $row",
-                            params={"row": source_row}).df()
+    frame = flagged.con.sql("select * from student_plans where source_row = $row "
+                            "order by due_date, item", params={"row": source_row}).df()
     frame["what"] = frame["item"].map(lambda item: PLAN_ITEMS_BY_ID[item].label)
     frame["short"] = frame["item"].map(lambda item: PLAN_ITEMS_BY_ID[item].short)
     frame["serves"] = frame["item"].map(lambda item: _in_words(PLAN_ITEMS_BY_ID[item].serves))

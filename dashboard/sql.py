@@ -28,9 +28,11 @@ def sample_cohort_bytes() -> bytes:
     return (project_dir("sample_data") / "cohort.csv").read_bytes()
 
 
-def connect() -> duckdb.DuckDBPyConnection:
-    """A private in-memory database with the macros of `queries/loading/macros.sql`."""
-    con = duckdb.connect(":memory:")
+def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A private in-memory database with the macros of `queries/loading/macros.sql`; with
+    `memory_limit` (DuckDB's, such as "2GB") when given."""
+    config = {} if memory_limit is None else {"memory_limit": memory_limit}
+    con = duckdb.connect(":memory:", config=config)
     # No progress bar: it would write into the CLI's output and the server's log.
     con.execute("set enable_progress_bar = false")
     # A long IN list is otherwise rewritten into a join, and the join gives up the insertion

@@ -230,3 +230,20 @@ def test_the_next_step_is_what_can_still_be_done_on_time():
     [(item, due)] = flagged.con.execute(
         "select next_item, next_step_due from next_steps").fetchall()
     assert (item, due) == ("step2_sitting", D(2026, 9, 2))  # the most recent date missed
+
+
+@pytest.mark.parametrize("materialise", [True, False], ids=["dashboard", "cli"])
+def test_steps_due_the_same_day_give_one_next_step_by_name(materialise):
+    """Applications, letters and the backup plan all fall due when review opens: the next step
+    is the first of them by name ahead of review; once they are missed, the last by name (the
+    pick never rests on the order in which rows were read)."""
+    cohort = load_rows([{**DONE, "us_plastics_lors": "0", "surgery_lors": "0",
+                         "parallel_plan": "no"}])
+    flagged = cohort.flag(Config(), D(2026, 8, 1), materialise=materialise)
+    [(item, due)] = flagged.con.execute(
+        "select next_item, next_step_due from next_steps").fetchall()
+    assert item == "applications_submitted" and due == flagged.con.execute(
+        "select max(due_date) from student_plans where item = 'plastics_letters'").fetchone()[0]
+    flagged = cohort.flag(Config(), D(2027, 4, 1), materialise=materialise)  # after Match Day
+    [(item,)] = flagged.con.execute("select next_item from next_steps").fetchall()
+    assert item == "surgery_letter"

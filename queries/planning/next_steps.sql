@@ -13,8 +13,11 @@ open_items as (
 soonest as (
     select
         source_row,
-        coalesce(arg_min(item, due_date) filter (where status = 'due'),
-                 arg_max(item, due_date) filter (where status = 'overdue')) as next_item,
+        -- Items due the same day are told apart by name, so the pick never depends on
+        -- which thread saw which row.
+        coalesce(arg_min(item, (due_date, item)) filter (where status = 'due'),
+                 arg_max(item, (due_date, item)) filter (where status = 'overdue'))
+            as next_item,
         coalesce(min(due_date) filter (where status = 'due'),
                  max(due_date) filter (where status = 'overdue')) as next_step_due,
         count(*) filter (where status = 'overdue') as count_overdue
