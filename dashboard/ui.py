@@ -50,6 +50,10 @@ def student_column_config() -> dict:
     }
 
 
+STUDENT_TABS = ("Profile", "Flags and missing data", "Plan to the Match", "Strategy",
+                "Notes and history", "What if")
+NOTES_TAB = "Notes and history"
+
 MASK = "•••"
 PERSONAL_COLUMNS = ("name", "email")
 

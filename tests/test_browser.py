@@ -469,6 +469,17 @@ def test_workspace_remembers_across_uploads_sessions_and_a_restart(browser, tmp_
         open_page(pages[0], "Follow-ups")
         in_table(pages[0], "Advisor 0 asked for a PRS letter")
         shoot(pages[0], "24-follow-ups-1440x900")
+        # Opening the student from the follow-up lands on their notes, not on the profile.
+        follow_ups = pages[0].get_by_test_id("stDataFrame").nth(1)
+        box = follow_ups.bounding_box()
+        pages[0].mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection
+        wait_idle(pages[0])
+        pages[0].get_by_role("button", name="Open the student").click()
+        wait_idle(pages[0])
+        notes_tab = pages[0].get_by_role("tab", name="Notes and history")
+        notes_tab.wait_for()
+        assert notes_tab.get_attribute("aria-selected") == "true"
+        pages[0].get_by_text("Advisor 0 asked for a PRS letter").wait_for()
         for context in contexts:
             context.close()
     finally:

@@ -86,4 +86,5 @@ openable = picked[picked["source_row"].notna() & (picked["cohort"] == cohort)]
 if actions.button("Open the student", disabled=len(picked) != 1 or openable.empty,
                   key="follow_ups_open", icon=":material/person_search:"):
     st.session_state["student_row"] = int(openable.iloc[0]["source_row"])
+    st.session_state["student_tab"] = ui.NOTES_TAB  # where the follow-up was written
     st.switch_page("app_pages/student.py")

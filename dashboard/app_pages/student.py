@@ -65,9 +65,10 @@ badges[0].badge(f"{RISK_LABELS[student['risk_level']]} risk",
 badges[1].caption(f"Strategy: {STRATEGY_LABELS[student['strategy']]} · Step 2 CK band: "
                   f"{BAND_LABELS[student['band']]}")
 
+# Fixed labels, and the open tab kept in the session: it stays open after a save, and the
+# Follow-ups page opens a student on their notes.
 overview, flags_tab, dated_tab, plan_tab, notes_tab, what_if_tab = st.tabs(
-    ["Profile", "Flags and missing data", "Plan to the Match", "Strategy",
-     "Notes and history", "What if"])  # a fixed label: the tab stays open after a save
+    list(ui.STUDENT_TABS), key="student_tab", on_change="rerun")
 
 with overview:
     metrics = st.columns(4)
