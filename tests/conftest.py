@@ -65,6 +65,20 @@ def fresh_caches():
 
 
 @pytest.fixture(autouse=True)
+def no_failed_page(request, caplog):
+    """The app shows a failing page as a generic message (never a traceback), so AppTest sees
+    no exception: any page failure logged during a test fails it, unless the test breaks a
+    page on purpose (marked `page_may_fail`)."""
+    yield
+    if request.node.get_closest_marker("page_may_fail"):
+        return
+    failed = [record.getMessage() for phase in ("setup", "call")
+              for record in caplog.get_records(phase)
+              if record.name == "cohort_advisor.app" and record.msg.startswith("page %s failed")]
+    assert not failed, "a page failed:\n" + "\n".join(failed)
+
+
+@pytest.fixture(autouse=True)
 def own_workspace(tmp_path, monkeypatch):
     """Every test that starts the app gets a workspace of its own, never the user's."""
     path = tmp_path / "workspace.duckdb"

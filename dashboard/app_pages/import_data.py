@@ -204,10 +204,14 @@ else:
                                 "means": r.means.replace("_", " ")} for r in readings])
         event = st.dataframe(listed, hide_index=True, on_select="rerun",
                              selection_mode="multi-row", key="import_readings_table")
-        chosen_rows = event.selection.rows if event else []
-        if st.button(f"Remove {len(chosen_rows)} selected", disabled=not chosen_rows,
+        # The rows were selected in the list as drawn on the previous run: map them through
+        # that list, so that a reading another advisor added since never shifts the choice.
+        drawn = st.session_state.get("import_readings_drawn", readings)
+        chosen = [drawn[position] for position in (event.selection.rows if event else [])
+                  if position < len(drawn)]
+        st.session_state["import_readings_drawn"] = readings
+        if st.button(f"Remove {len(chosen)} selected", disabled=not chosen,
                      key="import_remove_readings", icon=":material/delete:"):
-            for position in chosen_rows:
-                workspace.remove_value_reading(readings[position].field,
-                                               readings[position].written_key)
+            for reading in chosen:
+                workspace.remove_value_reading(reading.field, reading.written_key)
             st.rerun()

@@ -230,7 +230,7 @@ with notes_tab:
                 "us_plastics_subis": student["us_plastics_subis"], "flags": student["flags"],
                 "rows": 1, "snapshot_id": None}])
             timeline = history if loaded.source.snapshot is not None or \
-                state.saved_snapshot_of_upload() is not None else pd.concat(
+                state.snapshot_of_upload() is not None else pd.concat(
                     [history, now.assign(as_of=pd.Timestamp(flagged.as_of))],
                     ignore_index=True)
             st.altair_chart(charts.student_history_chart(timeline), key="student_history")
