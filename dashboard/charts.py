@@ -57,7 +57,7 @@ def risk_levels_chart(summary: dict[str, int]) -> alt.Chart:
 
 
 def flag_prevalence_chart(prevalence: pd.DataFrame) -> alt.Chart:
-    pick = alt.selection_point(name=SELECT_FLAG, fields=["rule_id"])
+    pick = alt.selection_point(name=SELECT_FLAG, fields=["rule_id", "state"])
     labels = [rule.label for rule in RULES]
     return (
         alt.Chart(prevalence, title="Flags raised, by severity (grey: data missing)")

@@ -27,6 +27,9 @@ class StudentFilter:
 
     risk_levels: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
+    # Which students the flags pick: those with a flag raised, those it could not be checked
+    # for (its data missing), or both, the default: missing data never hides a student.
+    flag_match: str = "raised_or_unchecked"
     bands: tuple[str, ...] = ()
     strategies: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
@@ -126,9 +129,11 @@ def student_page(source, student_filter: StudentFilter, page: int, page_size: in
     data_columns = [c for c in STUDENT_TABLE_COLUMNS
                     if c not in ("reasons", "next_step", "unchecked")]
     rows = matched.limit(page_size, offset=max(page - 1, 0) * page_size)
-    frame = rows.select(*[duckdb.ColumnExpression(c) for c in
-                          (*data_columns, *rule_columns, "next_item", "advisor_group")]).df()
+    field_columns = sorted({name for rule in RULES for name in rule.fields} - set(data_columns))
+    frame = rows.select(*[duckdb.ColumnExpression(c) for c in (
+        *data_columns, *rule_columns, *field_columns, "next_item", "advisor_group")]).df()
     states = frame[rule_columns].to_dict("records")
+    values = frame[[*{name for rule in RULES for name in rule.fields}]].to_dict("records")
     # Critical flags first, then warnings; info notes (before the final year) stay on the
     # student's page.
     frame["reasons"] = [
@@ -136,8 +141,9 @@ def student_page(source, student_filter: StudentFilter, page: int, page_size: in
                   + [RULES_BY_ID[r].label for r in rule_columns if row[r] == "warning"])
         for row in states]
     frame["unchecked"] = [
-        ", ".join(RULES_BY_ID[r].label for r in rule_columns if row[r] == "unknown")
-        for row in states]
+        ", ".join(dict.fromkeys(label for r in rule_columns if row[r] == "unknown"
+                                for label in _missing_labels(RULES_BY_ID[r], student)))
+        for row, student in zip(states, values, strict=True)]
     frame["next_step"] = [PLAN_ITEMS_BY_ID[item].short if isinstance(item, str) else ""
                           for item in frame["next_item"]]
     # A needs-data student's reason is the check that could not run.
@@ -150,6 +156,18 @@ def student_page(source, student_filter: StudentFilter, page: int, page_size: in
         frame[column] = frame[column].astype("Int64")  # blank, never "None", when missing
     frame["advisor"] = frame["advisor_group"]
     return frame[list(STUDENT_TABLE_COLUMNS)], total
+
+
+def _missing_labels(rule, student: dict) -> list[str]:
+    """What a rule that could not be checked lacked: its fields blank or unreadable for this
+    student (the stage only when nothing else is missing)."""
+    missing = [name for name in rule.fields if _is_missing(student[name])]
+    named = [name for name in missing if name != "stage"] or missing
+    return [FIELDS_BY_NAME[name].label for name in named] or [rule.label]
+
+
+def _is_missing(value) -> bool:
+    return value is None or (not isinstance(value, (list, str)) and bool(pd.isna(value)))
 
 
 def student_record(source: FlaggedCohort | duckdb.DuckDBPyConnection, source_row: int

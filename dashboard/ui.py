@@ -30,9 +30,9 @@ def student_column_config() -> dict:
         "name": st.column_config.TextColumn("Name", width=120),
         "risk_level": st.column_config.TextColumn("Risk", width=85),
         "unchecked": st.column_config.TextColumn(
-            "Not checked", width=115,
-            help="Rules that could not be checked for lack of data: never counted as clear. "
-            "Blank when every rule was checked"),
+            "Data missing", width=115,
+            help="Blank or unreadable data, so that the rules needing it could not be checked "
+            "(never counted as clear). Blank when every rule was checked"),
         "reasons": st.column_config.TextColumn(
             "Why", width=180, help="Critical flags first, then warnings"),
         "next_step": st.column_config.TextColumn("Next step", width=120),

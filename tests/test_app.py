@@ -110,7 +110,7 @@ def test_filters_narrow_the_student_list():
     # (ROW-9's Step 1 was due before the clinical year; A-101's first research project too).
     assert table["student_id"].tolist() == ["ROW-9", "A-101", "A-103", "A-105", "A-104", "A-102"]
     assert table["risk_level"].tolist()[-1] == "Needs data"
-    assert table["unchecked"].tolist()[-1] == "Few US plastics letters"
+    assert table["unchecked"].tolist()[-1] == "US plastics letters"  # the data, not the rule
     # What could not be checked sits beside the risk level, in sight at 1280 px.
     visible = [c for c in table.columns if c != "source_row"]
     assert visible[:5] == ["student_id", "name", "risk_level", "unchecked", "reasons"]
@@ -118,12 +118,22 @@ def test_filters_narrow_the_student_list():
     assert at.dataframe(key="students_table").value["student_id"].tolist() == ["A-105"]
 
 
-def test_flag_filter_uses_rule_ids_and_shows_labels():
+def test_flag_filter_uses_rule_ids_shows_labels_and_never_hides_the_unchecked():
     at = start("app_pages/students.py")
     at.multiselect(key="students_flags").set_value(["STEP1_FAIL"]).run()
+    # By default the students the rule could not be checked for come too (6 of them, their
+    # Step 1 result blank): missing data never hides a student from a flag filter.
+    table = at.dataframe(key="students_table").value
+    raised = table[table["reasons"].str.startswith("Step 1 failed or repeated")]
+    unchecked = table[table["unchecked"].str.contains("Step 1", na=False)
+                      & ~table["reasons"].str.startswith("Step 1 failed or repeated")]
+    assert (len(table), len(raised), len(unchecked)) == (13, 7, 6)
+    at.segmented_control(key="students_flag_match").set_value("raised").run()
     table = at.dataframe(key="students_table").value
     assert len(table) == 7
     assert all(labels.startswith("Step 1 failed or repeated") for labels in table["reasons"])
+    at.segmented_control(key="students_flag_match").set_value("unchecked").run()
+    assert len(at.dataframe(key="students_table").value) == 6
 
 
 def test_student_drilldown_shows_flags_missing_data_and_what_if():

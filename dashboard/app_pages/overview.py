@@ -161,8 +161,14 @@ with right:
     selection = chart(lambda: charts.flag_prevalence_chart(reports.flag_prevalence(flagged)),
                       "overview_flag_chart")
     if selection.get(charts.SELECT_FLAG):
-        rule_id = selection[charts.SELECT_FLAG][0]["rule_id"]
-        picks.append((f"flag {RULES_BY_ID[rule_id].label}", {"flags": (rule_id,)}))
+        picked_flag = selection[charts.SELECT_FLAG][0]
+        rule_id = picked_flag["rule_id"]
+        if picked_flag.get("state") == "unknown":  # the grey part: the data was missing
+            picks.append((f"{RULES_BY_ID[rule_id].label} not checked (data missing)",
+                          {"flags": (rule_id,), "flag_match": "unchecked"}))
+        else:
+            picks.append((f"flag {RULES_BY_ID[rule_id].label}",
+                          {"flags": (rule_id,), "flag_match": "raised"}))
 
 left, right = st.columns(2)
 with left:

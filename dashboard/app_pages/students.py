@@ -43,6 +43,17 @@ flags = top[3].multiselect("Has any of these flags", options=[rule.id for rule i
                            format_func=lambda rule_id: RULES_BY_ID[rule_id].label,
                            key="students_flags")
 
+FLAG_MATCHES = {"raised_or_unchecked": "Raised or not checked", "raised": "Raised only",
+                "unchecked": "Not checked only"}
+flag_match = stored.flag_match
+if flags:
+    flag_match = st.segmented_control(
+        "Students with these flags", options=list(FLAG_MATCHES), format_func=FLAG_MATCHES.get,
+        default=stored.flag_match, key="students_flag_match",
+        help="Not checked: the rule could not run for lack of data (blank or unreadable "
+        "cells), so the flag may apply; they are included unless you say otherwise"
+    ) or "raised_or_unchecked"
+
 with st.expander("More filters: band, strategy, stage, class year, campus, advisor",
                  expanded=bool(stored.bands or stored.strategies or stored.stages
                                or stored.class_years or stored.campuses or stored.advisors)):
@@ -82,7 +93,8 @@ if compared is not None:
 current = stored.changed(
     changed_only=changed_only, search=search.strip(), at_risk_only=at_risk_only,
     risk_levels=tuple(risk_levels or ()),
-    flags=tuple(flags), bands=tuple(bands), strategies=tuple(strategies), stages=tuple(stages),
+    flags=tuple(flags), flag_match=flag_match, bands=tuple(bands),
+    strategies=tuple(strategies), stages=tuple(stages),
     class_years=tuple(class_years), campuses=tuple(campuses), advisors=tuple(advisors),
 )
 if current != stored:

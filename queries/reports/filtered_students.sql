@@ -9,7 +9,13 @@ matched as (
     select *
     from students
     where (len($risk_levels::varchar[]) = 0 or list_contains($risk_levels::varchar[], risk_level))
-        and (len($flags::varchar[]) = 0 or list_has_any($flags::varchar[], string_split(flags, ';')))
+        and (
+            len($flags::varchar[]) = 0
+            or ($flag_match::varchar <> 'unchecked'
+                and list_has_any($flags::varchar[], string_split(flags, ';')))
+            or ($flag_match::varchar <> 'raised'
+                and list_has_any($flags::varchar[], string_split(unknown, ';')))
+        )
         and (len($bands::varchar[]) = 0 or list_contains($bands::varchar[], band))
         and (len($strategies::varchar[]) = 0 or list_contains($strategies::varchar[], strategy))
         and (len($stages::varchar[]) = 0
