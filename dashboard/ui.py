@@ -6,6 +6,7 @@ Uploaded text (names, ids, file and column names) only ever reaches the screen t
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.rules import BAND_LABELS, RISK_LABELS, STRATEGY_LABELS
@@ -37,14 +38,12 @@ def student_column_config() -> dict:
             "Why", width=180, help="Critical flags first, then warnings"),
         "next_step": st.column_config.TextColumn("Next step", width=120),
         "next_step_due": st.column_config.DateColumn("Due", format="D MMM YYYY", width=90),
-        "step2ck_score": st.column_config.NumberColumn("Step 2 CK", format="%d",
-                                                       width="small"),
-        "us_plastics_lors": st.column_config.NumberColumn("US PRS letters", format="%d",
-                                                          width="small"),
+        "step2ck_score": st.column_config.TextColumn("Step 2 CK", width="small"),
+        "us_plastics_lors": st.column_config.TextColumn("US PRS letters", width=110),
         "stage": st.column_config.TextColumn("Stage", width="small"),
         "advisor": st.column_config.TextColumn("Advisor"),
         "strategy": st.column_config.TextColumn("Strategy"),
-        "class_year": st.column_config.NumberColumn("Match year", format="%d"),
+        "class_year": st.column_config.TextColumn("Match year", width="small"),
         "campus": st.column_config.TextColumn("Campus"),
         "source_row": None,
     }
@@ -85,7 +84,18 @@ def readable(frame, privacy: bool = False):
     for column, mapping in labels.items():
         if column in shown:
             shown[column] = shown[column].map(lambda value, m=mapping: m.get(value, value))
+    # A blank or unreadable value says so in words: a grey "None" under "US PRS letters"
+    # reads as no letters.
+    for column in GIVEN_COLUMNS:
+        if column in shown:
+            shown[column] = [NOT_GIVEN if value is None or value is pd.NA or value != value
+                             else str(value) for value in shown[column].astype(object)]
     return shown
+
+
+NOT_GIVEN = "not given"
+GIVEN_COLUMNS = ("name", "step2ck_score", "us_plastics_lors", "class_year", "stage", "advisor",
+                 "campus")
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

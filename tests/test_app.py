@@ -111,6 +111,8 @@ def test_filters_narrow_the_student_list():
     assert table["student_id"].tolist() == ["ROW-9", "A-101", "A-103", "A-105", "A-104", "A-102"]
     assert table["risk_level"].tolist()[-1] == "Needs data"
     assert table["unchecked"].tolist()[-1] == "US plastics letters"  # the data, not the rule
+    # and the blank count itself says so in words, never a grey "None" that reads as zero
+    assert table["us_plastics_lors"].tolist()[-1] == "not given"
     # What could not be checked sits beside the risk level, in sight at 1280 px.
     visible = [c for c in table.columns if c != "source_row"]
     assert visible[:5] == ["student_id", "name", "risk_level", "unchecked", "reasons"]
