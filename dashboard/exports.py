@@ -273,8 +273,10 @@ def _write_summary(workbook, flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelat
     for column, (title, width) in enumerate(SUMMARY_COLUMNS):
         sheet.set_column(column, column, width)
         sheet.write_string(0, column, title, header)
+    # Advisors as the dashboard groups them ("dr. fontaine" and "Dr. Fontaine" as one, in
+    # their most common spelling), so that a filter in Excel finds all their students.
     wanted = ["student_id", "name", "risk_level", "strategy", "stage", "cycle",
-              "step2ck_score", "advisor", "next_item", "next_step_due",
+              "step2ck_score", "advisor_group", "next_item", "next_step_due",
               *[rule.id for rule in RULES]]
     relation = scope.select(*[duckdb.ColumnExpression(column) for column in wanted])
     labels = {item.id: item.label for item in PLAN_ITEMS}
@@ -293,7 +295,7 @@ def _write_summary(workbook, flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelat
                     labels.get(student["next_item"], ""), student["next_step_due"],
                     STRATEGY_LABELS[student["strategy"]],
                     STAGE_LABELS.get(student["stage"], "Not given"), student["cycle"],
-                    student["step2ck_score"], student["advisor"],
+                    student["step2ck_score"], student["advisor_group"],
                     ", ".join(rule.label for rule in RULES if student[rule.id] == "unknown"),
                 ]
                 for column, value in enumerate(values):

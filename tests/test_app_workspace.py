@@ -51,6 +51,8 @@ def test_snapshot_changes_notes_follow_ups_survive_a_restart(own_workspace):
     button(at, "Save as snapshot").click().run()
     assert not at.exception, at.exception
     assert any(s.value.startswith("This file is saved") for s in at.success)
+    at.switch_page("app_pages/overview.py").run()  # saved: no longer asked to save it
+    assert not [c for c in at.caption if c.value.startswith("Save this upload as a snapshot")]
 
     # Next week's file: the Overview says what changed since the snapshot.
     at.session_state["settings_as_of"] = AS_OF + dt.timedelta(days=7)

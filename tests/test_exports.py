@@ -175,6 +175,12 @@ def test_xlsx_for_people_and_for_machines(tmp_path):
     assert summary.page_setup.orientation == "landscape"
     assert summary.sheet_properties.pageSetUpPr.fitToPage and summary.page_setup.fitToHeight == 0
     assert summary["A2"].fill.fgColor.rgb.endswith("F6D5D1")  # high risk fill
+    # From the app (materialised), "dr. fontaine" is listed as the more common "Dr. Fontaine".
+    app_flagged = load_cohort(read_cohort(roster)).flag(Config(), dt.date(2026, 11, 25),
+                                                        materialise=True)
+    app_summary = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(app_flagged)))["Summary"]
+    assert {row[11] for row in app_summary.iter_rows(min_row=2, values_only=True)} == {
+        "Dr. Fontaine", "Dr. Osei"}
     students = list(workbook["Students"].iter_rows(values_only=True))
     assert students[0][:7] == ("student_id", "name", "risk_level", "band", "strategy",
                                "flags", "unknown")

@@ -90,7 +90,8 @@ if compared is not None:
         if moved:
             st.dataframe(pd.DataFrame(moved, columns=["flag", "raised", "cleared"]),
                          hide_index=True, key="overview_flag_changes")
-elif state.workspace() is not None and loaded.source.is_unsaved_upload:
+elif (state.workspace() is not None and loaded.source.is_unsaved_upload
+      and state.snapshot_of_upload() is None):
     st.caption("Save this upload as a snapshot on the Workspace page: the next upload of the "
                "cohort then shows here what changed.")
 

@@ -13,8 +13,10 @@ from dashboard.config import Calendar, Config, ConfigError, Thresholds, setting_
 from dashboard.rules import format_date
 
 st.title("Settings")
-st.caption("These apply to every page and every export of this session; each export records "
-           "them. The defaults come from the guidance and the USMLE and ERAS calendars.")
+st.caption("The thresholds and the calendar apply to every page and export, and are kept in "
+           "the workspace: everyone who uses it starts from them, until they change them. The "
+           "as-of date is this session's only. Each export records what it used. The defaults "
+           "come from the guidance and the USMLE and ERAS calendars.")
 
 current = state.config()
 defaults = Config()
