@@ -13,15 +13,16 @@ open_items as (
 soonest as (
     select
         source_row,
-        -- Items due the same day are told apart by name, so the pick never depends on
-        -- which thread saw which row.
-        coalesce(arg_min(item, (due_date, item)) filter (where status = 'due'),
-                 arg_max(item, (due_date, item)) filter (where status = 'overdue'))
+        -- A season (sub-Is, interviews) counts by its last day: one under way is due by its
+        -- end, not by a start already past. Steps due the same day are told apart by name,
+        -- so the pick never depends on which thread saw which row.
+        coalesce(arg_min(item, (by_date, item)) filter (where status = 'due'),
+                 arg_max(item, (by_date, item)) filter (where status = 'overdue'))
             as next_item,
-        coalesce(min(due_date) filter (where status = 'due'),
-                 max(due_date) filter (where status = 'overdue')) as next_step_due,
+        coalesce(min(by_date) filter (where status = 'due'),
+                 max(by_date) filter (where status = 'overdue')) as next_step_due,
         count(*) filter (where status = 'overdue') as count_overdue
-    from open_items
+    from (select *, coalesce(end_date, due_date) as by_date from open_items)
     group by source_row
 ),
 
