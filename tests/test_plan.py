@@ -247,3 +247,15 @@ def test_steps_due_the_same_day_give_one_next_step_by_name(materialise):
     flagged = cohort.flag(Config(), D(2027, 4, 1), materialise=materialise)  # after Match Day
     [(item,)] = flagged.con.execute("select next_item from next_steps").fetchall()
     assert item == "surgery_letter"
+
+
+def test_a_season_under_way_is_the_next_step_by_its_last_day():
+    """In November the class of 2027 is in interview season: due by the season's end, not by
+    its start, which has passed."""
+    flagged = load_rows([DONE]).flag(Config(), D(2026, 11, 25), materialise=True)
+    [(item, due)] = flagged.con.execute(
+        "select next_item, next_step_due from next_steps").fetchall()
+    [(start, end)] = flagged.con.execute(
+        "select due_date, end_date from student_plans where item = 'interview_season'"
+    ).fetchall()
+    assert item == "interview_season" and start < D(2026, 11, 25) < end and due == end
