@@ -81,8 +81,7 @@ def strategy_reasoning(student: dict, thresholds: Thresholds) -> list[str]:
     reasons.append(
         f"{'Strong' if strong else 'Not yet a strong'} profile: at least "
         f"{t.us_plastics_lors_min} US plastics letters and {t.strong_research_min} research items"
-        f" is strong; this student has {student['us_plastics_lors'] or 0} letters and "
-        f"{(student['publications'] or 0) + (student['presentations'] or 0)} research items."
+        f" is strong; this student has {_letters_and_research(student)}."
     )
     if student["condition_step1_fail"]:
         reasons.append(
@@ -111,6 +110,22 @@ def cell_reads(flagged: FlaggedCohort, student: dict) -> dict[str, tuple[str, st
     ).fetchall()
     return {columns[column]: (value or "", kind) for _, column, value, _, kind in issues
             if column in columns and kind in ("unreadable", "interpreted")}
+
+
+def _letters_and_research(student: dict) -> str:
+    """'2 letters and 1 research item', saying so when a count is not in the file."""
+    letters = student["us_plastics_lors"]
+    counts = [student["publications"], student["presentations"]]
+    research = sum(count for count in counts if count is not None)
+    letters_text = ("no US plastics letter count in the file" if letters is None
+                    else _plural(letters, "letter"))
+    research_text = ("no research count in the file" if all(c is None for c in counts)
+                     else _plural(research, "research item"))
+    return f"{letters_text} and {research_text}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def profile_rows(student: dict, privacy: bool = False,

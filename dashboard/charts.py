@@ -14,6 +14,8 @@ RISK_COLOURS = ["#c0392b", "#e67e22", "#8e44ad", "#2e8b57"]
 STATE_ORDER = ["critical", "warning", "info", "unknown"]
 STATE_COLOURS = ["#c0392b", "#e67e22", "#2e86c1", "#b3b6b7"]
 BAND_COLOURS = ["#1e8449", "#58d68d", "#f5b041", "#cb4335", "#b3b6b7"]
+LETTER_GROUPS = ["0", "1", "2", "3 or more"]
+OVERVIEW_LOWER_HEIGHT = 360  # px, the whole chart: title, plot, axes and legends
 
 SELECT_BAND = "band_pick"
 SELECT_FLAG = "flag_pick"
@@ -113,7 +115,7 @@ def score_histogram(distribution: pd.DataFrame, thresholds: Thresholds) -> alt.L
         f"Dashed lines: low below {thresholds.step2_low}, target {thresholds.step2_target},",
         f"highly competitive {thresholds.step2_highly_competitive}"],
         subtitleColor="#34495e")
-    return alt.layer(bars, rules, title=title).properties(height=280)
+    return alt.layer(bars, rules, title=title).properties(height=OVERVIEW_LOWER_HEIGHT)
 
 
 def strategy_chart(mix: pd.DataFrame) -> alt.Chart:
@@ -161,9 +163,6 @@ def risk_by_group_chart(grouped: pd.DataFrame, group_title: str) -> alt.Chart:
     )
 
 
-LETTER_GROUPS = ["0", "1", "2", "3 or more"]
-
-
 def score_vs_research_chart(points: pd.DataFrame, thresholds: Thresholds) -> alt.LayerChart:
     region = alt.selection_interval(name=SELECT_REGION, encodings=["x", "y"])
     frame = points.assign(
@@ -173,7 +172,7 @@ def score_vs_research_chart(points: pd.DataFrame, thresholds: Thresholds) -> alt
         .mark_point(filled=True)
         .encode(
             x=alt.X("step2ck_score:Q", title="Step 2 CK score", scale=alt.Scale(zero=False)),
-            y=alt.Y("count_research:Q", title="Research items (pubs + presentations)",
+            y=alt.Y("count_research:Q", title="Research items",
                     axis=alt.Axis(format="d", tickMinStep=1)),
             size=alt.Size("count_students:Q", title="Students",
                           scale=alt.Scale(range=[40, 400]), legend=None),
@@ -181,13 +180,13 @@ def score_vs_research_chart(points: pd.DataFrame, thresholds: Thresholds) -> alt
                             scale=alt.Scale(domain=RISK_ORDER, range=RISK_COLOURS),
                             sort=RISK_ORDER, legend=alt.Legend(labelExpr=RISK_LABEL_EXPR,
                                                                symbolSize=60)),
-            # One column each, so that both legends read in order from the top.
             shape=alt.Shape("letters:N", title="US PRS letters",
                             scale=alt.Scale(domain=LETTER_GROUPS), sort=LETTER_GROUPS,
                             legend=alt.Legend(symbolSize=60)),
             opacity=alt.condition(region, alt.value(0.9), alt.value(0.25)),
             tooltip=[alt.Tooltip("step2ck_score:Q", title="Step 2 CK"),
-                     alt.Tooltip("count_research:Q", title="Research items"),
+                     alt.Tooltip("count_research:Q",
+                                 title="Research items (publications + presentations)"),
                      alt.Tooltip("letters:N", title="US plastics letters"),
                      alt.Tooltip("risk_level:N", title="Risk"),
                      alt.Tooltip("count_students:Q", title="Students")],
@@ -199,8 +198,10 @@ def score_vs_research_chart(points: pd.DataFrame, thresholds: Thresholds) -> alt
         .mark_rule(strokeDash=[4, 3], color="#34495e")
         .encode(x="score:Q")
     )
+    # The height holds the title, the axes and both legends (Streamlit fits the whole chart
+    # to it): at 280 the plot was 130 px and the letters legend was cut.
     return alt.layer(dots, low_line, title="Step 2 CK against research").properties(
-        height=280, padding={"top": 12, "left": 5, "right": 5, "bottom": 5})
+        height=OVERVIEW_LOWER_HEIGHT, padding={"top": 12, "left": 5, "right": 5, "bottom": 5})
 
 
 def _label_expr(labels: dict[str, str]) -> str:

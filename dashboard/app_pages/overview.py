@@ -231,11 +231,12 @@ elif st.session_state.get("overview_picked_filter") is not None:
 if picks:
     frame, matched = reports.student_page(flagged, chosen, page=1, page_size=50)
     with picked_area.container(border=True):
-        st.subheader(f"{matched:,} students picked: {description}")
+        st.subheader(f"{ui.counted(matched, 'student')} picked: {description}")
         if picked_value is not None:  # the group chart is read last, so its pick is last
             st.text(picked_value)
-        st.caption("The 50 most urgent are shown; the full list is open on the Students "
-                   "page too. Click an empty part of the chart to clear the pick.")
+        st.caption(("The 50 most urgent are shown; the full list is open on the Students "
+                    "page too." if matched > 50 else "They are listed on the Students page "
+                    "too.") + " Click an empty part of the chart to clear the pick.")
         st.dataframe(ui.readable(frame, state.privacy_mode()), hide_index=True,
                      column_config=ui.student_column_config(), key="overview_picked_table",
                      height=min(38 + 35 * max(len(frame), 1), 38 + 35 * 6))
