@@ -339,7 +339,8 @@ STAGE_SPELLINGS = [
     ("pre-clinical", "preclinical"), ("M3", "clinical"), ("Clinical", "clinical"),
     ("M4", "final_year"), ("Final Year", "final_year"), ("final_year", "final_year"),
     ("Graduate", "applying"), ("applicant", "applying"), ("Re-applicant", "applying"),
-    ("APPLYING", "applying"),
+    ("APPLYING", "applying"), ("4th year", "final_year"), ("3rd Year", "clinical"),
+    ("2nd yr", "preclinical"), ("Yr 4", "final_year"),
 ]
 
 

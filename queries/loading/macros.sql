@@ -69,15 +69,16 @@ create or replace macro stage_of(key) as
         when key in (
             'm1', 'm2', 'ms1', 'ms2', 'mi', 'mii', 'y1', 'y2', 'year1', 'year2', 'firstyear',
             'secondyear', 'preclinical', 'preclin', 'preclinicals', 'basicsciences',
-            'basicscience', 'basicsci', 'bs', 'bms', 'premed'
+            'basicscience', 'basicsci', 'bs', 'bms', 'premed', '1styear', '2ndyear', 'yr1', 'yr2', '1styr', '2ndyr'
         ) then 'preclinical'
         when key in (
             'm3', 'ms3', 'miii', 'y3', 'year3', 'thirdyear', 'clinical', 'clinicals',
-            'coreclinical', 'clerkship', 'clerkships', 'coreclerkships', 'corerotations', 'core'
+            'coreclinical', 'clerkship', 'clerkships', 'coreclerkships', 'corerotations', 'core',
+            '3rdyear', 'yr3', '3rdyr'
         ) then 'clinical'
         when key in (
             'm4', 'ms4', 'miv', 'y4', 'year4', 'fourthyear', 'finalyear', 'final', 'senior',
-            'lateclinical', 'm4final'
+            'lateclinical', 'm4final', '4thyear', 'yr4', '4thyr'
         ) then 'final_year'
         when key in (
             'applying', 'applicant', 'application', 'applicationyear', 'graduate', 'graduated',
