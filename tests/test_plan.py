@@ -82,6 +82,10 @@ ITEM_CASES = [
      "step1_pass", (D(2027, 6, 30), "Overdue")),
     ({"step1_result": "fail"}, D(2026, 7, 1), "step1_pass", (D(2025, 6, 30), "Not applicable")),
     ({"step1_result": "pass"}, D(2026, 7, 1), "step1_pass", None),
+    # A fail as the last result on file: the retake's pass must reach programs by review.
+    ({"step1_result": "fail"}, D(2026, 7, 1), "step1_retake", (D(2026, 9, 2), "Due")),
+    ({"step1_result": "fail"}, D(2026, 9, 3), "step1_retake", (D(2026, 9, 2), "Overdue")),
+    ({"step1_result": "pass", "step1_attempts": "2"}, D(2026, 7, 1), "step1_retake", None),
     # Mentors: a reminder before the application year, never after.
     ({"class_year": "2028", "stage": "M3"}, D(2026, 7, 1), "mentors_found",
      (D(2027, 1, 31), "Due")),

@@ -67,6 +67,13 @@ tasks as (
         end as status
     from dated
     union all
+    -- The last result on file is a fail: the retake's pass must reach programs in time, as a
+    -- Step 2 CK score must (a first-attempt pass is then out of reach: not applicable above).
+    select source_row, 'step1_retake', date_latest_sitting, null, not is_review_configured,
+        task_status(false, date_latest_sitting, $as_of::date)
+    from dated
+    where step1_result = 'fail'
+    union all
     select source_row, 'research_started', make_date(cycle - 2, 7, 1), null, true,
         task_status(publications > 0 or presentations > 0, make_date(cycle - 2, 7, 1),
             $as_of::date)
