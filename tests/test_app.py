@@ -106,9 +106,12 @@ def test_filters_narrow_the_student_list():
     caption = next(c.value for c in at.caption if "students match" in c.value)
     assert caption.startswith("6 of 9 students match")
     table = at.dataframe(key="students_table").value
-    # High first, then moderate, then needs data; within each, the soonest next deadline
-    # (ROW-9's Step 1 was due before the clinical year; A-101's first research project too).
-    assert table["student_id"].tolist() == ["ROW-9", "A-101", "A-103", "A-105", "A-104", "A-102"]
+    # High first, then moderate, then needs data; within each, the soonest next deadline, then
+    # the most flags: ROW-9 must sit Step 2 CK and A-103 pass the Step 1 retake by 2 Sep
+    # (ROW-9 has more flags); A-101's next step is applications, by 30 Sep.
+    assert table["student_id"].tolist() == ["ROW-9", "A-103", "A-101", "A-105", "A-104", "A-102"]
+    assert table["next_step"].tolist()[:3] == ["Sit Step 2 CK", "Pass the Step 1 retake",
+                                               "Submit applications"]
     assert table["risk_level"].tolist()[-1] == "Needs data"
     assert table["unchecked"].tolist()[-1] == "US plastics letters"  # the data, not the rule
     # and the blank count itself says so in words, never a grey "None" that reads as zero

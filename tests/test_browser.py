@@ -387,10 +387,17 @@ def upload_file(page, path: Path, students: str) -> None:
 
 
 def open_notes(page) -> None:
-    """The first student's Notes and history tab on the Student page."""
+    """The first student's Notes and history tab on the Student page. The tabs keep their
+    state on the server: a click that lands while the page is still being drawn is tried
+    again."""
     open_page(page, "Student")
-    page.get_by_role("tab", name="Notes and history").click()
-    wait_idle(page)
+    tab = page.get_by_role("tab", name="Notes and history")
+    for _ in range(3):
+        tab.click()
+        wait_idle(page)
+        if tab.get_attribute("aria-selected") == "true":
+            break
+    assert tab.get_attribute("aria-selected") == "true"
 
 
 def in_table(page, text: str) -> None:
