@@ -178,6 +178,21 @@ def test_advisor_monday(server, browser, viewport):
 REGISTRAR = ROOT / "tests" / "data" / "registrar_roster.xlsx"
 
 
+def click_chart(page, chart, offset, until) -> None:
+    """Click `chart` at `offset(box)` (x, y from its corner) until `until()` holds, three
+    tries at most: a chart drawn anew listens only once Vega has rendered it, and a click
+    that lands before is lost."""
+    for _ in range(3):
+        chart.scroll_into_view_if_needed()
+        page.wait_for_timeout(800)
+        box = chart.bounding_box()
+        dx, dy = offset(box)
+        page.mouse.click(box["x"] + dx, box["y"] + dy)
+        wait_idle(page)
+        if until():
+            return
+
+
 @pytest.mark.parametrize("viewport", [(1440, 900), (1280, 720)], ids=["1440x900", "1280x720"])
 def test_registrar_workbook(server, browser, viewport):
     """A workbook as a registrar exports it: a read-me sheet first, a title row, symbols in
@@ -196,26 +211,16 @@ def test_registrar_workbook(server, browser, viewport):
     shoot(page, f"11-registrar-overview-{size}")
     # A click on the "high" bar lists those students under the counts, in sight.
     risk_chart = page.get_by_test_id("stVegaLiteChart").first
-    risk_chart.scroll_into_view_if_needed()
-    box = risk_chart.bounding_box()
-    page.mouse.click(box["x"] + 120, box["y"] + 52)
-    wait_idle(page)
     picked = page.get_by_text("students picked", exact=False)
+    click_chart(page, risk_chart, lambda box: (120, 52), until=lambda: picked.count() > 0)
     picked.wait_for()
     assert picked.inner_text() == "3 students picked: risk level High"
     assert picked.bounding_box()["y"] < height  # in the viewport, not a scroll away
     shoot(page, f"11-registrar-overview-picked-{size}")
     # A click beside the short "low" bar (a third of the axis), short of the legend, clears
-    # the pick and the filter it set. The chart moved down under the list and is drawn anew:
-    # a click that lands before it listens is tried again.
-    for _ in range(3):
-        risk_chart.scroll_into_view_if_needed()
-        page.wait_for_timeout(800)
-        box = risk_chart.bounding_box()
-        page.mouse.click(box["x"] + 70 + 0.8 * (box["width"] - 190), box["y"] + 147)
-        wait_idle(page)
-        if not picked.count():
-            break
+    # the pick and the filter it set (the chart moved down, under the list).
+    click_chart(page, risk_chart, lambda box: (70 + 0.8 * (box["width"] - 190), 147),
+                until=lambda: picked.count() == 0)
     picked.wait_for(state="detached")
     open_page(page, "Import")
     page.get_by_text("sheet: Roster").wait_for()
