@@ -32,6 +32,7 @@ from dashboard.rules import (
     STRATEGY_LABELS,
     evidence_text,
     format_date,
+    missing_fields,
     rule_state,
 )
 
@@ -58,8 +59,7 @@ def missing_data(student: dict, mapping: dict[str, str]) -> list[dict]:
     for rule in RULES:
         if rule_state(student[rule.id]) != "unknown":
             continue
-        empty = [name for name in rule.fields if student.get(name) is None and name != "stage"]
-        for name in empty:
+        for name in missing_fields(rule, student):
             rows.append({
                 "rule": rule.label,
                 "missing": FIELDS_BY_NAME[name].label,

@@ -185,7 +185,7 @@ def _read_input(arguments: argparse.Namespace) -> RawCohort:
     return read_cohort(Path(arguments.input), sheet=arguments.sheet)
 
 
-def _digest(arguments: argparse.Namespace, raw: RawCohort) -> str | None:
+def _digest(arguments: argparse.Namespace) -> str | None:
     """The SHA-256 of the input file, as the app records an upload's (none for stdin)."""
     if arguments.input == "-":
         return None
@@ -259,7 +259,7 @@ def _save_snapshot(arguments: argparse.Namespace, workspace: Workspace, raw: Raw
     flagged = cohort.flag(config or workspace.saved_config() or Config(), as_of,
                           materialise=True)
     info = workspace.save_snapshot(flagged, arguments.cohort, saved_by=LOCAL_AUTHOR,
-                                   source_digest=_digest(arguments, raw))
+                                   source_digest=_digest(arguments))
     _summarise(cohort, raw, cohort.data_issues(), sys.stderr)
     return info
 

@@ -20,7 +20,7 @@ from dashboard.rules import RISK_LABELS, RISK_MEANINGS, RULES_BY_ID, format_date
 AT_RISK_SHOWN = 10  # what fits on one printed page beside the counts and the charts
 
 
-def chart_image(chart, width: int = 150, height: int = 110) -> str:
+def chart_image(chart, width: int, height: int) -> str:
     """An Altair chart as an <img> holding its SVG: text in it cannot run, and nothing loads.
     `width` and `height` are the plot's; the legend goes below it, so that the whole image is
     about a quarter of an A4 landscape page wide and prints at its own size, legibly."""

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from dashboard.fields import FIELD_NAMES, FIELDS_BY_NAME
 from dashboard.flagging import FlaggedCohort, flag_records
-from dashboard.rules import RULES, RULES_BY_ID
+from dashboard.rules import RULES, RULES_BY_ID, missing_fields
 from dashboard.sql import load_query
 
 GROUPINGS = {"class_year": "Class year", "campus": "Campus", "advisor": "Advisor"}
@@ -129,11 +129,14 @@ def student_page(source, student_filter: StudentFilter, page: int, page_size: in
     data_columns = [c for c in STUDENT_TABLE_COLUMNS
                     if c not in ("reasons", "next_step", "unchecked")]
     rows = matched.limit(page_size, offset=max(page - 1, 0) * page_size)
-    field_columns = sorted({name for rule in RULES for name in rule.fields} - set(data_columns))
+    rule_fields = sorted({name for rule in RULES for name in rule.fields})
     frame = rows.select(*[duckdb.ColumnExpression(c) for c in (
-        *data_columns, *rule_columns, *field_columns, "next_item", "advisor_group")]).df()
+        *data_columns, *rule_columns, *[f for f in rule_fields if f not in data_columns],
+        "next_item", "advisor_group")]).df()
     states = frame[rule_columns].to_dict("records")
-    values = frame[[*{name for rule in RULES for name in rule.fields}]].to_dict("records")
+    # The rules' inputs with None for a missing value (pandas reads a NULL number as NaN).
+    values = frame[rule_fields].astype(object).where(frame[rule_fields].notna(), None
+                                                     ).to_dict("records")
     # Critical flags first, then warnings; info notes (before the final year) stay on the
     # student's page.
     frame["reasons"] = [
@@ -142,32 +145,26 @@ def student_page(source, student_filter: StudentFilter, page: int, page_size: in
         for row in states]
     frame["unchecked"] = [
         ", ".join(dict.fromkeys(label for r in rule_columns if row[r] == "unknown"
-                                for label in _missing_labels(RULES_BY_ID[r], student)))
+                                for label in _lacking(RULES_BY_ID[r], student)))
         for row, student in zip(states, values, strict=True)]
     frame["next_step"] = [PLAN_ITEMS_BY_ID[item].short if isinstance(item, str) else ""
                           for item in frame["next_item"]]
     # A needs-data student's reason is the check that could not run.
     for index, row in enumerate(states):
         if not frame.at[index, "reasons"] and frame.at[index, "risk_level"] == "needs_data":
-            frame.at[index, "reasons"] = "Not checked: " + ", ".join(
-                FIELDS_BY_NAME[rule.fields[0]].label for rule in RULES
-                if rule.unknown_needs_data and row[rule.id] == "unknown")
+            frame.at[index, "reasons"] = "Not checked: " + ", ".join(dict.fromkeys(
+                label for rule in RULES if rule.unknown_needs_data and row[rule.id] == "unknown"
+                for label in _lacking(rule, values[index])))
     for column in ("step2ck_score", "us_plastics_lors", "class_year"):
         frame[column] = frame[column].astype("Int64")  # blank, never "None", when missing
     frame["advisor"] = frame["advisor_group"]
     return frame[list(STUDENT_TABLE_COLUMNS)], total
 
 
-def _missing_labels(rule, student: dict) -> list[str]:
-    """What a rule that could not be checked lacked: its fields blank or unreadable for this
-    student (the stage only when nothing else is missing)."""
-    missing = [name for name in rule.fields if _is_missing(student[name])]
-    named = [name for name in missing if name != "stage"] or missing
-    return [FIELDS_BY_NAME[name].label for name in named] or [rule.label]
-
-
-def _is_missing(value) -> bool:
-    return value is None or (not isinstance(value, (list, str)) and bool(pd.isna(value)))
+def _lacking(rule, student: dict) -> list[str]:
+    """What an unchecked rule lacked, in words: its missing fields, else (never blank) the
+    rule itself."""
+    return [FIELDS_BY_NAME[name].label for name in missing_fields(rule, student)] or [rule.label]
 
 
 def student_record(source: FlaggedCohort | duckdb.DuckDBPyConnection, source_row: int

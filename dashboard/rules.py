@@ -321,6 +321,13 @@ def rule_state(value: str | None) -> str:
     return value if value in STATES else "unknown"
 
 
+def missing_fields(rule: Rule, values: Mapping[str, object]) -> list[str]:
+    """The fields a rule that could not be checked lacked for this student (blank or
+    unreadable: None); the stage, which only sets a severity, only when nothing else is."""
+    missing = [name for name in rule.fields if values.get(name) is None]
+    return [name for name in missing if name != "stage"] or missing
+
+
 def evidence_text(rule: Rule, values: Mapping[str, object]) -> str:
     """The rule's evidence line filled with a student's values and the thresholds."""
     shown = {key: "missing" if value is None else _plain(value) for key, value in values.items()}

@@ -124,8 +124,9 @@ columns[6].metric(f"PRS LORs < {thresholds.us_plastics_lors_min}",
 # Students picked in a chart are listed here, under the counts, where the eye is; the
 # container is filled once the charts below have said what was picked.
 picked_area = st.container()
-picks: list[tuple[str, dict]] = []
-picked_value = None
+# Each pick: what was picked in words, the filter it sets, and any uploaded value it names
+# (drawn as plain text, never in the Markdown heading).
+picks: list[tuple[str, dict, str | None]] = []
 
 
 # Built once per cohort, settings and date: building an Altair chart and turning it into its
@@ -151,13 +152,13 @@ with left:
     selection = chart(lambda: charts.risk_levels_chart(summary), "overview_risk_chart")
     if selection.get(charts.SELECT_RISK):
         risk = selection[charts.SELECT_RISK][0]["risk_level"]
-        picks.append((f"risk level {RISK_LABELS[risk]}", {"risk_levels": (risk,)}))
+        picks.append((f"risk level {RISK_LABELS[risk]}", {"risk_levels": (risk,)}, None))
     selection = chart(lambda: charts.strategy_chart(reports.strategy_mix(flagged)),
                       "overview_strategy_chart")
     if selection.get(charts.SELECT_STRATEGY):
         strategy = selection[charts.SELECT_STRATEGY][0]["strategy"]
-        picks.append((f"strategy {STRATEGY_LABELS[strategy]}",
-                      {"strategies": (strategy,)}))
+        picks.append((f"strategy {STRATEGY_LABELS[strategy]}", {"strategies": (strategy,)},
+                      None))
 with right:
     selection = chart(lambda: charts.flag_prevalence_chart(reports.flag_prevalence(flagged)),
                       "overview_flag_chart")
@@ -166,10 +167,10 @@ with right:
         rule_id = picked_flag["rule_id"]
         if picked_flag.get("state") == "unknown":  # the grey part: the data was missing
             picks.append((f"{RULES_BY_ID[rule_id].label} not checked (data missing)",
-                          {"flags": (rule_id,), "flag_match": "unchecked"}))
+                          {"flags": (rule_id,), "flag_match": "unchecked"}, None))
         else:
             picks.append((f"flag {RULES_BY_ID[rule_id].label}",
-                          {"flags": (rule_id,), "flag_match": "raised"}))
+                          {"flags": (rule_id,), "flag_match": "raised"}, None))
 
 left, right = st.columns(2)
 with left:
@@ -178,7 +179,7 @@ with left:
                       "overview_score_chart")
     if selection.get(charts.SELECT_BAND):
         band = selection[charts.SELECT_BAND][0]["band"]
-        picks.append((f"Step 2 CK band {BAND_LABELS[band]}", {"bands": (band,)}))
+        picks.append((f"Step 2 CK band {BAND_LABELS[band]}", {"bands": (band,)}, None))
     if summary["count_without_score"]:
         st.caption(f"{summary['count_without_score']:,} students have no Step 2 CK score yet "
                    "and are not in this chart.")
@@ -214,26 +215,24 @@ if selection.get(charts.SELECT_GROUP):
                  "advisor": "advisors"}[group_by]] = (
             (int(value),) if group_by == "class_year" else (value,))
     picks.append((f"{reports.GROUPINGS[group_by].lower()} and risk level {RISK_LABELS[risk]}",
-                  changes))
-    picked_value = f"{reports.GROUPINGS[group_by]}: {value}"  # uploaded text: drawn plain
+                  changes, f"{reports.GROUPINGS[group_by]}: {value}"))
 
-if picks:
-    description, changes = picks[-1]
-    chosen = reports.StudentFilter().changed(**changes)
-    if chosen != state.student_filter():
-        state.set_student_filter(chosen)
-    st.session_state["overview_picked_filter"] = chosen
-elif st.session_state.get("overview_picked_filter") is not None:
+if not picks and st.session_state.get("overview_picked_filter") is not None:
     # The pick was cleared: so is the filter it set, unless the Students page changed it since.
     if state.student_filter() == st.session_state["overview_picked_filter"]:
         state.set_student_filter(reports.StudentFilter())
     st.session_state["overview_picked_filter"] = None
 if picks:
+    description, changes, named = picks[-1]
+    chosen = reports.StudentFilter().changed(**changes)
+    if chosen != state.student_filter():
+        state.set_student_filter(chosen)
+    st.session_state["overview_picked_filter"] = chosen
     frame, matched = reports.student_page(flagged, chosen, page=1, page_size=50)
     with picked_area.container(border=True):
         st.subheader(f"{ui.counted(matched, 'student')} picked: {description}")
-        if picked_value is not None:  # the group chart is read last, so its pick is last
-            st.text(picked_value)
+        if named is not None:
+            st.text(named)
         st.caption(("The 50 most urgent are shown; the full list is open on the Students "
                     "page too." if matched > 50 else "They are listed on the Students page "
                     "too.") + " Click an empty part of the chart to clear the pick.")

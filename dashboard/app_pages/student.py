@@ -117,7 +117,7 @@ with flags_tab:
             st.markdown(heading)  # fixed catalogue wording only
             st.text(flag["evidence"])
             st.markdown(flag["explanation"])
-            st.markdown(f"**What to do:** {flag['recommendation']}")
+            st.markdown(f"**What to do:** {flag['recommendation']}")  # catalogue text
             st.caption(f"Guidance: {flag['guidance']}")
     missing = advice.missing_data(student, loaded.cohort.mapping)
     if missing:
