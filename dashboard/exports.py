@@ -22,7 +22,7 @@ import pyarrow.csv as pa_csv
 from dashboard.fields import FIELDS_BY_NAME
 from dashboard.flagging import FlaggedCohort
 from dashboard.plan import PLAN_ITEMS, item_params
-from dashboard.reports import StudentFilter, filtered_students
+from dashboard.reports import StudentFilter, filtered_students, missing_labels
 from dashboard.rules import RISK_LABELS, RULES, SEVERITIES, STAGE_LABELS, STRATEGY_LABELS
 from dashboard.sql import load_query
 
@@ -241,7 +241,7 @@ class ExportTooLarge(ValueError):
 SUMMARY_COLUMNS = (  # header, width
     ("#", 5), ("Student ID", 12), ("Name", 24), ("Risk", 11), ("Top reason", 44),
     ("Next step", 46), ("Due", 11), ("Strategy", 22), ("Stage", 16), ("Match year", 9),
-    ("Step 2 CK", 9), ("Advisor", 18), ("Not checked", 30),
+    ("Step 2 CK", 9), ("Advisor", 18), ("Data missing", 30),
 )
 RISK_FILLS = {"high": "#f6d5d1", "moderate": "#fbe5cc", "needs_data": "#e8dcf0",
               "low": "#dcefe2"}
@@ -278,6 +278,7 @@ def _write_summary(workbook, flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelat
     wanted = ["student_id", "name", "risk_level", "strategy", "stage", "cycle",
               "step2ck_score", "advisor_group", "next_item", "next_step_due",
               *[rule.id for rule in RULES]]
+    wanted += sorted({name for rule in RULES for name in rule.fields} - set(wanted))
     relation = scope.select(*[duckdb.ColumnExpression(column) for column in wanted])
     labels = {item.id: item.label for item in PLAN_ITEMS}
     row_number = 0
@@ -296,7 +297,11 @@ def _write_summary(workbook, flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelat
                     STRATEGY_LABELS[student["strategy"]],
                     STAGE_LABELS.get(student["stage"], "Not given"), student["cycle"],
                     student["step2ck_score"], student["advisor_group"],
-                    ", ".join(rule.label for rule in RULES if student[rule.id] == "unknown"),
+                    # The data that was blank or unreadable, as on the Students page: a
+                    # rule's label here would read like a raised flag.
+                    ", ".join(dict.fromkeys(
+                        label for rule in RULES if student[rule.id] == "unknown"
+                        for label in missing_labels(rule, student))),
                 ]
                 for column, value in enumerate(values):
                     if value is None or value == "":

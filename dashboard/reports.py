@@ -145,25 +145,25 @@ def student_page(source, student_filter: StudentFilter, page: int, page_size: in
         for row in states]
     frame["unchecked"] = [
         ", ".join(dict.fromkeys(label for r in rule_columns if row[r] == "unknown"
-                                for label in _lacking(RULES_BY_ID[r], student)))
+                                for label in missing_labels(RULES_BY_ID[r], student)))
         for row, student in zip(states, values, strict=True)]
     frame["next_step"] = [PLAN_ITEMS_BY_ID[item].short if isinstance(item, str) else ""
                           for item in frame["next_item"]]
     # A needs-data student's reason is the check that could not run.
     for index, row in enumerate(states):
         if not frame.at[index, "reasons"] and frame.at[index, "risk_level"] == "needs_data":
-            frame.at[index, "reasons"] = "Not checked: " + ", ".join(dict.fromkeys(
-                label for rule in RULES if rule.unknown_needs_data and row[rule.id] == "unknown"
-                for label in _lacking(rule, values[index])))
+            frame.at[index, "reasons"] = "Not checked: " + ", ".join(
+                FIELDS_BY_NAME[rule.fields[0]].label for rule in RULES
+                if rule.unknown_needs_data and row[rule.id] == "unknown")
     for column in ("step2ck_score", "us_plastics_lors", "class_year"):
         frame[column] = frame[column].astype("Int64")  # blank, never "None", when missing
     frame["advisor"] = frame["advisor_group"]
     return frame[list(STUDENT_TABLE_COLUMNS)], total
 
 
-def _lacking(rule, student: dict) -> list[str]:
-    """What an unchecked rule lacked, in words: its missing fields, else (never blank) the
-    rule itself."""
+def missing_labels(rule, student: dict) -> list[str]:
+    """What an unchecked rule lacked, in words: its missing fields (None), else (never blank)
+    the rule itself."""
     return [FIELDS_BY_NAME[name].label for name in missing_fields(rule, student)] or [rule.label]
 
 
