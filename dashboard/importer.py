@@ -70,10 +70,8 @@ class RawCohort:
 
     def has_content(self) -> duckdb.Expression:
         """True for a row with at least one non-blank cell: a row of blanks is no student."""
-        return duckdb.CoalesceOperator(*[
-            duckdb.FunctionExpression("blank_to_null", duckdb.ColumnExpression(key))
-            for key in self.column_keys
-        ]).isnotnull()
+        return duckdb.FunctionExpression("row_has_content", duckdb.FunctionExpression(
+            "concat", *[duckdb.ColumnExpression(key) for key in self.column_keys]))
 
     def guessed_mapping(self) -> dict[str, str]:
         return guess_mapping(self.headers)

@@ -1,25 +1,34 @@
 -- Cell parsers shared by every query. Each takes text already trimmed by cell_text (or the
 -- number read from it once), so that a million rows parse every cell a single time.
 
--- Space, tab, line feed, carriage return, no-break space, vertical tab, form feed.
-create or replace macro edge_spaces() as
-    ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(11) || chr(12);
+-- A row of blank cells is no student: a cell counts when it holds something other than space,
+-- tab, line feed, carriage return, vertical tab, form feed or no-break space. One pattern over
+-- the row's cells run together (concat skips NULLs) costs a fifth of a trim per cell.
+create or replace macro row_has_content(joined_cells) as
+    regexp_matches(joined_cells, '[^ \t\n\r\x{0B}\x{0C}\x{A0}]');
 
--- A cell with nothing but spaces in it is blank; a row of blank cells is no student.
-create or replace macro blank_to_null(value) as
-    nullif(trim(value, edge_spaces()), '');
-
--- A cell as text, or NULL when it is blank or a placeholder (`n/a`, `TBD`, `?`, `-`...):
--- placeholders are missing values, not data issues. Spaces at the edges are dropped (a plain
--- trim: trimming tabs too costs three times as much over a million rows).
-create or replace macro cell_text(value) as
+-- A cell with the spaces at its edges dropped, or NULL when nothing is left. Only a cell that
+-- starts or ends with a space pays for the trim; tabs are kept (trimming them too costs three
+-- times as much over a million rows).
+create or replace macro trimmed(value) as
     case
-        when strlen(value) <= 12
-            and lower(replace(trim(value), ' ', ''))
-                in ('', 'n/a', 'na', 'tbd', 'unknown', '?', '-', '--')
-            then null
-        else nullif(trim(value), '')
+        when starts_with(value, ' ') or ends_with(value, ' ') then nullif(trim(value), '')
+        else nullif(value, '')
     end;
+
+-- Trimmed text, or NULL when it is a placeholder (`n/a`, `TBD`, `?`, `-`...): placeholders
+-- are missing values, not data issues. Each placeholder starts with n, t, u, ? or -, so the
+-- first character alone clears almost every cell.
+create or replace macro not_placeholder(text) as
+    case
+        when unicode(text) in (110, 78, 116, 84, 117, 85, 63, 45) and strlen(text) <= 12
+            and lower(replace(text, ' ', '')) in ('n/a', 'na', 'tbd', 'unknown', '?', '-', '--')
+            then null
+        else text
+    end;
+
+-- A cell as text: trimmed, and NULL when blank or a placeholder.
+create or replace macro cell_text(value) as not_placeholder(trimmed(value));
 
 -- An Excel error value, as an error cell (the reader writes its text) or typed as text.
 create or replace macro is_excel_error(text) as
