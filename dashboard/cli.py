@@ -199,6 +199,11 @@ def flag(arguments: argparse.Namespace) -> int:
     as_of = arguments.as_of or dt.date.today()
     raw = _read_input(arguments)
     cohort = load_cohort(raw)
+    # The data issues first, from the typed table alone: counted and written before flagging
+    # needs memory of its own, so that a million rows peak lower.
+    if arguments.issues:
+        write_csv(cohort.data_issues(), Path(arguments.issues))
+    summary = _summary(cohort, raw)
     flagged = cohort.flag(config, as_of)
 
     output = Path(arguments.output) if arguments.output else None
@@ -209,11 +214,7 @@ def flag(arguments: argparse.Namespace) -> int:
         write_xlsx(flagged, output)
     else:
         write_csv(export_relation(flagged), output)
-
-    issues = cohort.data_issues()
-    if arguments.issues:
-        write_csv(issues, Path(arguments.issues))
-    _summarise(cohort, raw, issues, sys.stderr)
+    print(*summary, sep="\n", file=sys.stderr)
     return EXIT_OK
 
 
@@ -260,7 +261,7 @@ def _save_snapshot(arguments: argparse.Namespace, workspace: Workspace, raw: Raw
                           materialise=True)
     info = workspace.save_snapshot(flagged, arguments.cohort, saved_by=LOCAL_AUTHOR,
                                    source_digest=_digest(arguments))
-    _summarise(cohort, raw, cohort.data_issues(), sys.stderr)
+    print(*_summary(cohort, raw), sep="\n", file=sys.stderr)
     return info
 
 
@@ -330,28 +331,26 @@ def _on_or_before(listed: list[SnapshotInfo], date: dt.date | None, option: str
                          "that date")
 
 
-def _summarise(cohort: Cohort, raw: RawCohort, issues, stream) -> None:
-    students = cohort.student_count
+def _summary(cohort: Cohort, raw: RawCohort) -> list[str]:
+    """What the run read: students, notes on the file and its header, the data issues counted
+    by kind and the first ten of them."""
     counts = cohort.issue_counts()
     where = f" (sheet {raw.sheet!r})" if raw.sheet else ""
-    print(f"cohort-advisor: {students} students flagged from {raw.file_name}{where}",
-          file=stream)
-    for note in [*raw.notes, *cohort.header_notes()]:
-        print(f"cohort-advisor: {note}", file=stream)
+    lines = [f"cohort-advisor: {cohort.student_count} students flagged from {raw.file_name}"
+             f"{where}"]
+    lines += [f"cohort-advisor: {note}" for note in [*raw.notes, *cohort.header_notes()]]
     if counts["issues"] == 0:
-        print("cohort-advisor: no data issues", file=stream)
-        return
-    print(
+        return [*lines, "cohort-advisor: no data issues"]
+    lines.append(
         f"cohort-advisor: {counts['issues']} data issues on {counts['rows_with_issues']} rows: "
         f"{counts['unreadable']} unreadable (treated as missing), {counts['interpreted']} "
-        f"interpreted (read as the issue says), {counts['identity']} about student IDs",
-        file=stream,
-    )
-    for row, column, value, problem, kind in issues.limit(10).fetchall():
+        f"interpreted (read as the issue says), {counts['identity']} about student IDs")
+    for row, column, value, problem, kind in cohort.data_issues().limit(10).fetchall():
         shown = "" if value is None else repr(value[:40])
-        print(f"  row {row}, {column} {shown}: {problem} [{kind}]", file=stream)
+        lines.append(f"  row {row}, {column} {shown}: {problem} [{kind}]")
     if counts["issues"] > 10:
-        print("  ... use --issues FILE for the full list", file=stream)
+        lines.append("  ... use --issues FILE for the full list")
+    return lines
 
 
 if __name__ == "__main__":

@@ -160,7 +160,8 @@ class Cohort:
         `flagged_students`, `student_plans` and `next_steps` tables the dashboard reads;
         otherwise `flagged_students` is a view computed when it is read (the CLI's export)."""
         relation = flag_students(self.con, config, as_of)
-        for name in ("student_plans", "next_steps", "plan_students", FLAGGED_TABLE):
+        for name in ("student_plans", "next_steps", "student_plan_lists", "plan_students",
+                     FLAGGED_TABLE):
             drop_relation(self.con, name)
         if materialise:
             relation.create(FLAGGED_TABLE)

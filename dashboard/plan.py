@@ -76,8 +76,9 @@ def plan_params(flagged: FlaggedCohort, con: duckdb.DuckDBPyConnection | None = 
 
 
 def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
-    """`student_plans` and `next_steps` beside `flagged_students`: tables for the dashboard,
-    views for a one-pass export."""
+    """`student_plan_lists` (one list per student), `student_plans` (a row per item) and
+    `next_steps` beside `flagged_students`: tables for the dashboard; for a one-pass export,
+    views and the next steps alone."""
     con = flagged.con
     params = plan_params(flagged)
     if materialise:
@@ -88,12 +89,14 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
                     "stage, step1_result, condition_step1_fail, step2ck_score, step2ck_date, "
                     "us_plastics_lors, surgery_lors, publications, presentations, "
                     "us_plastics_subis, parallel_plan from flagged_students")
-    plans = con.sql(load_query("planning/student_plan"), params=params)
+    lists = con.sql(load_query("planning/student_plan"), params=params)
     if materialise:
-        plans.create("student_plans")
+        lists.create("student_plan_lists")
+        con.sql(load_query("planning/plan_rows")).create("student_plans")
     else:
-        # The CLI: one aggregate pass over the plans, kept, so the export flags only once more.
-        plans.create_view("student_plans", replace=True)
+        # The CLI: the next steps are picked from the lists as they are built, in one pass.
+        lists.create_view("student_plan_lists", replace=True)
+        con.sql(load_query("planning/plan_rows")).create_view("student_plans", replace=True)
     con.sql(load_query("planning/next_steps")).create("next_steps")
 
 

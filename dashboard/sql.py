@@ -48,6 +48,8 @@ _DROP = {  # fixed statements: SQL is never built from strings
     ("flagged_students", "BASE TABLE"): "drop table flagged_students",
     ("student_plans", "VIEW"): "drop view student_plans",
     ("student_plans", "BASE TABLE"): "drop table student_plans",
+    ("student_plan_lists", "VIEW"): "drop view student_plan_lists",
+    ("student_plan_lists", "BASE TABLE"): "drop table student_plan_lists",
     ("next_steps", "BASE TABLE"): "drop table next_steps",
     ("advisor_groups", "BASE TABLE"): "drop table advisor_groups",
     ("plan_students", "VIEW"): "drop view plan_students",

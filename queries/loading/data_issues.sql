@@ -31,21 +31,26 @@ missing_ids as (
     where given_student_id is null
 ),
 
--- A repeated id names at most five of its rows, so 5,000 copies stay one short line each.
+-- The ids given on more than one row, found first: most ids are given once, and only the rows
+-- of a repeated id are looked at again. A repeated id names at most five of its rows, so 5,000
+-- copies stay one short line each.
+repeated_keys as (
+    select student_id
+    from students
+    where given_student_id is not null
+    group by student_id
+    having count(*) > 1
+),
+
 repeated as (
     select
         student_id,
         count(*) as count_rows,
-        string_agg(source_row::varchar, ', ' order by source_row)
-            filter (where rank_in_id <= 5) as first_rows
-    from (
-        select student_id, source_row,
-            row_number() over (partition by student_id order by source_row) as rank_in_id
-        from students
-        where given_student_id is not null
-    )
+        array_to_string(list_sort(min(source_row, 5)), ', ') as first_rows
+    from students
+    semi join repeated_keys using (student_id)
+    where given_student_id is not null
     group by student_id
-    having count(*) > 1
 ),
 
 repeated_ids as (

@@ -3,31 +3,28 @@ with students as (
     select source_row from plan_students
 ),
 
-open_items as (
-    select * from student_plans
-    where status in ('due', 'overdue')
-),
-
 -- An upcoming step comes before one whose date has passed: a missed date stays on the plan
--- (and in the overdue count), but what can still be done on time is what to do next.
+-- (and in the overdue count), but what can still be done on time is what to do next. A season
+-- (sub-Is, interviews) counts by its last day: one under way is due by its end, not by a
+-- start already past. Steps due the same day are told apart by name.
 soonest as (
     select
         source_row,
-        -- A season (sub-Is, interviews) counts by its last day: one under way is due by its
-        -- end, not by a start already past. Steps due the same day are told apart by name,
-        -- so the pick never depends on which thread saw which row.
-        coalesce(arg_min(item, (by_date, item)) filter (where status = 'due'),
-                 arg_max(item, (by_date, item)) filter (where status = 'overdue'))
-            as next_item,
-        coalesce(min(by_date) filter (where status = 'due'),
-                 max(by_date) filter (where status = 'overdue')) as next_step_due,
-        count(*) filter (where status = 'overdue') as count_overdue
-    from (select *, coalesce(end_date, due_date) as by_date from open_items)
-    group by source_row
+        list_min(list_transform(list_filter(plan, lambda step: step.status = 'due'),
+            lambda step: {'by_date': coalesce(step.end_date, step.due_date), 'item': step.item}))
+            as next_due,
+        list_max(list_transform(list_filter(plan, lambda step: step.status = 'overdue'),
+            lambda step: {'by_date': coalesce(step.end_date, step.due_date), 'item': step.item}))
+            as last_overdue,
+        len(list_filter(plan, lambda step: step.status = 'overdue')) as count_overdue
+    from student_plan_lists
 ),
 
 final as (
-    select students.source_row, soonest.next_item, soonest.next_step_due,
+    select
+        students.source_row,
+        coalesce(soonest.next_due.item, soonest.last_overdue.item) as next_item,
+        coalesce(soonest.next_due.by_date, soonest.last_overdue.by_date) as next_step_due,
         coalesce(soonest.count_overdue, 0) as count_overdue
     from students
     left join soonest using (source_row)

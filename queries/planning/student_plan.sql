@@ -1,4 +1,4 @@
--- Each student's dated plan to their Match: one row per item still open (due, overdue or not applicable), with its date, an end date for a season, and whether that date is only estimated.
+-- Each student's dated plan to their Match, as one list per student of the items still open (due, overdue or not applicable), each with its date, an end date for a season, and whether that date is only estimated. One list per student, not a row per item: a million students need no twelve-million-row intermediate.
 with students as (
     select * from plan_students
 ),
@@ -37,7 +37,7 @@ dates as (
     group by match_year
 ),
 
-dated as materialized (
+dated as (
     select
         students.source_row,
         students.cycle,
@@ -58,79 +58,49 @@ dated as materialized (
     join dates on dates.match_year = students.cycle
 ),
 
--- Tasks: done when the file shows it (a missing value is never done), else due or overdue.
-tasks as (
-    select source_row, 'step1_pass' as item, make_date(cycle - 2, 6, 30) as due_date,
-        null::date as end_date, true as is_estimated,
-        case when condition_step1_fail then 'not_applicable'
-            else task_status(step1_result = 'pass', make_date(cycle - 2, 6, 30), $as_of::date)
-        end as status
-    from dated
-    union all
-    -- The last result on file is a fail: the retake's pass must reach programs in time, as a
-    -- Step 2 CK score must (a first-attempt pass is then out of reach: not applicable above).
-    select source_row, 'step1_retake', date_latest_sitting, null, not is_review_configured,
-        task_status(false, date_latest_sitting, $as_of::date)
-    from dated
-    where step1_result = 'fail'
-    union all
-    select source_row, 'research_started', make_date(cycle - 2, 7, 1), null, true,
-        task_status(publications > 0 or presentations > 0, make_date(cycle - 2, 7, 1),
-            $as_of::date)
-    from dated
-    union all
-    select source_row, 'vslo_applications', date_vslo, null, not is_vslo_configured,
-        task_status(us_plastics_subis >= 1, date_vslo, $as_of::date)
-    from dated
-    union all
-    select source_row, 'subi_season', date_subi_start, date_subi_end, not is_subi_configured,
-        task_status(us_plastics_subis >= 1, date_subi_end, $as_of::date)
-    from dated
-    union all
-    select source_row, 'step2_sitting', date_latest_sitting, null, not is_review_configured,
-        task_status(step2ck_score is not null, date_latest_sitting, $as_of::date)
-    from dated
-    union all
-    select source_row, 'plastics_letters', date_review, null, not is_review_configured,
-        task_status(us_plastics_lors >= $us_plastics_lors_min::integer, date_review, $as_of::date)
-    from dated
-    union all
-    select source_row, 'surgery_letter', date_review, null, not is_review_configured,
-        task_status(surgery_lors >= $surgery_lors_min::integer, date_review, $as_of::date)
-    from dated
-    union all
-    select source_row, 'backup_plan', date_review, null, not is_review_configured,
-        task_status(parallel_plan, date_review, $as_of::date)
-    from dated
-),
-
--- Reminders and calendar events carry no data of the student's: listed while still ahead.
-events as (
-    select source_row, 'mentors_found' as item, make_date(cycle - 1, 1, 31) as due_date,
-        null::date as end_date, true as is_estimated, 'due' as status
-    from dated
-    where coalesce(stage, 'applying') in ('preclinical', 'clinical')
-    union all
-    select source_row, 'applications_submitted', date_review, null, not is_review_configured,
-        'due'
-    from dated
-    union all
-    select source_row, 'interview_season', date_interviews_start, date_interviews_end,
-        not is_interviews_configured, 'due'
-    from dated
-    union all
-    select source_row, 'rank_list', date_rank_list, null, not is_rank_list_configured, 'due'
-    from dated
-    union all
-    select source_row, 'match_day', date_match_day, null, not is_match_day_configured, 'due'
-    from dated
-),
-
+-- Tasks are open until the file shows them done (a missing value is never done); reminders and
+-- calendar events while their last day is still ahead (plan_task, plan_event in macros.sql).
 final as (
-    select * from tasks where status <> 'done'
-    union all
-    select * from events where coalesce(end_date, due_date) >= $as_of::date
+    select
+        source_row,
+        list_filter([
+            case
+                when condition_step1_fail then plan_item(
+                    'step1_pass', make_date(cycle - 2, 6, 30), null, true, 'not_applicable')
+                else plan_task('step1_pass', step1_result = 'pass',
+                    make_date(cycle - 2, 6, 30), null, true, $as_of::date)
+            end,
+            -- The last result on file is a fail: the retake's pass must reach programs in
+            -- time, as a Step 2 CK score must (a first-attempt pass is then out of reach).
+            case when step1_result = 'fail' then plan_task('step1_retake', false,
+                date_latest_sitting, null, not is_review_configured, $as_of::date) end,
+            plan_task('research_started', publications > 0 or presentations > 0,
+                make_date(cycle - 2, 7, 1), null, true, $as_of::date),
+            case when coalesce(stage, 'applying') in ('preclinical', 'clinical') then
+                plan_event('mentors_found', make_date(cycle - 1, 1, 31), null, true,
+                    $as_of::date) end,
+            plan_task('vslo_applications', us_plastics_subis >= 1, date_vslo, null,
+                not is_vslo_configured, $as_of::date),
+            plan_task('subi_season', us_plastics_subis >= 1, date_subi_start, date_subi_end,
+                not is_subi_configured, $as_of::date),
+            plan_task('step2_sitting', step2ck_score is not null, date_latest_sitting, null,
+                not is_review_configured, $as_of::date),
+            plan_task('plastics_letters', us_plastics_lors >= $us_plastics_lors_min::integer,
+                date_review, null, not is_review_configured, $as_of::date),
+            plan_task('surgery_letter', surgery_lors >= $surgery_lors_min::integer,
+                date_review, null, not is_review_configured, $as_of::date),
+            plan_task('backup_plan', parallel_plan, date_review, null,
+                not is_review_configured, $as_of::date),
+            plan_event('applications_submitted', date_review, null, not is_review_configured,
+                $as_of::date),
+            plan_event('interview_season', date_interviews_start, date_interviews_end,
+                not is_interviews_configured, $as_of::date),
+            plan_event('rank_list', date_rank_list, null, not is_rank_list_configured,
+                $as_of::date),
+            plan_event('match_day', date_match_day, null, not is_match_day_configured,
+                $as_of::date)
+        ], lambda item: item is not null) as plan
+    from dated
 )
 
 select * from final
-order by source_row, due_date, item
