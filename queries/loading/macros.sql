@@ -30,9 +30,10 @@ create or replace macro not_placeholder(text) as
 -- A cell as text: trimmed, and NULL when blank or a placeholder.
 create or replace macro cell_text(value) as not_placeholder(trimmed(value));
 
--- An Excel error value, as an error cell (the reader writes its text) or typed as text.
+-- An Excel error value, as an error cell (the reader writes its text) or typed as text. Every
+-- one starts with #, which spares the other cells the upper-casing and the list.
 create or replace macro is_excel_error(text) as
-    upper(text) in (
+    starts_with(text, '#') and upper(text) in (
         '#N/A', '#VALUE!', '#DIV/0!', '#REF!', '#NAME?', '#NUM!', '#NULL!', '#SPILL!',
         '#CALC!', '#GETTING_DATA', '#FIELD!', '#BLOCKED!', '#BUSY!', '#CONNECT!', '#UNKNOWN!'
     );
@@ -40,7 +41,7 @@ create or replace macro is_excel_error(text) as
 -- The text a reader may interpret: an Excel error value reads as nothing (so it is reported
 -- as unreadable), never as the 0 of `#DIV/0!` or the N of `#N/A`.
 create or replace macro readable(text) as
-    case when starts_with(text, '#') and is_excel_error(text) then null else text end;
+    case when is_excel_error(text) then null else text end;
 
 -- A cell that is a number as a whole (245, 245.0, -1); `_` is refused, though DuckDB's cast
 -- would read 2_45 as 245.
