@@ -14,7 +14,7 @@ from dashboard import charts, reports
 from dashboard.advice import html_document, settings_lines
 from dashboard.exports import top_reason
 from dashboard.flagging import FlaggedCohort
-from dashboard.plan import PLAN_ITEMS_BY_ID
+from dashboard.plan import next_step_words
 from dashboard.rules import RISK_LABELS, RISK_MEANINGS, RULES_BY_ID, format_date
 
 AT_RISK_SHOWN = 10  # what fits on one printed page beside the counts and the charts
@@ -91,12 +91,11 @@ def cohort_report_html(flagged: FlaggedCohort, privacy: bool = False) -> str:
              "<th>Next step</th><th>Due</th></tr>"]
     for position, student in enumerate(students, start=1):
         name = "" if privacy or not student["name"] else f" {student['name']}"
-        item = PLAN_ITEMS_BY_ID.get(student["next_item"])
         due = student["next_step_due"]
         body.append(
             f"<tr><td>{position}</td><td>{e(str(student['student_id']) + name)}</td>"
             f"<td>{e(RISK_LABELS[student['risk_level']])}</td><td>{e(top_reason(student))}</td>"
-            f"<td>{e(item.short if item else '')}</td>"
+            f"<td>{e(next_step_words(student['next_item'], due, flagged.as_of))}</td>"
             f"<td>{e(format_date(due) if due else '')}</td></tr>")
     body.append("</table>")
     if at_risk > len(students):

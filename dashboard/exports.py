@@ -21,7 +21,7 @@ import pyarrow.csv as pa_csv
 
 from dashboard.fields import FIELDS_BY_NAME
 from dashboard.flagging import FlaggedCohort
-from dashboard.plan import PLAN_ITEMS, item_params
+from dashboard.plan import item_params, next_step_words
 from dashboard.reports import StudentFilter, filtered_students, missing_labels
 from dashboard.rules import RISK_LABELS, RULES, SEVERITIES, STAGE_LABELS, STRATEGY_LABELS
 from dashboard.sql import load_query
@@ -280,7 +280,6 @@ def _write_summary(workbook, flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelat
               *[rule.id for rule in RULES]]
     wanted += sorted({name for rule in RULES for name in rule.fields} - set(wanted))
     relation = scope.select(*[duckdb.ColumnExpression(column) for column in wanted])
-    labels = {item.id: item.label for item in PLAN_ITEMS}
     row_number = 0
     with relation.to_arrow_reader(BATCH_ROWS) as reader:
         for batch in reader:
@@ -293,7 +292,8 @@ def _write_summary(workbook, flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelat
                 values = [
                     row_number, student["student_id"], name,
                     RISK_LABELS[student["risk_level"]], top_reason(student),
-                    labels.get(student["next_item"], ""), student["next_step_due"],
+                    next_step_words(student["next_item"], student["next_step_due"],
+                                    flagged.as_of, short=False), student["next_step_due"],
                     STRATEGY_LABELS[student["strategy"]],
                     STAGE_LABELS.get(student["stage"], "Not given"), student["cycle"],
                     student["step2ck_score"], student["advisor_group"],

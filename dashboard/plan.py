@@ -100,6 +100,18 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
     con.sql(load_query("planning/next_steps")).create("next_steps")
 
 
+def next_step_words(item: str | None, due: dt.date | None, as_of: dt.date,
+                    short: bool = True) -> str:
+    """A next step as tables and reports show it: "Overdue: " before one whose date has passed
+    (the rule names a missed task before a calendar event), nothing when there is none."""
+    if not isinstance(item, str):
+        return ""
+    words = PLAN_ITEMS_BY_ID[item].short if short else PLAN_ITEMS_BY_ID[item].label
+    if due is not None and not pd.isna(due) and pd.Timestamp(due).date() < as_of:
+        return "Overdue: " + words
+    return words
+
+
 def item_params() -> dict[str, list[str]]:
     return {"item_ids": [item.id for item in PLAN_ITEMS],
             "item_labels": [item.label for item in PLAN_ITEMS]}

@@ -118,12 +118,12 @@ STUDENT_TABLE_COLUMNS = (
 )
 
 
-def student_page(source, student_filter: StudentFilter, page: int, page_size: int
-                 ) -> tuple[pd.DataFrame, int]:
+def student_page(flagged: FlaggedCohort, student_filter: StudentFilter, page: int,
+                 page_size: int) -> tuple[pd.DataFrame, int]:
     """One page of the filtered students (most urgent first) and how many match in all."""
-    from dashboard.plan import PLAN_ITEMS_BY_ID
+    from dashboard.plan import next_step_words
 
-    matched = filtered_students(source, student_filter)
+    matched = filtered_students(flagged, student_filter)
     [(total,)] = matched.aggregate("count(*)").fetchall()
     rule_columns = [rule.id for rule in RULES]
     data_columns = [c for c in STUDENT_TABLE_COLUMNS
@@ -147,8 +147,8 @@ def student_page(source, student_filter: StudentFilter, page: int, page_size: in
         ", ".join(dict.fromkeys(label for r in rule_columns if row[r] == "unknown"
                                 for label in missing_labels(RULES_BY_ID[r], student)))
         for row, student in zip(states, values, strict=True)]
-    frame["next_step"] = [PLAN_ITEMS_BY_ID[item].short if isinstance(item, str) else ""
-                          for item in frame["next_item"]]
+    frame["next_step"] = [next_step_words(item, due, flagged.as_of) for item, due
+                          in zip(frame["next_item"], frame["next_step_due"], strict=True)]
     # A needs-data student's reason is the check that could not run.
     for index, row in enumerate(states):
         if not frame.at[index, "reasons"] and frame.at[index, "risk_level"] == "needs_data":

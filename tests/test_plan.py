@@ -4,9 +4,12 @@ path to a lower risk level."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
+from python_calamine import CalamineWorkbook
 
 from dashboard.config import Calendar, Config, ConfigError, config_from_document, nth_weekday
 from dashboard.plan import PLAN_ITEMS_BY_ID, closest_path, cohort_calendar, student_plan
@@ -251,6 +254,79 @@ def test_steps_due_the_same_day_give_one_next_step_by_name(materialise):
     flagged = cohort.flag(Config(), D(2027, 4, 1), materialise=materialise)  # after Match Day
     [(item,)] = flagged.con.execute("select next_item from next_steps").fetchall()
     assert item == "surgery_letter"
+
+
+@pytest.mark.parametrize("materialise", [True, False], ids=["dashboard", "cli"])
+@pytest.mark.parametrize(("changes", "item", "due"), [
+    # Letters missing after review opened: the missed task, not the interview season.
+    ({"us_plastics_lors": "1"}, "plastics_letters", D(2026, 9, 30)),
+    # A failed Step 1 with no Step 2 CK score: both were due by the latest sitting; the later
+    # by name is taken, as for any two steps missed the same day.
+    ({"step1_result": "fail", "step2ck_score": None}, "step2_sitting", D(2026, 9, 2)),
+    ({"step1_result": "fail"}, "step1_retake", D(2026, 9, 2)),
+    # Nothing missed: the season under way.
+    ({}, "interview_season", D(2027, 1, 31)),
+], ids=["letters", "retake-and-step2", "retake", "nothing-missed"])
+def test_a_missed_task_comes_before_a_calendar_event(changes, item, due, materialise):
+    """In November every applicant is in interview season; a student's own missed step is
+    what their next step names, and the season only when nothing of theirs is open."""
+    flagged = load_rows([{**DONE, **changes}]).flag(Config(), D(2026, 11, 25),
+                                                    materialise=materialise)
+    [(next_item, next_due)] = flagged.con.execute(
+        "select next_item, next_step_due from next_steps").fetchall()
+    assert (next_item, next_due) == (item, due)
+
+
+def test_a_missed_next_step_reads_overdue_in_tables_and_reports():
+    """The Students table, the cohort report and the XLSX Summary say a next step's date has
+    passed; the CSV keeps the step's plain label (SPEC section 6)."""
+    from dashboard.cohort_report import cohort_report_html
+    from dashboard.exports import csv_bytes, export_relation, xlsx_bytes
+    from dashboard.reports import StudentFilter, student_page
+
+    flagged = load_rows([{**DONE, "us_plastics_lors": "1"}]).flag(
+        Config(), D(2026, 11, 25), materialise=True)
+    frame, _ = student_page(flagged, StudentFilter(), page=1, page_size=10)
+    assert frame["next_step"].tolist() == ["Overdue: Two US plastics letters"]
+    assert "Overdue: Two US plastics letters" in cohort_report_html(flagged)
+    summary = CalamineWorkbook.from_filelike(io.BytesIO(xlsx_bytes(flagged))).get_sheet_by_name(
+        "Summary").to_python()
+    assert summary[1][5] == "Overdue: Have two US plastic surgery letters uploaded"
+    [csv_row] = csv.DictReader(io.StringIO(csv_bytes(export_relation(flagged)).decode("utf-8-sig")))
+    assert csv_row["next_step"] == "Have two US plastic surgery letters uploaded"
+    on_time = load_rows([{**DONE, "us_plastics_lors": "1"}]).flag(
+        Config(), D(2026, 9, 1), materialise=True)
+    frame, _ = student_page(on_time, StudentFilter(), page=1, page_size=10)
+    assert frame["next_step"].tolist() == ["Submit applications"]
+
+
+def test_a_reminder_ahead_comes_before_a_missed_task():
+    """Submitting applications is still ahead in August: it comes before research that was
+    due two summers before."""
+    flagged = load_rows([{**DONE, "publications": "0", "presentations": "0"}]).flag(
+        Config(), D(2026, 8, 1), materialise=True)
+    [(next_item, count_overdue)] = flagged.con.execute(
+        "select next_item, count_overdue from next_steps").fetchall()
+    assert (next_item, count_overdue) == ("applications_submitted", 1)
+
+
+def test_the_plan_lists_each_item_with_its_kind_in_the_catalogue():
+    """The SQL that builds the plan says task, reminder or event as PLAN_ITEMS does, which the
+    next-step rule reads."""
+    cohort = load_rows([
+        {**DONE, "student_id": "A", "stage": "M2", "class_year": "2029", "step2ck_score": None,
+         "us_plastics_lors": "0", "surgery_lors": "0", "publications": "0",
+         "presentations": "0", "us_plastics_subis": "0", "parallel_plan": "no"},
+        {**DONE, "student_id": "B", "step1_result": "fail"},
+        {**DONE, "student_id": "C", "step1_result": "fail", "step1_attempts": "2",
+         "class_year": "2028"},
+    ])
+    flagged = cohort.flag(Config(), D(2026, 1, 10), materialise=True)
+    kinds = dict(flagged.con.execute(
+        "select distinct step.item, step.kind from "
+        "(select unnest(plan) as step from student_plan_lists)").fetchall())
+    assert set(kinds) == set(PLAN_ITEMS_BY_ID)
+    assert kinds == {item: PLAN_ITEMS_BY_ID[item].kind for item in kinds}
 
 
 def test_a_season_under_way_is_the_next_step_by_its_last_day():

@@ -239,21 +239,26 @@ create or replace macro by_stage(is_ready_stage, ready_severity, earlier_severit
 create or replace macro last_wednesday_of_september(year) as
     make_date(year::bigint, 9, 30) - ((dayofweek(make_date(year::bigint, 9, 30)) + 4) % 7)::integer;
 
--- One item of a student's plan (queries/planning/student_plan.sql).
-create or replace macro plan_item(item, due_date, end_date, is_estimated, status) as
-    {'item': item, 'due_date': due_date::date, 'end_date': end_date::date,
+-- One item of a student's plan (queries/planning/student_plan.sql): a task (done when the file
+-- shows it), a reminder or a calendar event, as `kind` in dashboard/plan.py's PLAN_ITEMS.
+create or replace macro plan_item(item, kind, due_date, end_date, is_estimated, status) as
+    {'item': item, 'kind': kind, 'due_date': due_date::date, 'end_date': end_date::date,
      'is_estimated': is_estimated::boolean, 'status': status::varchar};
 
 -- A task: NULL once the file shows it done (a missing value is never done), else due until
 -- its last day and overdue after it.
 create or replace macro plan_task(item, is_done, due_date, end_date, is_estimated, as_of) as
-    case when is_done is not true then plan_item(item, due_date, end_date, is_estimated,
+    case when is_done is not true then plan_item(item, 'task', due_date, end_date, is_estimated,
         case when coalesce(end_date, due_date) >= as_of then 'due' else 'overdue' end) end;
 
--- A reminder or calendar event: listed, as due, while its last day is still ahead.
+-- A reminder or a calendar event: listed, as due, while its last day is still ahead.
+create or replace macro plan_reminder(item, due_date, end_date, is_estimated, as_of) as
+    case when coalesce(end_date, due_date) >= as_of
+        then plan_item(item, 'reminder', due_date, end_date, is_estimated, 'due') end;
+
 create or replace macro plan_event(item, due_date, end_date, is_estimated, as_of) as
     case when coalesce(end_date, due_date) >= as_of
-        then plan_item(item, due_date, end_date, is_estimated, 'due') end;
+        then plan_item(item, 'event', due_date, end_date, is_estimated, 'due') end;
 
 -- What a value reading saved in the workspace says an enum cell means (`Gen Surg` means yes
 -- for the backup plan), by the cell's enum_key; NULL when none does.

@@ -1,21 +1,31 @@
--- Each student's next step: the open plan item due soonest from today, else the most recent overdue one; one row per student, in file order, so an export can pair them by position.
+-- Each student's next step: their soonest task or reminder still ahead; when none is ahead, the task missed most recently; only when no task is open, the next calendar event. One row per student, in file order, so an export can pair them by position.
 with students as (
     select source_row from plan_students
 ),
 
--- An upcoming step comes before one whose date has passed: a missed date stays on the plan
--- (and in the overdue count), but what can still be done on time is what to do next. A season
--- (sub-Is, interviews) counts by its last day: one under way is due by its end, not by a
--- start already past. Steps due the same day are told apart by name.
+-- What can still be done on time comes first: a missed date stays on the plan (and in the
+-- overdue count), but the step still ahead is what to do next. A missed task comes before a
+-- calendar event: the interview season or Match Day is everyone's, a missing letter or an
+-- unsat retake is this student's to make up. A season (sub-Is, interviews) counts by its last
+-- day: one under way is due by its end, not by a start already past. Steps due the same day
+-- are told apart by name, so the pick never rests on the order rows were read in.
 soonest as (
     select
         source_row,
-        list_min(list_transform(list_filter(plan, lambda step: step.status = 'due'),
-            lambda step: {'by_date': coalesce(step.end_date, step.due_date), 'item': step.item}))
-            as next_due,
-        list_max(list_transform(list_filter(plan, lambda step: step.status = 'overdue'),
-            lambda step: {'by_date': coalesce(step.end_date, step.due_date), 'item': step.item}))
-            as last_overdue,
+        coalesce(
+            list_min(list_transform(
+                list_filter(plan, lambda step: step.status = 'due' and step.kind <> 'event'),
+                lambda step: {'by_date': coalesce(step.end_date, step.due_date),
+                              'item': step.item})),
+            list_max(list_transform(
+                list_filter(plan, lambda step: step.status = 'overdue'),
+                lambda step: {'by_date': coalesce(step.end_date, step.due_date),
+                              'item': step.item})),
+            list_min(list_transform(
+                list_filter(plan, lambda step: step.kind = 'event'),
+                lambda step: {'by_date': coalesce(step.end_date, step.due_date),
+                              'item': step.item}))
+        ) as next_step,
         len(list_filter(plan, lambda step: step.status = 'overdue')) as count_overdue
     from student_plan_lists
 ),
@@ -23,8 +33,8 @@ soonest as (
 final as (
     select
         students.source_row,
-        coalesce(soonest.next_due.item, soonest.last_overdue.item) as next_item,
-        coalesce(soonest.next_due.by_date, soonest.last_overdue.by_date) as next_step_due,
+        soonest.next_step.item as next_item,
+        soonest.next_step.by_date as next_step_due,
         coalesce(soonest.count_overdue, 0) as count_overdue
     from students
     left join soonest using (source_row)

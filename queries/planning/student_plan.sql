@@ -59,14 +59,15 @@ dated as (
 ),
 
 -- Tasks are open until the file shows them done (a missing value is never done); reminders and
--- calendar events while their last day is still ahead (plan_task, plan_event in macros.sql).
+-- calendar events while their last day is still ahead (plan_task, plan_reminder and plan_event
+-- in macros.sql).
 final as (
     select
         source_row,
         list_filter([
             case
-                when condition_step1_fail then plan_item(
-                    'step1_pass', make_date(cycle - 2, 6, 30), null, true, 'not_applicable')
+                when condition_step1_fail then plan_item('step1_pass', 'task',
+                    make_date(cycle - 2, 6, 30), null, true, 'not_applicable')
                 else plan_task('step1_pass', step1_result = 'pass',
                     make_date(cycle - 2, 6, 30), null, true, $as_of::date)
             end,
@@ -77,7 +78,7 @@ final as (
             plan_task('research_started', publications > 0 or presentations > 0,
                 make_date(cycle - 2, 7, 1), null, true, $as_of::date),
             case when coalesce(stage, 'applying') in ('preclinical', 'clinical') then
-                plan_event('mentors_found', make_date(cycle - 1, 1, 31), null, true,
+                plan_reminder('mentors_found', make_date(cycle - 1, 1, 31), null, true,
                     $as_of::date) end,
             plan_task('vslo_applications', us_plastics_subis >= 1, date_vslo, null,
                 not is_vslo_configured, $as_of::date),
@@ -91,7 +92,7 @@ final as (
                 date_review, null, not is_review_configured, $as_of::date),
             plan_task('backup_plan', parallel_plan, date_review, null,
                 not is_review_configured, $as_of::date),
-            plan_event('applications_submitted', date_review, null, not is_review_configured,
+            plan_reminder('applications_submitted', date_review, null, not is_review_configured,
                 $as_of::date),
             plan_event('interview_season', date_interviews_start, date_interviews_end,
                 not is_interviews_configured, $as_of::date),
