@@ -63,6 +63,11 @@ PLAN_ITEMS: tuple[PlanItem, ...] = (
     PlanItem("match_day", "Match Day", "NRMP calendar", "event", "Match Day"),
 )
 PLAN_ITEMS_BY_ID = {item.id: item for item in PLAN_ITEMS}
+# The missed tasks a student can still make up this cycle, the one programs weigh most first:
+# what the next step names when nothing is still ahead. A sub-I season that has ended, and the
+# VSLO applications for it, cannot be made up; they stay on the plan as overdue.
+MAKE_UP_ORDER = ("step1_retake", "step1_pass", "step2_sitting", "plastics_letters",
+                 "surgery_letter", "backup_plan", "research_started")
 STATUS_LABELS = {"due": "Due", "overdue": "Overdue", "not_applicable": "Not applicable",
                  "done": "Done"}
 
@@ -97,7 +102,8 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
         # The CLI: the next steps are picked from the lists as they are built, in one pass.
         lists.create_view("student_plan_lists", replace=True)
         con.sql(load_query("planning/plan_rows")).create_view("student_plans", replace=True)
-    con.sql(load_query("planning/next_steps")).create("next_steps")
+    con.sql(load_query("planning/next_steps"), params={"make_up_order": list(MAKE_UP_ORDER)}
+            ).create("next_steps")
 
 
 def next_step_words(item: str | None, due: dt.date | None, as_of: dt.date,

@@ -35,8 +35,12 @@ def student_column_config() -> dict:
             help="Blank or unreadable data, so that the rules needing it could not be checked "
             "(never counted as clear). Blank when every rule was checked"),
         "reasons": st.column_config.TextColumn(
-            "Why", width=180, help="Critical flags first, then warnings"),
-        "next_step": st.column_config.TextColumn("Next step", width=120),
+            "Why", width=160, help="Critical flags first, then warnings"),
+        "next_step": st.column_config.TextColumn(
+            "Next step", width=140,
+            help="The student's soonest step still ahead; when none is, a missed step they can "
+            "still make up (Overdue), else the next calendar date. The plan is on the "
+            "student's page"),
         "next_step_due": st.column_config.DateColumn("Due", format="D MMM YYYY", width=90),
         "step2ck_score": st.column_config.TextColumn("Step 2 CK", width="small"),
         "us_plastics_lors": st.column_config.TextColumn("US PRS letters", width=110),

@@ -242,8 +242,8 @@ def test_the_next_step_is_what_can_still_be_done_on_time():
 @pytest.mark.parametrize("materialise", [True, False], ids=["dashboard", "cli"])
 def test_steps_due_the_same_day_give_one_next_step_by_name(materialise):
     """Applications, letters and the backup plan all fall due when review opens: the next step
-    is the first of them by name ahead of review; once they are missed, the last by name (the
-    pick never rests on the order in which rows were read)."""
+    is the first of them by name ahead of review (the pick never rests on the order in which
+    rows were read); once they are missed, the one programs weigh most, the plastics letters."""
     cohort = load_rows([{**DONE, "us_plastics_lors": "0", "surgery_lors": "0",
                          "parallel_plan": "no"}])
     flagged = cohort.flag(Config(), D(2026, 8, 1), materialise=materialise)
@@ -253,23 +253,27 @@ def test_steps_due_the_same_day_give_one_next_step_by_name(materialise):
         "select max(due_date) from student_plans where item = 'plastics_letters'").fetchone()[0]
     flagged = cohort.flag(Config(), D(2027, 4, 1), materialise=materialise)  # after Match Day
     [(item,)] = flagged.con.execute("select next_item from next_steps").fetchall()
-    assert item == "surgery_letter"
+    assert item == "plastics_letters"
 
 
 @pytest.mark.parametrize("materialise", [True, False], ids=["dashboard", "cli"])
 @pytest.mark.parametrize(("changes", "item", "due"), [
     # Letters missing after review opened: the missed task, not the interview season.
     ({"us_plastics_lors": "1"}, "plastics_letters", D(2026, 9, 30)),
-    # A failed Step 1 with no Step 2 CK score: both were due by the latest sitting; the later
-    # by name is taken, as for any two steps missed the same day.
-    ({"step1_result": "fail", "step2ck_score": None}, "step2_sitting", D(2026, 9, 2)),
-    ({"step1_result": "fail"}, "step1_retake", D(2026, 9, 2)),
+    # Missed steps are taken by what programs weigh most, not by date or name: the retake
+    # before Step 2 CK, Step 2 CK before the letters due four weeks later.
+    ({"step1_result": "fail", "step2ck_score": None}, "step1_retake", D(2026, 9, 2)),
+    ({"step2ck_score": None, "us_plastics_lors": "1"}, "step2_sitting", D(2026, 9, 2)),
+    ({"surgery_lors": "0", "parallel_plan": "no"}, "surgery_letter", D(2026, 9, 30)),
+    # A sub-I season that has ended cannot be made up: the interview season under way.
+    ({"us_plastics_subis": "0"}, "interview_season", D(2027, 1, 31)),
     # Nothing missed: the season under way.
     ({}, "interview_season", D(2027, 1, 31)),
-], ids=["letters", "retake-and-step2", "retake", "nothing-missed"])
+], ids=["letters", "retake-and-step2", "step2-and-letters", "surgery-and-backup",
+        "subi-missed", "nothing-missed"])
 def test_a_missed_task_comes_before_a_calendar_event(changes, item, due, materialise):
-    """In November every applicant is in interview season; a student's own missed step is
-    what their next step names, and the season only when nothing of theirs is open."""
+    """In November every applicant is in interview season; a student's own missed step that can
+    still be made up is what their next step names, and the season only when there is none."""
     flagged = load_rows([{**DONE, **changes}]).flag(Config(), D(2026, 11, 25),
                                                     materialise=materialise)
     [(next_item, next_due)] = flagged.con.execute(
