@@ -260,6 +260,11 @@ create or replace macro plan_event(item, due_date, end_date, is_estimated, as_of
     case when coalesce(end_date, due_date) >= as_of
         then plan_item(item, 'event', due_date, end_date, is_estimated, 'due') end;
 
+-- How plan items compare when the next step is picked (queries/planning/next_steps.sql): by
+-- rank, then by the last day (a season under way is due by its end), then by name.
+create or replace macro step_order(step, rank) as
+    {'rank': rank, 'by_date': coalesce(step.end_date, step.due_date), 'item': step.item};
+
 -- What a value reading saved in the workspace says an enum cell means (`Gen Surg` means yes
 -- for the backup plan), by the cell's enum_key; NULL when none does.
 create or replace macro reading_of(readings, field_name, key) as

@@ -15,18 +15,15 @@ soonest as (
         coalesce(
             list_min(list_transform(
                 list_filter(plan, lambda step: step.status = 'due' and step.kind <> 'event'),
-                lambda step: {'rank': 0, 'by_date': coalesce(step.end_date, step.due_date),
-                              'item': step.item})),
+                lambda step: step_order(step, 0))),
             list_min(list_transform(
                 list_filter(plan, lambda step: step.status = 'overdue'
                     and list_contains($make_up_order::varchar[], step.item)),
-                lambda step: {'rank': list_position($make_up_order::varchar[], step.item),
-                              'by_date': coalesce(step.end_date, step.due_date),
-                              'item': step.item})),
+                lambda step: step_order(
+                    step, list_position($make_up_order::varchar[], step.item)))),
             list_min(list_transform(
                 list_filter(plan, lambda step: step.kind = 'event'),
-                lambda step: {'rank': 0, 'by_date': coalesce(step.end_date, step.due_date),
-                              'item': step.item}))
+                lambda step: step_order(step, 0)))
         ) as next_step,
         len(list_filter(plan, lambda step: step.status = 'overdue')) as count_overdue
     from student_plan_lists
