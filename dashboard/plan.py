@@ -49,6 +49,8 @@ PLAN_ITEMS: tuple[PlanItem, ...] = (
              "NO_US_PLASTICS_SUBI; US_PLASTICS_LORS_MISSING", "task", "Do a US plastics sub-I"),
     PlanItem("step2_sitting", "Sit Step 2 CK by this date, so the score reaches programs",
              "STEP2_PENDING", "task", "Sit Step 2 CK"),
+    PlanItem("step2_retake", "Pass the Step 2 CK retake: ECFMG certification and programs need "
+             "a pass on file", "STEP2_FAIL", "task", "Pass the Step 2 CK retake"),
     PlanItem("plastics_letters", "Have two US plastic surgery letters uploaded",
              "US_PLASTICS_LORS_MISSING", "task", "Two US plastics letters"),
     PlanItem("surgery_letter", "Have a general surgery letter uploaded", "SURGERY_LOR_MISSING",
@@ -63,11 +65,14 @@ PLAN_ITEMS: tuple[PlanItem, ...] = (
     PlanItem("match_day", "Match Day", "NRMP calendar", "event", "Match Day"),
 )
 PLAN_ITEMS_BY_ID = {item.id: item for item in PLAN_ITEMS}
-# The missed tasks a student can still make up this cycle, the one programs weigh most first:
-# what the next step names when nothing is still ahead. A sub-I season that has ended, and the
-# VSLO applications for it, cannot be made up; they stay on the plan as overdue.
-MAKE_UP_ORDER = ("step1_retake", "step1_pass", "step2_sitting", "plastics_letters",
-                 "surgery_letter", "backup_plan", "research_started")
+# What programs weigh most first: how the next step is chosen among steps due the same day, and
+# among missed tasks that can still be made up (queries/planning/next_steps.sql).
+NEXT_STEP_WEIGHTS = ("step1_retake", "step1_pass", "step2_retake", "step2_sitting",
+                     "subi_season", "vslo_applications", "plastics_letters", "surgery_letter",
+                     "backup_plan", "research_started", "applications_submitted",
+                     "mentors_found", "rank_list", "match_day", "interview_season")
+# Programs screen for these passes: missed, they are the next step whatever else is due.
+SCREENED_ITEMS = ("step1_retake", "step1_pass", "step2_retake")
 STATUS_LABELS = {"due": "Due", "overdue": "Overdue", "not_applicable": "Not applicable",
                  "done": "Done"}
 
@@ -91,9 +96,9 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
     else:
         # Flag once into the few columns a plan reads, rather than once per plan item.
         con.execute("create or replace table plan_students as select source_row, cycle, "
-                    "stage, step1_result, condition_step1_fail, step2ck_score, step2ck_date, "
-                    "us_plastics_lors, surgery_lors, publications, presentations, "
-                    "us_plastics_subis, parallel_plan from flagged_students")
+                    "stage, step1_result, condition_step1_fail, condition_step2_fail, "
+                    "step2ck_score, step2ck_date, us_plastics_lors, surgery_lors, publications, "
+                    "presentations, us_plastics_subis, parallel_plan from flagged_students")
     lists = con.sql(load_query("planning/student_plan"), params=params)
     if materialise:
         lists.create("student_plan_lists")
@@ -102,8 +107,9 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
         # The CLI: the next steps are picked from the lists as they are built, in one pass.
         lists.create_view("student_plan_lists", replace=True)
         con.sql(load_query("planning/plan_rows")).create_view("student_plans", replace=True)
-    con.sql(load_query("planning/next_steps"), params={"make_up_order": list(MAKE_UP_ORDER)}
-            ).create("next_steps")
+    con.sql(load_query("planning/next_steps"), params={
+        "weights": list(NEXT_STEP_WEIGHTS), "screened": list(SCREENED_ITEMS),
+        "as_of": flagged.as_of}).create("next_steps")
 
 
 def next_step_words(item: str | None, due: dt.date | None, as_of: dt.date,

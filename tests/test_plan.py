@@ -12,7 +12,14 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from dashboard.config import Calendar, Config, ConfigError, config_from_document, nth_weekday
-from dashboard.plan import PLAN_ITEMS_BY_ID, closest_path, cohort_calendar, student_plan
+from dashboard.plan import (
+    NEXT_STEP_WEIGHTS,
+    PLAN_ITEMS_BY_ID,
+    SCREENED_ITEMS,
+    closest_path,
+    cohort_calendar,
+    student_plan,
+)
 from tests.conftest import load_rows
 
 D = dt.date
@@ -240,20 +247,42 @@ def test_the_next_step_is_what_can_still_be_done_on_time():
 
 
 @pytest.mark.parametrize("materialise", [True, False], ids=["dashboard", "cli"])
-def test_steps_due_the_same_day_give_one_next_step_by_name(materialise):
+def test_steps_due_the_same_day_go_by_what_programs_weigh_most(materialise):
     """Applications, letters and the backup plan all fall due when review opens: the next step
-    is the first of them by name ahead of review (the pick never rests on the order in which
-    rows were read); once they are missed, the one programs weigh most, the plastics letters."""
+    is the plastics letters, not the reminder to submit that sorts first by name (the pick
+    never rests on the order in which rows were read). Missed, the letters can be made up
+    until interviews end; after that the next step is the rank list."""
     cohort = load_rows([{**DONE, "us_plastics_lors": "0", "surgery_lors": "0",
                          "parallel_plan": "no"}])
-    flagged = cohort.flag(Config(), D(2026, 8, 1), materialise=materialise)
-    [(item, due)] = flagged.con.execute(
-        "select next_item, next_step_due from next_steps").fetchall()
-    assert item == "applications_submitted" and due == flagged.con.execute(
-        "select max(due_date) from student_plans where item = 'plastics_letters'").fetchone()[0]
-    flagged = cohort.flag(Config(), D(2027, 4, 1), materialise=materialise)  # after Match Day
-    [(item,)] = flagged.con.execute("select next_item from next_steps").fetchall()
-    assert item == "plastics_letters"
+    expected = [(D(2026, 8, 1), "plastics_letters", D(2026, 9, 30)),
+                (D(2026, 11, 25), "plastics_letters", D(2026, 9, 30)),
+                (D(2027, 2, 15), "rank_list", D(2027, 3, 3)),
+                (D(2027, 4, 1), None, None)]
+    for as_of, item, due in expected:
+        flagged = cohort.flag(Config(), as_of, materialise=materialise)
+        assert flagged.con.execute(
+            "select next_item, next_step_due from next_steps").fetchall() == [(item, due)]
+
+
+def test_a_missing_step1_pass_comes_before_everything_due():
+    """A final-year student with Step 1 not taken, or blank, reads 'Pass Step 1' before the
+    Step 2 CK sitting due that summer; a preclinical fail's retake is due before the clinical
+    year, not at the application; repeated attempts with no result on file get the retake."""
+    def next_of(changes, as_of):
+        flagged = load_rows([{**DONE, "step2ck_score": None, **changes}]).flag(
+            Config(), as_of, materialise=True)
+        return flagged.con.execute("select next_item, next_step_due from next_steps").fetchone()
+
+    assert next_of({"step1_result": "not taken", "step1_attempts": "0"}, D(2026, 3, 1)) == (
+        "step1_pass", D(2025, 6, 30))
+    assert next_of({"step1_result": None}, D(2026, 3, 1)) == ("step1_pass", D(2025, 6, 30))
+    assert next_of({"step1_result": None, "step1_attempts": "2"}, D(2026, 3, 1)) == (
+        "step1_retake", D(2026, 9, 2))
+    assert next_of({"step1_result": "fail", "class_year": "2029", "stage": "M2"},
+                   D(2026, 3, 1)) == ("step1_retake", D(2027, 6, 30))
+    assert next_of({"step1_result": "pass"}, D(2026, 3, 1)) == ("step2_sitting", D(2026, 9, 2))
+    # A failed Step 2 CK: the retake, even in November when the interview season is on.
+    assert next_of({"step2ck_score": "205"}, D(2026, 11, 25)) == ("step2_retake", D(2026, 9, 2))
 
 
 @pytest.mark.parametrize("materialise", [True, False], ids=["dashboard", "cli"])
@@ -301,7 +330,7 @@ def test_a_missed_next_step_reads_overdue_in_tables_and_reports():
     on_time = load_rows([{**DONE, "us_plastics_lors": "1"}]).flag(
         Config(), D(2026, 9, 1), materialise=True)
     frame, _ = student_page(on_time, StudentFilter(), page=1, page_size=10)
-    assert frame["next_step"].tolist() == ["Submit applications"]
+    assert frame["next_step"].tolist() == ["Two US plastics letters"]
 
 
 def test_a_reminder_ahead_comes_before_a_missed_task():
@@ -324,6 +353,7 @@ def test_the_plan_lists_each_item_with_its_kind_in_the_catalogue():
         {**DONE, "student_id": "B", "step1_result": "fail"},
         {**DONE, "student_id": "C", "step1_result": "fail", "step1_attempts": "2",
          "class_year": "2028"},
+        {**DONE, "student_id": "D", "step2ck_score": "205"},
     ])
     flagged = cohort.flag(Config(), D(2026, 1, 10), materialise=True)
     kinds = dict(flagged.con.execute(
@@ -331,6 +361,9 @@ def test_the_plan_lists_each_item_with_its_kind_in_the_catalogue():
         "(select unnest(plan) as step from student_plan_lists)").fetchall())
     assert set(kinds) == set(PLAN_ITEMS_BY_ID)
     assert kinds == {item: PLAN_ITEMS_BY_ID[item].kind for item in kinds}
+    # Every item has its weight for the next-step pick, once.
+    assert sorted(NEXT_STEP_WEIGHTS) == sorted(PLAN_ITEMS_BY_ID)
+    assert set(SCREENED_ITEMS) <= {item for item, kind in kinds.items() if kind == "task"}
 
 
 def test_a_season_under_way_is_the_next_step_by_its_last_day():

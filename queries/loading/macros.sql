@@ -240,30 +240,41 @@ create or replace macro last_wednesday_of_september(year) as
     make_date(year::bigint, 9, 30) - ((dayofweek(make_date(year::bigint, 9, 30)) + 4) % 7)::integer;
 
 -- One item of a student's plan (queries/planning/student_plan.sql): a task (done when the file
--- shows it), a reminder or a calendar event, as `kind` in dashboard/plan.py's PLAN_ITEMS.
-create or replace macro plan_item(item, kind, due_date, end_date, is_estimated, status) as
+-- shows it), a reminder or a calendar event, as `kind` in dashboard/plan.py's PLAN_ITEMS; a
+-- task missed can still be made up until `make_up_until` (NULL: at any time).
+create or replace macro plan_item(item, kind, due_date, end_date, is_estimated, status,
+                                  make_up_until) as
     {'item': item, 'kind': kind, 'due_date': due_date::date, 'end_date': end_date::date,
-     'is_estimated': is_estimated::boolean, 'status': status::varchar};
+     'is_estimated': is_estimated::boolean, 'status': status::varchar,
+     'make_up_until': make_up_until::date};
 
 -- A task: NULL once the file shows it done (a missing value is never done), else due until
 -- its last day and overdue after it.
-create or replace macro plan_task(item, is_done, due_date, end_date, is_estimated, as_of) as
+create or replace macro plan_task(item, is_done, due_date, end_date, is_estimated,
+                                  make_up_until, as_of) as
     case when is_done is not true then plan_item(item, 'task', due_date, end_date, is_estimated,
-        case when coalesce(end_date, due_date) >= as_of then 'due' else 'overdue' end) end;
+        case when coalesce(end_date, due_date) >= as_of then 'due' else 'overdue' end,
+        make_up_until) end;
 
 -- A reminder or a calendar event: listed, as due, while its last day is still ahead.
 create or replace macro plan_reminder(item, due_date, end_date, is_estimated, as_of) as
     case when coalesce(end_date, due_date) >= as_of
-        then plan_item(item, 'reminder', due_date, end_date, is_estimated, 'due') end;
+        then plan_item(item, 'reminder', due_date, end_date, is_estimated, 'due', null) end;
 
 create or replace macro plan_event(item, due_date, end_date, is_estimated, as_of) as
     case when coalesce(end_date, due_date) >= as_of
-        then plan_item(item, 'event', due_date, end_date, is_estimated, 'due') end;
+        then plan_item(item, 'event', due_date, end_date, is_estimated, 'due', null) end;
 
 -- How plan items compare when the next step is picked (queries/planning/next_steps.sql): by
--- rank, then by the last day (a season under way is due by its end), then by name.
-create or replace macro step_order(step, rank) as
-    {'rank': rank, 'by_date': coalesce(step.end_date, step.due_date), 'item': step.item};
+-- date (a season under way by its end), then by weight (its place in `weights`, what programs
+-- weigh most first); or, for missed tasks, by weight first.
+create or replace macro step_by_date(step, weights) as
+    {'by_date': coalesce(step.end_date, step.due_date),
+     'weight': list_position(weights, step.item), 'item': step.item};
+
+create or replace macro step_by_weight(step, weights) as
+    {'weight': list_position(weights, step.item),
+     'by_date': coalesce(step.end_date, step.due_date), 'item': step.item};
 
 -- What a value reading saved in the workspace says an enum cell means (`Gen Surg` means yes
 -- for the backup plan), by the cell's enum_key; NULL when none does.

@@ -44,6 +44,7 @@ dated as (
         students.stage,
         students.step1_result,
         students.condition_step1_fail,
+        students.condition_step2_fail,
         students.step2ck_score,
         students.step2ck_date,
         students.us_plastics_lors,
@@ -60,38 +61,50 @@ dated as (
 
 -- Tasks are open until the file shows them done (a missing value is never done); reminders and
 -- calendar events while their last day is still ahead (plan_task, plan_reminder and plan_event
--- in macros.sql).
+-- in macros.sql). A missed task can be made up until the end of the sub-I season for the sub-I
+-- and its applications, the end of interviews for letters, backup and research, and at any
+-- time (NULL) for Step 1 and Step 2 CK: every Match needs their passes (ECFMG certification).
 final as (
     select
         source_row,
         list_filter([
             case
                 when condition_step1_fail then plan_item('step1_pass', 'task',
-                    make_date(cycle - 2, 6, 30), null, true, 'not_applicable')
+                    make_date(cycle - 2, 6, 30), null, true, 'not_applicable', null)
                 else plan_task('step1_pass', step1_result = 'pass',
-                    make_date(cycle - 2, 6, 30), null, true, $as_of::date)
+                    make_date(cycle - 2, 6, 30), null, true, null, $as_of::date)
             end,
-            -- The last result on file is a fail: the retake's pass must reach programs in
-            -- time, as a Step 2 CK score must (a first-attempt pass is then out of reach).
-            case when step1_result = 'fail' then plan_task('step1_retake', false,
-                date_latest_sitting, null, not is_review_configured, $as_of::date) end,
+            -- A fail, or repeated attempts with no pass, on file: the retake's pass is due
+            -- before the clinical year for a preclinical student, else in time for programs
+            -- to see it, as a Step 2 CK score must (a first-attempt pass is out of reach).
+            case when condition_step1_fail and step1_result is distinct from 'pass' then
+                plan_task('step1_retake', false,
+                    case when stage = 'preclinical' then make_date(cycle - 2, 6, 30)
+                        else date_latest_sitting end, null,
+                    stage = 'preclinical' or not is_review_configured, null, $as_of::date) end,
             plan_task('research_started', publications > 0 or presentations > 0,
-                make_date(cycle - 2, 7, 1), null, true, $as_of::date),
+                make_date(cycle - 2, 7, 1), null, true, date_interviews_end, $as_of::date),
             case when coalesce(stage, 'applying') in ('preclinical', 'clinical') then
                 plan_reminder('mentors_found', make_date(cycle - 1, 1, 31), null, true,
                     $as_of::date) end,
             plan_task('vslo_applications', us_plastics_subis >= 1, date_vslo, null,
-                not is_vslo_configured, $as_of::date),
+                not is_vslo_configured, date_subi_end, $as_of::date),
             plan_task('subi_season', us_plastics_subis >= 1, date_subi_start, date_subi_end,
-                not is_subi_configured, $as_of::date),
+                not is_subi_configured, date_subi_end, $as_of::date),
             plan_task('step2_sitting', step2ck_score is not null, date_latest_sitting, null,
-                not is_review_configured, $as_of::date),
+                not is_review_configured, null, $as_of::date),
+            -- A score under the passing mark: the retake's pass is due by the latest sitting;
+            -- past it, overdue, it stays the next step (every Match needs the pass).
+            case when condition_step2_fail then plan_task('step2_retake', false,
+                date_latest_sitting, null, not is_review_configured, null, $as_of::date) end,
             plan_task('plastics_letters', us_plastics_lors >= $us_plastics_lors_min::integer,
-                date_review, null, not is_review_configured, $as_of::date),
+                date_review, null, not is_review_configured, date_interviews_end,
+                $as_of::date),
             plan_task('surgery_letter', surgery_lors >= $surgery_lors_min::integer,
-                date_review, null, not is_review_configured, $as_of::date),
+                date_review, null, not is_review_configured, date_interviews_end,
+                $as_of::date),
             plan_task('backup_plan', parallel_plan, date_review, null,
-                not is_review_configured, $as_of::date),
+                not is_review_configured, date_interviews_end, $as_of::date),
             plan_reminder('applications_submitted', date_review, null, not is_review_configured,
                 $as_of::date),
             plan_event('interview_season', date_interviews_start, date_interviews_end,
