@@ -107,11 +107,12 @@ def test_filters_narrow_the_student_list():
     assert caption.startswith("6 of 9 students match")
     table = at.dataframe(key="students_table").value
     # High first, then moderate, then needs data; within each, the soonest next deadline, then
-    # the most flags: ROW-9 must sit Step 2 CK and A-103 pass the Step 1 retake by 2 Sep
-    # (ROW-9 has more flags); A-101's next step is applications, by 30 Sep.
+    # the most flags: ROW-9, in the final year with Step 1 not taken, must pass it (overdue
+    # since the clinical year); A-103 pass the Step 1 retake by 2 Sep; A-101 do a sub-I in the
+    # season under way, by 30 Sep.
     assert table["student_id"].tolist() == ["ROW-9", "A-103", "A-101", "A-105", "A-104", "A-102"]
-    assert table["next_step"].tolist()[:3] == ["Sit Step 2 CK", "Pass the Step 1 retake",
-                                               "Submit applications"]
+    assert table["next_step"].tolist()[:3] == ["Overdue: Pass Step 1", "Pass the Step 1 retake",
+                                               "Do a US plastics sub-I"]
     assert table["risk_level"].tolist()[-1] == "Needs data"
     assert table["unchecked"].tolist()[-1] == "US plastics letters"  # the data, not the rule
     # and the blank count itself says so in words, never a grey "None" that reads as zero

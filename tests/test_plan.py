@@ -96,9 +96,15 @@ ITEM_CASES = [
     ({"step1_result": "fail"}, D(2026, 7, 1), "step1_retake", (D(2026, 9, 2), "Due")),
     ({"step1_result": "fail"}, D(2026, 9, 3), "step1_retake", (D(2026, 9, 2), "Overdue")),
     ({"step1_result": "pass", "step1_attempts": "2"}, D(2026, 7, 1), "step1_retake", None),
-    # Mentors: a reminder before the application year, never after.
-    ({"class_year": "2028", "stage": "M3"}, D(2026, 7, 1), "mentors_found",
-     (D(2027, 1, 31), "Due")),
+    # Mentors: a reminder before the application year, never after, and not for a student
+    # whose US plastics letter or sub-I shows they have found them.
+    ({"class_year": "2028", "stage": "M3", "us_plastics_lors": "0", "us_plastics_subis": "0"},
+     D(2026, 7, 1), "mentors_found", (D(2027, 1, 31), "Due")),
+    ({"class_year": "2028", "stage": "M3", "us_plastics_lors": None, "us_plastics_subis": None},
+     D(2026, 7, 1), "mentors_found", (D(2027, 1, 31), "Due")),
+    ({"class_year": "2028", "stage": "M3", "us_plastics_lors": "1", "us_plastics_subis": "0"},
+     D(2026, 7, 1), "mentors_found", None),
+    ({"class_year": "2028", "stage": "M3"}, D(2026, 7, 1), "mentors_found", None),
     ({"stage": "M4"}, D(2025, 7, 1), "mentors_found", None),
     # Without a class year the cycle is the next one on or after the as-of date.
     ({"class_year": None, "step2ck_score": None}, D(2026, 10, 1), "step2_sitting",

@@ -84,7 +84,9 @@ final as (
                     stage = 'preclinical' or not is_review_configured, null, $as_of::date) end,
             plan_task('research_started', publications > 0 or presentations > 0,
                 make_date(cycle - 2, 7, 1), null, true, date_interviews_end, $as_of::date),
-            case when coalesce(stage, 'applying') in ('preclinical', 'clinical') then
+            -- Before the final year, unless a US plastics letter or sub-I shows mentors found.
+            case when coalesce(stage, 'applying') in ('preclinical', 'clinical')
+                and not coalesce(us_plastics_lors > 0 or us_plastics_subis > 0, false) then
                 plan_reminder('mentors_found', make_date(cycle - 1, 1, 31), null, true,
                     $as_of::date) end,
             plan_task('vslo_applications', us_plastics_subis >= 1, date_vslo, null,
