@@ -98,7 +98,8 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
         con.execute("create or replace table plan_students as select source_row, cycle, "
                     "stage, step1_result, condition_step1_fail, condition_step2_fail, "
                     "step2ck_score, step2ck_date, us_plastics_lors, surgery_lors, publications, "
-                    "presentations, us_plastics_subis, parallel_plan from flagged_students")
+                    "presentations, us_plastics_subis, research_year, parallel_plan "
+                    "from flagged_students")
     lists = con.sql(load_query("planning/student_plan"), params=params)
     if materialise:
         lists.create("student_plan_lists")

@@ -76,8 +76,20 @@ ITEM_CASES = [
     ({"surgery_lors": "0"}, D(2026, 7, 1), "surgery_letter", (D(2026, 9, 30), "Due")),
     ({"parallel_plan": "no"}, D(2026, 7, 1), "backup_plan", (D(2026, 9, 30), "Due")),
     ({"parallel_plan": "yes"}, D(2026, 7, 1), "backup_plan", None),
+    # Research: a research year on file is research started.
+    ({"publications": "0", "presentations": "0"}, D(2026, 7, 1), "research_started",
+     (D(2025, 7, 1), "Overdue")),
+    ({"publications": "0", "presentations": "0", "research_year": "yes"}, D(2026, 7, 1),
+     "research_started", None),
+    # Step 2 CK: a sitting on file by the latest date (sat or booked) is the step done.
+    ({"step2ck_score": None, "step2ck_date": "2026-08-25"}, D(2026, 7, 1), "step2_sitting",
+     None),
+    ({"step2ck_score": None, "step2ck_date": "2026-09-20"}, D(2026, 7, 1), "step2_sitting",
+     (D(2026, 9, 2), "Due")),
+    # VSLO applications: from VSLO's opening until the sub-I season begins.
     ({"us_plastics_subis": "0"}, D(2026, 1, 31), "vslo_applications", (D(2026, 2, 1), "Due")),
-    ({"us_plastics_subis": "0"}, D(2026, 2, 2), "vslo_applications",
+    ({"us_plastics_subis": "0"}, D(2026, 3, 1), "vslo_applications", (D(2026, 2, 1), "Due")),
+    ({"us_plastics_subis": "0"}, D(2026, 6, 2), "vslo_applications",
      (D(2026, 2, 1), "Overdue")),
     ({"us_plastics_subis": "0"}, D(2026, 7, 1), "subi_season", (D(2026, 6, 1), "Due")),
     ({"us_plastics_subis": "0"}, D(2026, 10, 1), "subi_season", (D(2026, 6, 1), "Overdue")),
@@ -337,6 +349,22 @@ def test_a_missed_next_step_reads_overdue_in_tables_and_reports():
         Config(), D(2026, 9, 1), materialise=True)
     frame, _ = student_page(on_time, StudentFilter(), page=1, page_size=10)
     assert frame["next_step"].tolist() == ["Two US plastics letters"]
+
+
+@pytest.mark.parametrize(("changes", "as_of", "item"), [
+    # A clinical-year student who failed Step 1: the retake first, not research or mentors.
+    ({"class_year": "2028", "stage": "M3", "step1_result": "fail", "publications": "0",
+      "presentations": "0", "us_plastics_lors": "0", "us_plastics_subis": "0"},
+     D(2026, 3, 1), "step1_retake"),
+    # In March with no sub-I: apply on VSLO now, before the sub-I itself.
+    ({"us_plastics_subis": "0", "us_plastics_lors": "0"}, D(2026, 3, 1), "vslo_applications"),
+    # Step 2 CK sat in July with no score yet: on to the missing letter, not "sit Step 2 CK".
+    ({"step2ck_score": None, "step2ck_date": "2026-07-20", "us_plastics_lors": "1"},
+     D(2026, 8, 20), "plastics_letters"),
+], ids=["clinical-step1-fail", "vslo-in-march", "step2-sat-no-score"])
+def test_next_steps_an_advisor_would_give(changes, as_of, item):
+    flagged = load_rows([{**DONE, **changes}]).flag(Config(), as_of, materialise=True)
+    assert flagged.con.execute("select next_item from next_steps").fetchone()[0] == item
 
 
 def test_a_reminder_ahead_comes_before_a_missed_task():

@@ -52,6 +52,7 @@ dated as (
         students.publications,
         students.presentations,
         students.us_plastics_subis,
+        students.research_year,
         students.parallel_plan,
         dates.*,
         dates.date_review - $score_release_days::integer as date_latest_sitting
@@ -75,26 +76,34 @@ final as (
                     make_date(cycle - 2, 6, 30), null, true, null, $as_of::date)
             end,
             -- A fail, or repeated attempts with no pass, on file: the retake's pass is due
-            -- before the clinical year for a preclinical student, else in time for programs
-            -- to see it, as a Step 2 CK score must (a first-attempt pass is out of reach).
+            -- before the clinical year (so a clinical-year student's is already overdue, and
+            -- first), for a final-year student in time for programs to see it, as a Step 2 CK
+            -- score must (a first-attempt pass is out of reach).
             case when condition_step1_fail and step1_result is distinct from 'pass' then
                 plan_task('step1_retake', false,
-                    case when stage = 'preclinical' then make_date(cycle - 2, 6, 30)
+                    case when stage in ('preclinical', 'clinical') then make_date(cycle - 2, 6, 30)
                         else date_latest_sitting end, null,
-                    stage = 'preclinical' or not is_review_configured, null, $as_of::date) end,
-            plan_task('research_started', publications > 0 or presentations > 0,
+                    stage in ('preclinical', 'clinical') or not is_review_configured, null,
+                    $as_of::date) end,
+            plan_task('research_started',
+                publications > 0 or presentations > 0 or research_year,
                 make_date(cycle - 2, 7, 1), null, true, date_interviews_end, $as_of::date),
             -- Before the final year, unless a US plastics letter or sub-I shows mentors found.
             case when coalesce(stage, 'applying') in ('preclinical', 'clinical')
                 and not coalesce(us_plastics_lors > 0 or us_plastics_subis > 0, false) then
                 plan_reminder('mentors_found', make_date(cycle - 1, 1, 31), null, true,
                     $as_of::date) end,
-            plan_task('vslo_applications', us_plastics_subis >= 1, date_vslo, null,
+            -- Host schools take sub-I applications from VSLO's opening until their rotations
+            -- begin: a season, due by the start of the sub-I season.
+            plan_task('vslo_applications', us_plastics_subis >= 1, date_vslo, date_subi_start,
                 not is_vslo_configured, date_subi_end, $as_of::date),
             plan_task('subi_season', us_plastics_subis >= 1, date_subi_start, date_subi_end,
                 not is_subi_configured, date_subi_end, $as_of::date),
-            plan_task('step2_sitting', step2ck_score is not null, date_latest_sitting, null,
-                not is_review_configured, null, $as_of::date),
+            -- Done with a score on file, or a sitting on file by the latest date (sat or booked
+            -- in time; a score still missing after it is STEP2_PENDING's to flag).
+            plan_task('step2_sitting',
+                step2ck_score is not null or step2ck_date <= date_latest_sitting,
+                date_latest_sitting, null, not is_review_configured, null, $as_of::date),
             -- A score under the passing mark: the retake's pass is due by the latest sitting;
             -- past it, overdue, it stays the next step (every Match needs the pass).
             case when condition_step2_fail then plan_task('step2_retake', false,
