@@ -31,8 +31,8 @@ PRACTICE = "Practice exams"
 class Thresholds:
     step2_pass: int = _setting(
         214, "Passing score", STEP2,
-        "The USMLE Step 2 CK passing score (214 since 1 July 2022); below it the exam was "
-        "failed.", 1)
+        "The USMLE Step 2 CK passing score (214 since 1 July 2022; reported as 218 for exams "
+        "from 1 July 2025: check usmle.org); below it the exam was failed.", 1)
     step2_low: int = _setting(
         235, "Low-score line", STEP2,
         "Under this a Step 2 CK score is low for integrated plastics (critical).", 1)

@@ -100,7 +100,7 @@ final as (
             plan_task('subi_season', us_plastics_subis >= 1, date_subi_start, date_subi_end,
                 not is_subi_configured, date_subi_end, $as_of::date),
             -- Done with a score on file, or a sitting on file by the latest date (sat or booked
-            -- in time; a score still missing after it is STEP2_PENDING's to flag).
+            -- in time; a score still missing after it is flagged as pending by the rules).
             plan_task('step2_sitting',
                 step2ck_score is not null or step2ck_date <= date_latest_sitting,
                 date_latest_sitting, null, not is_review_configured, null, $as_of::date),
