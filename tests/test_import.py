@@ -1,4 +1,4 @@
-"""Import (SPEC 1-2): formats, encodings, header synonyms, values, data issues, refusals."""
+"""Import (README "Input"): formats, encodings, header synonyms, values, data issues, refusals."""
 
 from __future__ import annotations
 

@@ -330,7 +330,7 @@ def test_a_missed_task_comes_before_a_calendar_event(changes, item, due, materia
 
 def test_a_missed_next_step_reads_overdue_in_tables_and_reports():
     """The Students table, the cohort report and the XLSX Summary say a next step's date has
-    passed; the CSV keeps the step's plain label (SPEC section 6)."""
+    passed; the CSV keeps the step's plain label beside its date (README "Plan to the Match")."""
     from dashboard.cohort_report import cohort_report_html
     from dashboard.exports import csv_bytes, export_relation, xlsx_bytes
     from dashboard.reports import StudentFilter, student_page
