@@ -199,8 +199,8 @@ def flag(arguments: argparse.Namespace) -> int:
     as_of = arguments.as_of or dt.date.today()
     raw = _read_input(arguments)
     cohort = load_cohort(raw)
-    # The data issues first, from the typed table alone: counted and written before flagging
-    # needs memory of its own, so that a million rows peak lower.
+    # The data issues, found as the file was loaded, are written and summed up before flagging
+    # needs memory of its own: a million rows peak lower.
     if arguments.issues:
         write_csv(cohort.data_issues(), Path(arguments.issues))
     summary = _summary(cohort, raw)

@@ -138,12 +138,11 @@ class Cohort:
                     ) -> duckdb.DuckDBPyRelation:
         """row, column, value, problem, kind: one row per issue, in spreadsheet order; on
         `con`, a cursor of the cohort's database, when another thread reads it too."""
-        return (con or self.con).sql(load_query("loading/data_issues")).select(
-            *[duckdb.ColumnExpression(c) for c in ISSUE_COLUMNS])
+        return (con or self.con).table(ISSUES_TABLE)
 
     def issue_counts(self) -> dict[str, int]:
         """Issues by kind, distinct repeated ids, rows without an id, rows with an issue."""
-        [counts] = self.con.sql(load_query("loading/data_issues")).aggregate(
+        [counts] = self.data_issues().aggregate(
             "count(*) filter (where kind = 'unreadable'), "
             "count(*) filter (where kind = 'interpreted'), "
             "count(*) filter (where kind = 'identity'), "
@@ -202,6 +201,7 @@ class _Deadline(threading.Thread):
 
 
 ISSUE_COLUMNS = ("row", "column", "value", "problem", "kind")
+ISSUES_TABLE = "data_issues"
 SESSION_MEMORY_LIMIT = "2GB"  # what one advisor's cohort may use of a shared server
 PERSONAL_HEADER = re.compile(
     r"(?i)\b(first|last|given|family|middle|preferred|legal|maiden)[ _-]*name\b|e-?mail|"
@@ -239,6 +239,14 @@ def write_column_map(con: duckdb.DuckDBPyConnection, mapping: dict[str, str]) ->
         [(field, mapping.get(field, field), position)
          for position, field in enumerate(FIELD_NAMES)],
     )
+
+
+def record_data_issues(con: duckdb.DuckDBPyConnection) -> None:
+    """`data_issues`, from the typed `canonical_students` and the `column_map`: found once per
+    loaded cohort, since the Import page, each student's page and every export read them (the
+    repeated ids alone take a pass over every student)."""
+    con.sql(load_query("loading/data_issues")).select(
+        *[duckdb.ColumnExpression(c) for c in ISSUE_COLUMNS]).create(ISSUES_TABLE)
 
 
 def load_cohort(raw: RawCohort, mapping: dict[str, str] | None = None,
@@ -308,4 +316,5 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None,
     con.execute("delete from canonical_students where not has_content")
     con.execute("alter table canonical_students drop column has_content")
     con.execute("drop view raw_canonical")
+    record_data_issues(con)
     return Cohort(con, raw, mapping, extra_columns)

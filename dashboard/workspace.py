@@ -32,7 +32,13 @@ import pyarrow as pa
 
 from dashboard.changes import compared
 from dashboard.config import Config, ConfigError, config_from_document
-from dashboard.engine import Cohort, ValueReading, value_reading, write_column_map
+from dashboard.engine import (
+    Cohort,
+    ValueReading,
+    record_data_issues,
+    value_reading,
+    write_column_map,
+)
 from dashboard.flagging import FlaggedCohort
 from dashboard.importer import RawCohort
 from dashboard.sql import connect, load_query, project_dir
@@ -351,6 +357,7 @@ class Workspace:
         con.from_arrow(rows).create("canonical_students")
         mapping = json.loads(mapping)
         write_column_map(con, mapping)
+        record_data_issues(con)
         raw = RawCohort(file_name=file_name, headers=list(headers), header_row=header_row,
                         source=pa.table({}), sheet=sheet, notes=list(read_notes))
         extra_columns = {f"extra_{position}": header
