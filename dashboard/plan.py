@@ -115,8 +115,8 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
 
 def next_step_words(item: str | None, due: dt.date | None, as_of: dt.date,
                     short: bool = True) -> str:
-    """A next step as tables and reports show it: "Overdue: " before one whose date has passed
-    (the rule names a missed task before a calendar event), nothing when there is none."""
+    """A next step as tables and reports show it: "Overdue: " before a missed step (one the
+    student can still make up), nothing when there is none."""
     if not isinstance(item, str):
         return ""
     words = PLAN_ITEMS_BY_ID[item].short if short else PLAN_ITEMS_BY_ID[item].label

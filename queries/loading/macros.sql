@@ -79,7 +79,8 @@ create or replace macro stage_of(key) as
         when key in (
             'm1', 'm2', 'ms1', 'ms2', 'mi', 'mii', 'y1', 'y2', 'year1', 'year2', 'firstyear',
             'secondyear', 'preclinical', 'preclin', 'preclinicals', 'basicsciences',
-            'basicscience', 'basicsci', 'bs', 'bms', 'premed', '1styear', '2ndyear', 'yr1', 'yr2', '1styr', '2ndyr'
+            'basicscience', 'basicsci', 'bs', 'bms', 'premed', '1styear', '2ndyear', 'yr1', 'yr2',
+            '1styr', '2ndyr'
         ) then 'preclinical'
         when key in (
             'm3', 'ms3', 'miii', 'y3', 'year3', 'thirdyear', 'clinical', 'clinicals',
@@ -256,14 +257,10 @@ create or replace macro plan_task(item, is_done, due_date, end_date, is_estimate
         case when coalesce(end_date, due_date) >= as_of then 'due' else 'overdue' end,
         make_up_until) end;
 
--- A reminder or a calendar event: listed, as due, while its last day is still ahead.
-create or replace macro plan_reminder(item, due_date, end_date, is_estimated, as_of) as
+-- A reminder or a calendar event (`kind`): listed, as due, while its last day is still ahead.
+create or replace macro plan_ahead(item, kind, due_date, end_date, is_estimated, as_of) as
     case when coalesce(end_date, due_date) >= as_of
-        then plan_item(item, 'reminder', due_date, end_date, is_estimated, 'due', null) end;
-
-create or replace macro plan_event(item, due_date, end_date, is_estimated, as_of) as
-    case when coalesce(end_date, due_date) >= as_of
-        then plan_item(item, 'event', due_date, end_date, is_estimated, 'due', null) end;
+        then plan_item(item, kind, due_date, end_date, is_estimated, 'due', null) end;
 
 -- How plan items compare when the next step is picked (queries/planning/next_steps.sql): by
 -- date (a season under way by its end), then by weight (its place in `weights`, what programs

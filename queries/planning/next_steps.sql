@@ -1,9 +1,10 @@
--- Each student's next step: a missing Step 1 pass whose date has passed; else their soonest task or reminder still ahead; else the missed task they can still make up that programs weigh most; else the next calendar event. One row per student, in file order, so an export can pair them by position.
+-- Each student's next step: a missing Step 1 pass or a failed Step 2 CK whose date has passed; else their soonest task or reminder still ahead; else the missed task they can still make up that programs weigh most; else the next calendar event. One row per student, in file order, so an export can pair them by position.
 with students as (
     select source_row from plan_students
 ),
 
--- Programs screen for a Step 1 pass: one missing past its date comes before anything else.
+-- Programs screen for the passes in $screened (Step 1, a Step 2 CK retake): one missing past
+-- its date comes before anything else.
 -- Then what can still be done on time: a missed date stays on the plan (and in the overdue
 -- count), but the step still ahead is what to do next; steps due the same day go by weight
 -- ($weights: the sub-I and the letters before the reminder to submit). Then a missed task

@@ -61,8 +61,8 @@ dated as (
 ),
 
 -- Tasks are open until the file shows them done (a missing value is never done); reminders and
--- calendar events while their last day is still ahead (plan_task, plan_reminder and plan_event
--- in macros.sql). A missed task can be made up until the end of the sub-I season for the sub-I
+-- calendar events while their last day is still ahead (plan_task and plan_ahead in
+-- macros.sql). A missed task can be made up until the end of the sub-I season for the sub-I
 -- and its applications, the end of interviews for letters, backup and research, and at any
 -- time (NULL) for Step 1 and Step 2 CK: every Match needs their passes (ECFMG certification).
 final as (
@@ -91,7 +91,7 @@ final as (
             -- Before the final year, unless a US plastics letter or sub-I shows mentors found.
             case when coalesce(stage, 'applying') in ('preclinical', 'clinical')
                 and not coalesce(us_plastics_lors > 0 or us_plastics_subis > 0, false) then
-                plan_reminder('mentors_found', make_date(cycle - 1, 1, 31), null, true,
+                plan_ahead('mentors_found', 'reminder', make_date(cycle - 1, 1, 31), null, true,
                     $as_of::date) end,
             -- Host schools take sub-I applications from VSLO's opening until their rotations
             -- begin: a season, due by the start of the sub-I season.
@@ -116,14 +116,14 @@ final as (
                 $as_of::date),
             plan_task('backup_plan', parallel_plan, date_review, null,
                 not is_review_configured, date_interviews_end, $as_of::date),
-            plan_reminder('applications_submitted', date_review, null, not is_review_configured,
-                $as_of::date),
-            plan_event('interview_season', date_interviews_start, date_interviews_end,
+            plan_ahead('applications_submitted', 'reminder', date_review, null,
+                not is_review_configured, $as_of::date),
+            plan_ahead('interview_season', 'event', date_interviews_start, date_interviews_end,
                 not is_interviews_configured, $as_of::date),
-            plan_event('rank_list', date_rank_list, null, not is_rank_list_configured,
-                $as_of::date),
-            plan_event('match_day', date_match_day, null, not is_match_day_configured,
-                $as_of::date)
+            plan_ahead('rank_list', 'event', date_rank_list, null,
+                not is_rank_list_configured, $as_of::date),
+            plan_ahead('match_day', 'event', date_match_day, null,
+                not is_match_day_configured, $as_of::date)
         ], lambda item: item is not null) as plan
     from dated
 )
