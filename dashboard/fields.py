@@ -57,7 +57,8 @@ FIELDS: tuple[Field, ...] = (
     Field("step2ck_date", "date", "Step 2 CK date",
           ("step 2 ck date", "step2ck date", "ck date", "step 2 date", "step 2 ck exam date",
            "step 2 ck test date", "step 2 ck scheduled", "step2 date", "ck exam date",
-           "step 2 ck scheduled date"),
+           "step 2 ck scheduled date", "step 2 test date", "step 2 exam date",
+           "step 2 ck exam", "step 2 ck test"),
           "Date Step 2 CK was taken or is scheduled."),
     Field("practice_scores", "score_list", "Practice scores",
           ("practice scores", "nbme scores", "uwsa scores", "practice exams",
@@ -93,7 +94,8 @@ FIELDS: tuple[Field, ...] = (
            "us plastics sub-internships"),
           "US plastic surgery sub-internships done or booked."),
     Field("research_year", "boolean", "Research year",
-          ("research year", "dedicated research year", "research gap year", "research fellowship"),
+          ("research year", "dedicated research year", "research gap year", "research fellowship",
+           "research yr", "dedicated research yr"),
           "Dedicated research year (yes/no)."),
     Field("parallel_plan", "boolean", "Parallel plan",
           ("parallel plan", "backup plan", "backup", "parallel application", "dual apply",
@@ -119,7 +121,7 @@ AMBIGUOUS_HEADERS: dict[str, tuple[str, ...]] = {
     "date": ("step2ck_date",),
 }
 
-_SYMBOLS = re.compile(r"[/\-_.()&:,;'\"\[\]+*|]+")
+_SYMBOLS = re.compile(r"[/\-_.()&:,;'\"\[\]+*|?!]+")
 _COUNT_WORDS = frozenset({"no", "num", "count", "total", "#", "nr", "qty"})
 
 

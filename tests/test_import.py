@@ -475,6 +475,8 @@ REGISTRAR_HEADERS = [
     ("Last, First", "name"), ("LORs (US PRS)", "us_plastics_lors"),
     ("Number of Step 1 attempts", "step1_attempts"), ("class_year", "class_year"),
     ("practice scores", "practice_scores"), ("Step 1 (USMLE)", "step1_result"),
+    ("Step 2 Test Date", "step2ck_date"), ("Research Yr?", "research_year"),
+    ("Backup?", "parallel_plan"),
     ("Away Rotations", None), ("Aways", None), ("Letters", None), ("LORs", None),
     ("Score", None),
 ]
