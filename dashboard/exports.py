@@ -23,7 +23,14 @@ from dashboard.fields import FIELDS_BY_NAME
 from dashboard.flagging import FlaggedCohort
 from dashboard.plan import item_params, next_step_words
 from dashboard.reports import StudentFilter, filtered_students, missing_labels
-from dashboard.rules import RISK_LABELS, RULES, SEVERITIES, STAGE_LABELS, STRATEGY_LABELS
+from dashboard.rules import (
+    RISK_LABELS,
+    RULES,
+    SEVERITIES,
+    STAGE_LABELS,
+    STRATEGY_LABELS,
+    needs_data_rules,
+)
 from dashboard.sql import load_query
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -254,8 +261,7 @@ def top_reason(student: dict) -> str:
             if student[rule.id] == severity:
                 return rule.title
     if student["risk_level"] == "needs_data":
-        missing = [FIELDS_BY_NAME[rule.fields[0]].label for rule in RULES
-                   if rule.unknown_needs_data and student[rule.id] == "unknown"]
+        missing = [FIELDS_BY_NAME[rule.fields[0]].label for rule in needs_data_rules(student)]
         return "Could not be checked: " + ", ".join(missing)
     return "No critical or warning flag"
 

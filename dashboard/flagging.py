@@ -42,18 +42,27 @@ def _any(expressions: list[duckdb.Expression]) -> duckdb.Expression:
 
 
 def _joined(macro: str, separator: str, value_of) -> duckdb.Expression:
-    """concat_ws over the rules, each contributing `value_of(rule)` while `macro` holds."""
+    """concat_ws over the rules, each contributing `value_of(rule)` (an expression) while
+    `macro` holds."""
     return FunctionExpression("concat_ws", ConstantExpression(separator), *[
-        FunctionExpression(macro, ColumnExpression(rule.id), ConstantExpression(value_of(rule)))
-        for rule in RULES])
+        FunctionExpression(macro, ColumnExpression(rule.id), value_of(rule)) for rule in RULES])
+
+
+def _action(rule) -> duckdb.Expression:
+    """A rule's one-line recommendation, in the words for the student's strategy."""
+    if not rule.gs_first_action:
+        return ConstantExpression(rule.action)
+    return CaseExpression(ColumnExpression("strategy") == ConstantExpression(
+        "general_surgery_first"), ConstantExpression(rule.gs_first_action)).otherwise(
+        ConstantExpression(rule.action))
 
 
 def _risk_level() -> duckdb.Expression:
     """high (a critical flag), moderate (a warning), needs_data (a rule the catalogue marks
-    as essential is unknown), else low. Info flags do not count."""
-    needs_data = [_is(rule.id, "unknown") for rule in RULES if rule.unknown_needs_data == "always"]
-    needs_data += [_is(rule.id, "unknown") & ColumnExpression("is_ready_stage")
-                   for rule in RULES if rule.unknown_needs_data == "ready"]
+    as essential is unknown while its condition column holds), else low. Info flags do not
+    count."""
+    needs_data = [_is(rule.id, "unknown") & ColumnExpression(rule.unknown_needs_data)
+                  for rule in RULES if rule.unknown_needs_data]
     return (
         CaseExpression(_any([_is(rule.id, "critical") for rule in RULES]),
                        ConstantExpression("high"))
@@ -69,9 +78,9 @@ def summary_columns() -> list[duckdb.Expression]:
         *[_count(severity).alias(f"count_{severity}") for severity in SEVERITIES],
         _count("unknown").alias("count_unknown"),
         _risk_level().alias("risk_level"),
-        _joined("if_raised", ";", lambda rule: rule.id).alias("flags"),
-        _joined("if_unknown", ";", lambda rule: rule.id).alias("unknown"),
-        _joined("if_raised", "; ", lambda rule: rule.action).alias("recommendations"),
+        _joined("if_raised", ";", lambda rule: ConstantExpression(rule.id)).alias("flags"),
+        _joined("if_unknown", ";", lambda rule: ConstantExpression(rule.id)).alias("unknown"),
+        _joined("if_raised", "; ", _action).alias("recommendations"),
     ]
 
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from dashboard.fields import FIELD_NAMES, FIELDS_BY_NAME
 from dashboard.flagging import FlaggedCohort, flag_records
-from dashboard.rules import RULES, RULES_BY_ID, missing_fields
+from dashboard.rules import RULES, RULES_BY_ID, missing_fields, needs_data_rules
 from dashboard.sql import load_query
 
 GROUPINGS = {"class_year": "Class year", "campus": "Campus", "advisor": "Advisor"}
@@ -132,8 +132,8 @@ def student_page(flagged: FlaggedCohort, student_filter: StudentFilter, page: in
     rule_fields = sorted({name for rule in RULES for name in rule.fields})
     frame = rows.select(*[duckdb.ColumnExpression(c) for c in (
         *data_columns, *rule_columns, *[f for f in rule_fields if f not in data_columns],
-        "next_item", "advisor_group")]).df()
-    states = frame[rule_columns].to_dict("records")
+        "next_item", "advisor_group", "is_step1_due", "is_ready_stage")]).df()
+    states = frame[[*rule_columns, "is_step1_due", "is_ready_stage"]].to_dict("records")
     # The rules' inputs with None for a missing value (pandas reads a NULL number as NaN).
     values = frame[rule_fields].astype(object).where(frame[rule_fields].notna(), None
                                                      ).to_dict("records")
@@ -153,8 +153,7 @@ def student_page(flagged: FlaggedCohort, student_filter: StudentFilter, page: in
     for index, row in enumerate(states):
         if not frame.at[index, "reasons"] and frame.at[index, "risk_level"] == "needs_data":
             frame.at[index, "reasons"] = "Not checked: " + ", ".join(
-                FIELDS_BY_NAME[rule.fields[0]].label for rule in RULES
-                if rule.unknown_needs_data and row[rule.id] == "unknown")
+                FIELDS_BY_NAME[rule.fields[0]].label for rule in needs_data_rules(row))
     for column in ("step2ck_score", "us_plastics_lors", "class_year"):
         frame[column] = frame[column].astype("Int64")  # blank, never "None", when missing
     frame["advisor"] = frame["advisor_group"]

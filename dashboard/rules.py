@@ -29,9 +29,23 @@ class Rule:
     action: str  # the recommendation in one line, for exports
     guidance: str  # section of the guidance it comes from
     is_headline: bool = False  # one of the three risk factors named in the product brief
-    # When this rule is unknown the student's risk level is `needs_data`: "always", "ready"
-    # (only in the readiness stages) or "" (never).
+    # When this rule is unknown the student's risk level is `needs_data` while this boolean
+    # column of the rule query holds ("is_step1_due", "is_ready_stage"); "" for never.
     unknown_needs_data: str = ""
+    # For a general-surgery-first student, when the recommendation serves integrated
+    # plastics alone: what to do instead (a text shown never contradicts the strategy).
+    gs_first_recommendation: str = ""
+    gs_first_action: str = ""
+
+    def recommendation_for(self, strategy: str | None) -> str:
+        if strategy == "general_surgery_first" and self.gs_first_recommendation:
+            return self.gs_first_recommendation
+        return self.recommendation
+
+    def action_for(self, strategy: str | None) -> str:
+        if strategy == "general_surgery_first" and self.gs_first_action:
+            return self.gs_first_action
+        return self.action
 
 
 RULES: tuple[Rule, ...] = (
@@ -59,7 +73,7 @@ RULES: tuple[Rule, ...] = (
         action="Let a strong Step 2 CK show recovery; prepare a general surgery application",
         guidance="Step 1 as a US Citizen IMG: If You Have Already Failed Step 1; FAQ 3",
         is_headline=True,
-        unknown_needs_data="always",
+        unknown_needs_data="is_step1_due",
     ),
     Rule(
         id="STEP1_NOT_TAKEN",
@@ -83,13 +97,37 @@ RULES: tuple[Rule, ...] = (
         guidance="Step 1 Strategy for Future Plastics Applicants; Practical Action Plan by Year",
     ),
     Rule(
+        id="STEP1_ATTEMPTS_LIMIT",
+        label="Step 1 attempts nearly used up",
+        title="Three or more Step 1 attempts without a pass",
+        severity="critical",
+        fields=("step1_attempts", "step1_result"),
+        evidence="Step 1: {step1_result} after {step1_attempts} attempt(s); USMLE allows four "
+        "attempts at a Step, so {step1_attempts_left} left.",
+        explanation=(
+            "USMLE allows at most four attempts at each Step, incomplete attempts included. "
+            "With three used and no pass, the next sitting is the last; after a fourth "
+            "without a pass, the USMLE route to a US residency is closed, and with it ECFMG "
+            "certification and the Match."
+        ),
+        recommendation=(
+            "Confirm the attempt count with USMLE (the student's USMLE record) before anything "
+            "else. With one attempt left, sit it only when practice exams are well above the "
+            "pass line, with the school's academic support and a tutor; with none left, talk "
+            "through careers that do not need a US residency."
+        ),
+        action="Confirm the Step 1 attempt count with USMLE; the next sitting may be the last",
+        guidance="Step 1 as a US Citizen IMG: If You Have Already Failed Step 1 (USMLE "
+        "attempt limit)",
+    ),
+    Rule(
         id="STEP2_FAIL",
         label="Step 2 CK failed",
         title="Step 2 CK under the passing score",
         severity="critical",
         fields=("step2ck_score",),
-        evidence="Step 2 CK {step2ck_score}, under the passing score of {step2_pass} "
-        "(USMLE, since July 2022).",
+        evidence="Step 2 CK {step2ck_score}, under the passing score of {step2_pass_shown} in "
+        "force on the exam date ({step2ck_date}; USMLE).",
         explanation=(
             "A score under the passing standard is a failed attempt, and programs see it "
             "alongside the retake. For integrated plastics this usually closes the direct "
@@ -102,6 +140,31 @@ RULES: tuple[Rule, ...] = (
         ),
         action="Plan the Step 2 CK retake with academic support before anything else",
         guidance="If Your Step 2 CK Is Low: Realistic Strategy for the Integrated Plastics Match",
+    ),
+    Rule(
+        id="EXAMS_MISS_MATCH",
+        label="Exams miss this Match",
+        title="A Step 1 or Step 2 CK pass can no longer be on file for this Match",
+        severity="critical",
+        fields=("step1_result", "step2ck_score", "step2ck_date", "stage"),
+        evidence="For the {cycle} Match the last sitting whose result reaches ECFMG by the "
+        "rank order list deadline ({date_rank_list}) was {date_exam_deadline}. Step 1: "
+        "{step1_result}; Step 2 CK: {step2ck_score} (exam date {step2ck_date}). The plan is "
+        "for the {match_year} Match.",
+        explanation=(
+            "The NRMP withdraws an IMG from the Match when ECFMG has not confirmed passes on "
+            "Step 1 and Step 2 CK by the rank order list deadline. A pass that cannot be on "
+            "file by then means this Match is lost, whatever the interviews."
+        ),
+        recommendation=(
+            "Say so to the student now, and plan for the next Match: sit the missing exam "
+            "early enough that the score reaches programs before they begin reviewing, and "
+            "use the year for US clinical work, research and new letters."
+        ),
+        action="Plan for the next Match: the missing pass cannot reach ECFMG by the rank list "
+        "deadline",
+        guidance="Structuring Your Step 2 CK Preparation: Timeline Planning (NRMP FAQ on "
+        "exam passes for IMGs)",
     ),
     Rule(
         id="STEP2_LOW",
@@ -144,6 +207,13 @@ RULES: tuple[Rule, ...] = (
             "many integrated programs to apply to follows the strategy shown for the student."
         ),
         action="Strengthen research, sub-Is and letters to compensate for the score",
+        gs_first_recommendation=(
+            "With general surgery first, make the general surgery application as strong as "
+            "it can be: letters from US general surgeons, a US general surgery sub-I, and "
+            "research that shows steady work; a broad list of categorical programs with "
+            "preliminary positions beside it."
+        ),
+        gs_first_action="Strengthen the general surgery application: letters, sub-I, list",
         guidance="What Is a Competitive Step 2 CK Score for Plastics?; Application Year",
     ),
     Rule(
@@ -153,9 +223,9 @@ RULES: tuple[Rule, ...] = (
         severity="warning; critical once programs have begun reviewing applications",
         fields=("step2ck_score", "step2ck_date", "stage"),
         evidence="No Step 2 CK score. Exam date: {step2ck_date}. Programs begin reviewing "
-        "for the {cycle} Match on {date_review_opens}; a score arrives about "
-        "{score_release_days} days after the exam, so the latest sitting in time is "
-        "{date_latest_sitting}.",
+        "for the {cycle} Match on {date_first_review} (the first of the PSCA release and "
+        "ERAS review); a score arrives about {score_release_days} days after the exam, so "
+        "the latest sitting in time is {date_latest_sitting}.",
         explanation=(
             "The student is in the final year or applying, and no Step 2 CK score will reach "
             "programs by the day they begin reviewing applications. Without the one number "
@@ -218,7 +288,15 @@ RULES: tuple[Rule, ...] = (
         guidance="Building an Application That Rises Above a Low Score: Compelling Letters of "
         "Recommendation",
         is_headline=True,
-        unknown_needs_data="ready",
+        unknown_needs_data="is_ready_stage",
+        gs_first_recommendation=(
+            "With general surgery first, the letters that count now come from US general "
+            "surgeons who have seen the student operate and on call: earn them on US general "
+            "surgery rotations. Letters from plastic surgeons matter for the long-term "
+            "plastics route and can come later, from mentors met during residency."
+        ),
+        gs_first_action="Earn US general surgery letters; plastics letters can wait for "
+        "the long-term route",
     ),
     Rule(
         id="SURGERY_LOR_MISSING",
@@ -282,6 +360,13 @@ RULES: tuple[Rule, ...] = (
             "arrive before programs begin reviewing."
         ),
         action="Apply early for US plastic surgery sub-internships",
+        gs_first_recommendation=(
+            "With general surgery first, spend the rotation time on a US general surgery "
+            "sub-internship at an academic centre, ideally one where plastic surgery is "
+            "visible: it earns the surgery letter that the application needs and keeps "
+            "plastics mentors within reach for later."
+        ),
+        gs_first_action="Do a US general surgery sub-I at an academic centre instead",
         guidance="Strategic US Clinical Experience; Late Clinical / Early Final Year",
     ),
     Rule(
@@ -305,6 +390,7 @@ RULES: tuple[Rule, ...] = (
             "general surgery and is hard to match, so treat it as a possibility, not a plan."
         ),
         action="Add a parallel application, usually categorical general surgery",
+        unknown_needs_data="is_ready_stage",
         guidance="Parallel Planning: Protecting Your Surgical Career While Still Aiming for "
         "Plastics",
     ),
@@ -312,6 +398,12 @@ RULES: tuple[Rule, ...] = (
 
 RULE_IDS: tuple[str, ...] = tuple(rule.id for rule in RULES)
 RULES_BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+
+
+def needs_data_rules(student: Mapping[str, object]) -> list[Rule]:
+    """The rules whose unknown state makes this student `needs_data`."""
+    return [rule for rule in RULES if rule.unknown_needs_data and student[rule.id] == "unknown"
+            and student.get(rule.unknown_needs_data, True)]
 
 
 def rule_state(value: str | None) -> str:

@@ -31,7 +31,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dashboard.changes import compared
-from dashboard.config import Config, ConfigError, config_from_document
+from dashboard.config import Config, ConfigError, config_from_json
 from dashboard.engine import (
     Cohort,
     ValueReading,
@@ -130,24 +130,7 @@ def header_key(headers: list[str]) -> str:
 
 def config_document(config: Config) -> dict:
     """The settings as the document `config_from_document` reads (dates as ISO text)."""
-    thresholds = {name: getattr(config.thresholds, name)
-                  for name in config.thresholds.__dataclass_fields__}
-    calendar: dict[str, object] = {
-        "score_release_days": config.calendar.score_release_days,
-        "review_opens": {str(year): date.isoformat()
-                         for year, date in config.calendar.review_opens}}
-    for key, year, date in config.calendar.milestones:
-        calendar.setdefault(key, {})[str(year)] = date.isoformat()  # type: ignore[index]
-    return {"thresholds": thresholds, "calendar": calendar}
-
-
-def config_from_json(text: str) -> Config:
-    document = json.loads(text)
-    calendar = document.get("calendar", {})
-    for key, value in calendar.items():
-        if isinstance(value, dict):
-            calendar[key] = {year: dt.date.fromisoformat(date) for year, date in value.items()}
-    return config_from_document(document, source="the workspace's settings")
+    return config.document()
 
 
 class Workspace:

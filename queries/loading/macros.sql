@@ -240,6 +240,27 @@ create or replace macro by_stage(is_ready_stage, ready_severity, earlier_severit
 create or replace macro last_wednesday_of_september(year) as
     make_date(year::bigint, 9, 30) - ((dayofweek(make_date(year::bigint, 9, 30)) + 4) % 7)::integer;
 
+-- A value of a list indexed by Match year (dashboard/config.py rule_params: first_year first).
+create or replace macro by_year(values, year, first_year) as
+    values[year - first_year + 1];
+
+-- A readiness student's exam status for the Match of `deadline` (the last sitting whose
+-- result is on file by the rank order list deadline), given whether each pass is on file.
+create or replace macro exam_status(has_step1_pass, has_step2_pass, step2ck_score,
+                                    step2ck_date, deadline, as_of) as
+    case
+        when has_step1_pass and has_step2_pass then 'ready'
+        when as_of <= deadline then 'exams_due'
+        when has_step1_pass and step2ck_score is null and step2ck_date <= deadline
+            then 'exams_due'
+        else 'out_of_cycle'
+    end;
+
+-- One status when every way a missing pass could go gives it, else unknown.
+create or replace macro exam_status_known(first, second, third, fourth) as
+    case when first = second and second = third and third = fourth then first
+        else 'unknown' end;
+
 -- One item of a student's plan (queries/planning/student_plan.sql): a task (done when the file
 -- shows it), a reminder or a calendar event, as `kind` in dashboard/plan.py's PLAN_ITEMS; a
 -- task missed can still be made up until `make_up_until` (NULL: at any time).
