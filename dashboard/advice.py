@@ -40,17 +40,56 @@ from dashboard.rules import (
 def raised_flags(student: dict, config: Config) -> list[dict]:
     """Raised rules, most severe first, each with evidence, explanation and recommendation."""
     values = {**student, **config.thresholds.as_params(),
-              "score_release_days": config.calendar.score_release_days}
+              "score_release_days": config.calendar.score_release_days,
+              "step2_pass_shown": student.get("step2_pass_mark")
+              or config.thresholds.lowest_pass_mark,
+              "step1_attempts_left": attempts_left(student.get("step1_attempts"))}
     flags = [
         {
             "rule_id": rule.id, "severity": student[rule.id], "title": rule.title,
             "label": rule.label, "evidence": evidence_text(rule, values),
-            "explanation": rule.explanation, "recommendation": rule.recommendation,
+            "explanation": rule.explanation,
+            "recommendation": rule.recommendation_for(student.get("strategy")),
             "guidance": rule.guidance, "is_headline": rule.is_headline,
         }
         for rule in RULES if rule_state(student[rule.id]) == "raised"
     ]
     return sorted(flags, key=lambda flag: SEVERITIES.index(flag["severity"]))
+
+
+def attempts_left(attempts: int | None) -> str:
+    """Step 1 attempts left of the four USMLE allows, in words."""
+    if attempts is None:
+        return "an unknown number"
+    return "none" if attempts >= 4 else ("one" if attempts == 3 else str(4 - attempts))
+
+
+CYCLE_WORDS = {
+    "ready": "both exam passes are on file for this Match",
+    "exams_due": "an exam pass is still missing and can still be on file in time",
+    "out_of_cycle": "a missing exam pass can no longer be on file in time for the Match "
+                    "under way, so the plan is for the next one",
+    "unknown": "whether the exam passes are on file in time cannot be told: the Step 1 "
+               "result (or the Step 2 CK pass) is not in the file",
+    "cycle_over": "the Match of the student's class year is over; if the student did not "
+                  "match, the plan is for the next one",
+    "not_applying": "not applying yet",
+}
+
+
+def plan_summary(student: dict) -> str:
+    """The Match the plan is built for, and why, in words (SPEC: said wherever the plan is
+    shown)."""
+    year, cycle = student["match_year"], student["cycle"]
+    text = f"Plan for the {year} Match"
+    if year != cycle:
+        text += f" (the student's cycle was the {cycle} Match)"
+    text += f": {CYCLE_WORDS[student['cycle_status']]}."
+    if student["cycle_status"] in ("exams_due", "unknown", "ready", "out_of_cycle"):
+        text += (f" The last Step 1 or Step 2 CK sitting whose result ECFMG can confirm by the "
+                 f"{cycle} rank order list deadline ({format_date(student['date_rank_list'])})"
+                 f" is {format_date(student['date_exam_deadline'])}.")
+    return text
 
 
 def missing_data(student: dict, mapping: dict[str, str]) -> list[dict]:

@@ -11,7 +11,7 @@ import re
 
 from dashboard.config import Calendar, Config, Thresholds, setting_fields
 from dashboard.fields import AMBIGUOUS_HEADERS, FIELDS
-from dashboard.rules import RULES
+from dashboard.rules import RULE_IDS, RULES
 from dashboard.sql import load_query
 
 
@@ -31,12 +31,19 @@ def ambiguous_headers() -> str:
 def rule_conditions() -> dict[str, str]:
     """Each rule's condition as the SQL writes it (`queries/flagging/rule_states.sql`)."""
     text = load_query("flagging/rule_states")
-    body = text[text.index("conditions as ("):text.index("states as (")]
-    body = body[body.index("*,") + 2:body.rindex("from timing")]
     found = {}
-    for match in re.finditer(r"(.+?)\s+as condition_(\w+),?\s*$", body, re.S | re.M):
-        found[match.group(2).upper()] = " ".join(match.group(1).split())
-    return found
+    # STEP2_FAIL's condition is found with the exam passes, which the cycle status reads.
+    for start, end in (("\npasses as (", "\npass_states as ("),
+                       ("\nconditions as (", "\nstates as (")):
+        body = text[text.index(start):text.index(end)]
+        body = body[body.index("*,") + 2:body.rindex("\n    from ")]
+        body = "\n".join(line for line in body.splitlines()
+                         if not line.strip().startswith("--"))
+        for match in re.finditer(r"(.+?)\s+as (\w+),?\s*$", body, re.S | re.M):
+            if match.group(2).startswith("condition_"):
+                found[match.group(2).removeprefix("condition_").upper()] = " ".join(
+                    match.group(1).split())
+    return {rule_id: found[rule_id] for rule_id in RULE_IDS if rule_id in found}
 
 
 def rules_table() -> str:

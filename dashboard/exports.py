@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from dashboard.config import MILESTONES_BY_KEY
 from dashboard.fields import FIELDS_BY_NAME
 from dashboard.flagging import FlaggedCohort
 from dashboard.plan import item_params, next_step_words
@@ -55,8 +56,8 @@ def export_relation(flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelation | Non
         # Every student in file order, paired with their next step by position: a join would
         # give up the order, and sorting a million wide rows would hold them all in memory.
         scope = con.sql("select * exclude (n.source_row) from flagged_students "
-                        "positional join (select source_row, next_item, next_step_due "
-                        "from next_steps) as n")
+                        "positional join (select source_row, next_item, next_step_due, "
+                        "next_step_useful_until, next_step_estimated from next_steps) as n")
     scope.create_view("export_scope", replace=True)
     exported = con.sql(load_query("reports/export_students"),
                        params={"hide_personal": hide_personal, **item_params()})
@@ -95,12 +96,18 @@ def _free_name(header: str, taken: set[str]) -> str:
 def _settings_values(flagged: FlaggedCohort) -> list[tuple[str, object]]:
     """(column, value) for the settings an export records: as_of, thresholds, calendar."""
     values: list[tuple[str, object]] = [("as_of", flagged.as_of.isoformat())]
+    values.append(("threshold_step2_pass", flagged.config.thresholds.step2_pass_text))
     values += [(f"threshold_{name}", value)
                for name, value in flagged.config.thresholds.as_params().items()]
-    values.append(("calendar_score_release_days", flagged.config.calendar.score_release_days))
-    configured = sorted(flagged.config.calendar.review_opens)
+    calendar = flagged.config.calendar
+    values.append(("calendar_score_release_days", calendar.score_release_days))
+    configured = sorted(calendar.review_opens)
     values.append(("calendar_review_opens",
                    "; ".join(f"{year}={date.isoformat()}" for year, date in configured)))
+    for key in MILESTONES_BY_KEY:
+        values.append((f"calendar_{key}", "; ".join(
+            f"{year}={date.isoformat()}" for k, year, date in sorted(calendar.milestones)
+            if k == key) or "estimated by the default rule"))
     return values
 
 

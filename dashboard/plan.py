@@ -37,42 +37,89 @@ PLAN_ITEMS: tuple[PlanItem, ...] = (
     PlanItem("step1_retake", "Pass the Step 1 retake: programs screen for a Step 1 pass",
              "STEP1_FAIL; guidance: Step 1 Strategy for Future Plastics Applicants", "task",
              "Pass the Step 1 retake"),
+    PlanItem("step1_last_attempt", "Pass Step 1 on the fourth and last attempt USMLE allows: "
+             "sit it only when practice exams are well above the pass line",
+             "STEP1_ATTEMPTS_LIMIT; STEP1_FAIL", "task", "Step 1: last attempt"),
+    PlanItem("step1_no_attempts", "No Step 1 attempts left (USMLE allows four): confirm the "
+             "count with USMLE and talk through careers without a US residency",
+             "STEP1_ATTEMPTS_LIMIT", "task", "Step 1: no attempts left"),
     PlanItem("research_started", "Start a plastic surgery research project",
              "NO_PLASTICS_RESEARCH; guidance: Pre-clinical Years", "task",
              "Start plastics research"),
     PlanItem("mentors_found", "Find plastic surgery mentors (virtual programmes count)",
              "guidance: Clinical Years", "reminder", "Find mentors"),
-    PlanItem("vslo_applications", "Apply for US plastics and general surgery sub-Is (VSLO)",
+    PlanItem("vslo_applications", "Apply for US plastics sub-Is on VSLO (places go by "
+             "mid-April; many hosts take no students from non-LCME schools or charge fees)",
              "NO_US_PLASTICS_SUBI; guidance: Late Clinical / Early Final Year", "task",
              "Apply for sub-Is (VSLO)"),
     PlanItem("subi_season", "Do a US plastic surgery sub-I (the June-September season)",
              "NO_US_PLASTICS_SUBI; US_PLASTICS_LORS_MISSING", "task", "Do a US plastics sub-I"),
-    PlanItem("step2_sitting", "Sit Step 2 CK by this date, so the score reaches programs",
-             "STEP2_PENDING", "task", "Sit Step 2 CK"),
+    PlanItem("step2_sitting", "Sit Step 2 CK by this date, so the score is on file in time",
+             "STEP2_PENDING; EXAMS_MISS_MATCH", "task", "Sit Step 2 CK"),
+    PlanItem("step2_score", "Step 2 CK score expected by this date: confirm it with the "
+             "student and check it reaches programs and ECFMG",
+             "STEP2_PENDING", "task", "Confirm the Step 2 CK score"),
+    PlanItem("step2_reschedule", "Bring the booked Step 2 CK sitting forward to this date: "
+             "as booked, its score arrives too late", "STEP2_PENDING; EXAMS_MISS_MATCH", "task",
+             "Bring Step 2 CK forward"),
     PlanItem("step2_retake", "Pass the Step 2 CK retake: ECFMG certification and programs need "
              "a pass on file", "STEP2_FAIL", "task", "Pass the Step 2 CK retake"),
     PlanItem("plastics_letters", "Have two US plastic surgery letters uploaded",
              "US_PLASTICS_LORS_MISSING", "task", "Two US plastics letters"),
-    PlanItem("surgery_letter", "Have a general surgery letter uploaded", "SURGERY_LOR_MISSING",
-             "task", "Surgery letter"),
+    PlanItem("surgery_letter", "Have a general surgery letter uploaded (a US general surgery "
+             "sub-I earns it)", "SURGERY_LOR_MISSING", "task", "Surgery letter"),
     PlanItem("backup_plan", "Decide the backup application (usually general surgery)",
              "NO_PARALLEL_PLAN", "task", "Decide the backup"),
-    PlanItem("applications_submitted", "Submit applications before programs begin reviewing",
-             "guidance: Timeline Planning", "reminder", "Submit applications"),
-    PlanItem("interview_season", "Interview season", "NRMP timeline", "event", "Interview season"),
+    PlanItem("plastics_broad_list", "Build a broad integrated plastics list, with a general "
+             "surgery backup list", "strategy: aggressive integrated", "reminder",
+             "Broad plastics list"),
+    PlanItem("plastics_targeted_list", "Build a short integrated plastics list (programs that "
+             "take IMGs) and a full categorical general surgery list",
+             "strategy: targeted integrated", "reminder", "Short plastics + full GS list"),
+    PlanItem("gs_prelim_list", "Build the categorical general surgery and preliminary surgery "
+             "list (plastics stays a long-term goal)", "strategy: general surgery first",
+             "reminder", "GS and prelim list"),
+    PlanItem("psca_submitted", "Submit the Plastic Surgery Common Application (PSCA) and its "
+             "5 program signals before it releases to programs", "guidance: Timeline Planning",
+             "reminder", "Submit the PSCA + signals"),
+    PlanItem("applications_submitted", "Submit ERAS applications before programs begin "
+             "reviewing", "guidance: Timeline Planning", "reminder", "Submit ERAS"),
+    PlanItem("reapplication_plan", "Plan the re-application for this Match: the missing exam "
+             "early, a research year or US clinical work, new letters",
+             "EXAMS_MISS_MATCH; guidance: Option 2: Prelim Surgery Year + Re-application",
+             "reminder", "Plan the re-application"),
+    PlanItem("if_unmatched", "If the student did not match: plan the re-application for "
+             "this Match (new letters, research or a preliminary year, the exams early)",
+             "guidance: Option 2: Prelim Surgery Year + Re-application", "reminder",
+             "If unmatched: re-apply"),
+    PlanItem("interview_season", "Interview season: answer invitations at once (plastics "
+             "programs send first invitations on one coordinated day)", "NRMP timeline",
+             "event", "Interview season"),
+    PlanItem("nrmp_registration", "Register for the Match with the NRMP (late fee after this "
+             "date)", "NRMP calendar", "event", "NRMP registration"),
     PlanItem("rank_list", "Certify the rank order list", "NRMP calendar", "event",
              "Rank order list"),
+    PlanItem("match_week_soap", "Match week: be ready for SOAP from Monday (unfilled positions "
+             "and a list of programs to apply to)", "NRMP SOAP", "event", "Match week: SOAP"),
     PlanItem("match_day", "Match Day", "NRMP calendar", "event", "Match Day"),
 )
 PLAN_ITEMS_BY_ID = {item.id: item for item in PLAN_ITEMS}
 # What programs weigh most first: how the next step is chosen among steps due the same day, and
 # among missed tasks that can still be made up (queries/planning/next_steps.sql).
-NEXT_STEP_WEIGHTS = ("step1_retake", "step1_pass", "step2_retake", "step2_sitting",
-                     "subi_season", "vslo_applications", "plastics_letters", "surgery_letter",
-                     "backup_plan", "research_started", "applications_submitted",
-                     "mentors_found", "rank_list", "match_day", "interview_season")
+NEXT_STEP_WEIGHTS = ("step1_no_attempts", "step1_last_attempt", "step1_retake", "step1_pass",
+                     "step2_retake", "step2_reschedule", "step2_sitting", "step2_score",
+                     "reapplication_plan", "if_unmatched", "subi_season", "vslo_applications",
+                     "plastics_letters", "surgery_letter", "backup_plan", "research_started",
+                     "plastics_broad_list", "plastics_targeted_list", "gs_prelim_list",
+                     "psca_submitted", "applications_submitted", "mentors_found",
+                     "rank_list", "match_week_soap", "match_day", "interview_season",
+                     "nrmp_registration")
 # Programs screen for these passes: missed, they are the next step whatever else is due.
-SCREENED_ITEMS = ("step1_retake", "step1_pass", "step2_retake")
+SCREENED_ITEMS = ("step1_no_attempts", "step1_last_attempt", "step1_retake", "step1_pass",
+                  "step2_retake")
+# The steps toward a missing exam pass: for a student whose exams are due this Match
+# (cycle_status exams_due), one of them is the next step.
+EXAM_ITEMS = (*SCREENED_ITEMS, "step2_reschedule", "step2_sitting", "step2_score")
 STATUS_LABELS = {"due": "Due", "overdue": "Overdue", "not_applicable": "Not applicable",
                  "done": "Done"}
 
@@ -80,8 +127,8 @@ STATUS_LABELS = {"due": "Due", "overdue": "Overdue", "not_applicable": "Not appl
 def plan_params(flagged: FlaggedCohort, con: duckdb.DuckDBPyConnection | None = None
                 ) -> dict[str, object]:
     con = con or flagged.con
-    cycles = [cycle for (cycle,) in con.sql(
-        "select distinct cycle from flagged_students order by cycle").fetchall()]
+    cycles = [year for (year,) in con.sql(
+        "select distinct match_year from flagged_students order by match_year").fetchall()]
     return flagged.config.plan_params(flagged.as_of, cycles)
 
 
@@ -96,7 +143,8 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
     else:
         # Flag once into the few columns a plan reads, rather than once per plan item.
         con.execute("create or replace table plan_students as select source_row, cycle, "
-                    "stage, step1_result, condition_step1_fail, condition_step2_fail, "
+                    "match_year, cycle_status, strategy, risk_level, stage, step1_result, "
+                    "step1_attempts, condition_step1_fail, condition_step2_fail, "
                     "step2ck_score, step2ck_date, us_plastics_lors, surgery_lors, publications, "
                     "presentations, us_plastics_subis, research_year, parallel_plan "
                     "from flagged_students")
@@ -110,7 +158,7 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
         con.sql(load_query("planning/plan_rows")).create_view("student_plans", replace=True)
     con.sql(load_query("planning/next_steps"), params={
         "weights": list(NEXT_STEP_WEIGHTS), "screened": list(SCREENED_ITEMS),
-        "as_of": flagged.as_of}).create("next_steps")
+        "exam_items": list(EXAM_ITEMS), "as_of": flagged.as_of}).create("next_steps")
 
 
 def next_step_words(item: str | None, due: dt.date | None, as_of: dt.date,
@@ -190,7 +238,7 @@ LEVERS = (
 )
 
 
-def _apply(record: dict, lever: str, flagged: FlaggedCohort) -> None:
+def _apply(record: dict, lever: str, flagged: FlaggedCohort, cycle: int) -> None:
     t = flagged.config.thresholds
     if lever == "backup":
         record["parallel_plan"] = True
@@ -204,8 +252,8 @@ def _apply(record: dict, lever: str, flagged: FlaggedCohort) -> None:
         record["presentations"] = max(record["presentations"] or 0, 1)
         record["publications"] = record["publications"] or 0
     elif lever == "step2_booked":
-        cycle = record["class_year"] or flagged.config.calendar.cycle_for(flagged.as_of)
-        record["step2ck_date"] = flagged.config.calendar.date_of("latest_step2ck_sitting", cycle)
+        record["step2ck_date"] = max(flagged.as_of, flagged.config.calendar.date_of(
+            "latest_step2ck_sitting", cycle))
     elif lever == "step1_passed":
         record["step1_result"] = "pass"
         record["step1_attempts"] = 1
@@ -238,7 +286,19 @@ def closest_path(flagged: FlaggedCohort, student: dict, max_changes: int = 4) ->
     failure or a low score stays on the record)."""
     if student["risk_level"] not in ("high", "moderate"):
         return None
-    levers = _applicable(student, flagged)
+    plan = student_plan(flagged, student["source_row"]).set_index("item")
+    # Only a change the plan still has a date ahead for (its own date, else the last date it
+    # helps this Match): never a fix whose time has passed, nor a step off the strategy.
+    by_when = {}
+    for lever in LEVERS:
+        if lever.plan_item in plan.index:
+            row = plan.loc[lever.plan_item]
+            end = row["end_date"] if not pd.isna(row["end_date"]) else row["due_date"]
+            if _as_date(end) >= flagged.as_of:
+                by_when[lever.id] = row["date"]
+            elif _as_date(row["useful_until"]) >= flagged.as_of:
+                by_when[lever.id] = format_date(_as_date(row["useful_until"]))
+    levers = [lever for lever in _applicable(student, flagged) if lever in by_when]
     record = {name: student[name] for name in ("source_row", "given_student_id", *FIELD_NAMES)}
     combos = [combo for size in range(1, min(max_changes, len(levers)) + 1)
               for combo in itertools.combinations(levers, size)]
@@ -251,17 +311,14 @@ def closest_path(flagged: FlaggedCohort, student: dict, max_changes: int = 4) ->
     for combo in combos:
         changed = dict(record)
         for lever in combo:
-            _apply(changed, lever, flagged)
+            _apply(changed, lever, flagged, student["cycle"])
         records.append(changed)
     outcomes = flag_records(pa.Table.from_pylist(records, schema=schema), flagged.config,
                             flagged.as_of)
     now = RISK_LEVELS.index(student["risk_level"])
+    by_lever = {lever.id: lever for lever in LEVERS}
     for combo, outcome in zip(combos, outcomes, strict=True):
         if RISK_LEVELS.index(outcome["risk_level"]) > now:
-            plan = student_plan(flagged, student["source_row"]).set_index("item")
-            by_lever = {lever.id: lever for lever in LEVERS}
-            steps = [(by_lever[lever].words, plan.loc[by_lever[lever].plan_item, "date"]
-                      if by_lever[lever].plan_item in plan.index else "")
-                     for lever in combo]
+            steps = [(by_lever[lever].words, by_when[lever]) for lever in combo]
             return {"risk_level": outcome["risk_level"], "steps": steps}
     return None

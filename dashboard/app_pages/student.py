@@ -128,11 +128,12 @@ with flags_tab:
 
 with dated_tab:
     plan_frame = plan.student_plan(flagged, picked)
-    st.caption(f"Match year {student['cycle']}: programs begin reviewing applications on "
-               f"{format_date(student['date_review_opens'])}; the latest Step 2 CK sitting "
-               f"whose score arrives in time is {format_date(student['date_latest_sitting'])}."
-               " Dates marked estimated follow the default calendar; set your school's in "
-               "Settings.")
+    st.text(advice.plan_summary(student))
+    st.caption(f"For the {student['cycle']} Match programs begin reviewing applications on "
+               f"{format_date(student['date_first_review'])} (the first of the PSCA release "
+               f"and ERAS review); the latest Step 2 CK sitting whose score arrives in time is "
+               f"{format_date(student['date_latest_sitting'])}. Dates marked estimated follow "
+               "the default calendar; set your school's in Settings.")
     if plan_frame.empty:
         st.success("Nothing is left on the plan: the file shows every step done.")
     else:
@@ -158,7 +159,8 @@ with dated_tab:
 
 with plan_tab:
     st.subheader(f"Strategy: {STRATEGY_LABELS[student['strategy']]}")
-    st.markdown(STRATEGY_ADVICE[student["strategy"]])
+    st.markdown(STRATEGY_ADVICE[student["strategy"]])  # catalogue text
+    st.text(advice.plan_summary(student))
     for reason in advice.strategy_reasoning(student, flagged.config.thresholds):
         st.text(f"• {reason}")
     st.caption("The dated steps are on the Plan to the Match tab.")

@@ -285,14 +285,25 @@ create or replace macro plan_ahead(item, kind, due_date, end_date, is_estimated,
 
 -- How plan items compare when the next step is picked (queries/planning/next_steps.sql): by
 -- date (a season under way by its end), then by weight (its place in `weights`, what programs
--- weigh most first); or, for missed tasks, by weight first.
+-- weigh most first); or, for missed tasks, by weight first. The last date the step still
+-- helps this Match and whether its date is estimated ride along.
 create or replace macro step_by_date(step, weights) as
     {'by_date': coalesce(step.end_date, step.due_date),
-     'weight': list_position(weights, step.item), 'item': step.item};
+     'weight': list_position(weights, step.item), 'item': step.item,
+     'useful_until': step_useful_until(step), 'is_estimated': step.is_estimated};
 
 create or replace macro step_by_weight(step, weights) as
     {'weight': list_position(weights, step.item),
-     'by_date': coalesce(step.end_date, step.due_date), 'item': step.item};
+     'by_date': coalesce(step.end_date, step.due_date), 'item': step.item,
+     'useful_until': step_useful_until(step), 'is_estimated': step.is_estimated};
+
+create or replace macro step_useful_until(step) as
+    greatest(coalesce(step.make_up_until, step.end_date, step.due_date),
+             coalesce(step.end_date, step.due_date));
+
+-- A step the student can still use: due ahead, or missed but still worth doing.
+create or replace macro is_usable(step, as_of) as
+    step.status = 'due' or (step.status = 'overdue' and step_useful_until(step) >= as_of);
 
 -- What a value reading saved in the workspace says an enum cell means (`Gen Surg` means yes
 -- for the backup plan), by the cell's enum_key; NULL when none does.

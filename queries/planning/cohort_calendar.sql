@@ -4,7 +4,7 @@ with plan as (
 ),
 
 students as (
-    select source_row, student_id, name, advisor_group as advisor, risk_level, cycle
+    select source_row, student_id, name, advisor_group as advisor, risk_level, match_year
     from flagged_students
 ),
 
@@ -27,7 +27,7 @@ final as (
         students.name,
         coalesce(students.advisor, '(no advisor)') as advisor,
         students.risk_level,
-        students.cycle as match_year,
+        students.match_year,
         window_items.is_estimated,
         window_items.source_row
     from window_items

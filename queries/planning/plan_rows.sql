@@ -8,6 +8,8 @@ final as (
     from plans
 )
 
-select source_row, item, due_date, end_date, is_estimated, status
+select source_row, item, due_date, end_date, is_estimated, status,
+    greatest(coalesce(make_up_until, end_date, due_date), coalesce(end_date, due_date))
+        as useful_until
 from final
 order by source_row, due_date, item

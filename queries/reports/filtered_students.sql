@@ -1,6 +1,7 @@
 -- The students that match the advisor's filters, most urgent first: risk level, then the soonest next deadline, then the most flags, then the lowest score.
 with students as (
-    select flagged_students.*, next_steps.next_item, next_steps.next_step_due
+    select flagged_students.*, next_steps.next_item, next_steps.next_step_due,
+        next_steps.next_step_useful_until, next_steps.next_step_estimated
     from flagged_students
     left join next_steps using (source_row)
 ),
