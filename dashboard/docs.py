@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from dashboard.config import Calendar, Config, Thresholds, setting_fields
+from dashboard.config import MILESTONES, Calendar, Config, Thresholds, setting_fields
 from dashboard.fields import AMBIGUOUS_HEADERS, FIELDS
 from dashboard.rules import RULE_IDS, RULES
 from dashboard.sql import load_query
@@ -62,14 +62,25 @@ def settings_table() -> str:
     defaults = Config()
     lines = ["| key | default | meaning |", "|---|---|---|"]
     for f in setting_fields(Thresholds):
-        lines.append(f"| `[thresholds] {f.name}` | {getattr(defaults.thresholds, f.name)} | "
-                     f"{f.metadata['help']} |")
+        default = getattr(defaults.thresholds, f.name)
+        if f.name == "step2_pass":
+            lines.append(f"| `[thresholds.step2_pass]` | {defaults.thresholds.step2_pass_text} "
+                         f"| {f.metadata['help']} A plain `step2_pass = 218` sets one mark for "
+                         "every date. |")
+            continue
+        lines.append(f"| `[thresholds] {f.name}` | {default} | {f.metadata['help']} |")
     for f in setting_fields(Calendar):
         lines.append(f"| `[calendar] {f.name}` | {getattr(defaults.calendar, f.name)} | "
                      f"{f.metadata['help']} |")
     for year, date in defaults.calendar.review_opens:
         lines.append(f"| `[calendar.review_opens] {year}` | {date.isoformat()} | Programs "
                      f"began reviewing applications for the {year} Match (AAMC ERAS). |")
+    lines.append("| `[calendar.review_opens]` other years | last Wednesday of September of Y-1 "
+                 "| The day programs may begin reviewing ERAS applications for Match year Y "
+                 "(the rule gives the real dates of 2021-2025). |")
+    for milestone in MILESTONES:
+        lines.append(f"| `[calendar.{milestone.key}]` | {milestone.default} | "
+                     f"{milestone.label}. Source: {milestone.source}. |")
     return "\n".join(lines)
 
 
@@ -101,5 +112,43 @@ def sample_risk_table(as_of: str = SAMPLE_AS_OF) -> str:
     return "\n".join(lines)
 
 
+def sample_reasons_table(as_of: str = SAMPLE_AS_OF) -> str:
+    """For each at-risk level on the sample, the rule that puts its students there (the
+    first critical flag, else the first warning, else the check that could not run), by
+    stage."""
+    import datetime as dt
+    from collections import Counter
+
+    from dashboard.engine import load_cohort
+    from dashboard.importer import read_cohort
+    from dashboard.rules import needs_data_rules
+    from dashboard.sql import sample_cohort_bytes
+
+    cohort = load_cohort(read_cohort(sample_cohort_bytes(), "cohort.csv"))
+    flagged = cohort.flag(Config(), dt.date.fromisoformat(as_of)).relation()
+    rows = flagged.select("*").fetchall()
+    names = flagged.columns
+    counts: Counter = Counter()
+    for values in rows:
+        student = dict(zip(names, values, strict=True))
+        level = student["risk_level"]
+        if level == "low":
+            continue
+        wanted = {"high": "critical", "moderate": "warning"}.get(level)
+        rule = next((r.id for r in RULES if student[r.id] == wanted), None) if wanted else (
+            needs_data_rules(student)[0].id)
+        counts[(level, rule, student["stage"] or "missing")] += 1
+    stages = ["preclinical", "clinical", "final_year", "applying"]
+    lines = ["| risk level | the rule that puts them there | " + " | ".join(stages) + " |",
+             "|---" * 6 + "|"]
+    for level, rule in sorted({(lv, r) for lv, r, _ in counts},
+                              key=lambda key: (["high", "moderate", "needs_data"].index(key[0]),
+                                               RULE_IDS.index(key[1]))):
+        lines.append(f"| {level} | `{rule}` | "
+                     + " | ".join(str(counts[(level, rule, stage)]) for stage in stages) + " |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
-    print(fields_table(), rules_table(), settings_table(), sample_risk_table(), sep="\n\n")
+    print(fields_table(), rules_table(), settings_table(), sample_risk_table(),
+          sample_reasons_table(), sep="\n\n")

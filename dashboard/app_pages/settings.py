@@ -6,10 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import fields
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.config import Calendar, Config, ConfigError, Thresholds, setting_fields
+from dashboard.config import (
+    CALENDAR_DATE_LABELS,
+    MILESTONES_BY_KEY,
+    Calendar,
+    Config,
+    ConfigError,
+    Thresholds,
+    setting_fields,
+)
 from dashboard.rules import format_date
 
 st.title("Settings")
@@ -36,11 +45,26 @@ with st.form("settings_form"):
     for tab, group_fields in zip(tabs, groups.values(), strict=False):
         grid = tab.columns(2)
         for position, f in enumerate(group_fields):
+            if f.metadata.get("kind") == "schedule":
+                continue  # the pass-mark schedule has its own table below
             values[f.name] = grid[position % 2].number_input(
                 f.metadata["label"], value=getattr(current.thresholds, f.name),
                 min_value=f.metadata["low"], max_value=f.metadata["high"], step=1,
                 key=f"settings_{f.name}",
                 help=f"{f.metadata['help']} Default {getattr(defaults.thresholds, f.name)}.")
+    step2_tab = tabs[list(groups).index("Step 2 CK")]
+    pass_field = next(f for f in fields(Thresholds) if f.name == "step2_pass")
+    step2_tab.caption(pass_field.metadata["help"] + " Edit the marks or add a row for a new "
+                      "date; a score is judged by the mark in force on its exam date.")
+    schedule = step2_tab.data_editor(
+        pd.DataFrame({"from exam date": [since for since, _ in current.thresholds.step2_pass],
+                      "passing score": [mark for _, mark in current.thresholds.step2_pass]}),
+        num_rows="dynamic", hide_index=True, key="settings_step2_pass",
+        column_config={
+            "from exam date": st.column_config.DateColumn("From exam date", required=True),
+            "passing score": st.column_config.NumberColumn("Passing score", min_value=1,
+                                                           max_value=300, step=1,
+                                                           required=True)})
     calendar_tab = tabs[-1]
     release = next(f for f in fields(Calendar) if f.name == "score_release_days")
     score_release_days = calendar_tab.number_input(
@@ -63,6 +87,10 @@ with st.form("settings_form"):
             help="Configured" if year in review_opens else "Estimated by the default rule")
 
 if applied:
+    pass_marks = [(pd.Timestamp(since).date(), int(mark)) for since, mark in zip(
+        schedule["from exam date"], schedule["passing score"], strict=True)
+        if not pd.isna(since) and not pd.isna(mark)]
+    values["step2_pass"] = tuple(pass_marks) or current.thresholds.step2_pass
     configured = {year: date for year, date in review_opens.items()}
     for year, date in chosen_dates.items():
         if year in review_opens or date != current.calendar.review_opens_on(year):
@@ -70,7 +98,8 @@ if applied:
     try:
         chosen = Config(Thresholds(**values),
                         Calendar(score_release_days=int(score_release_days),
-                                 review_opens=tuple(sorted(configured.items()))))
+                                 review_opens=tuple(sorted(configured.items())),
+                                 milestones=current.calendar.milestones))
     except ConfigError as error:
         st.error("Those settings cannot be used.")
         st.text(str(error))
@@ -94,3 +123,24 @@ if state.as_of() != dt.date.today():
     changed.append(f"rules evaluated as of {format_date(state.as_of())}")
 if changed:
     st.info("Changed from the defaults: " + "; ".join(changed))
+
+st.subheader("The Match calendar in use")
+st.caption("Every date the rules and plans use, by Match year, with where it comes from. A date "
+           "marked estimated follows its default rule; set your school's dates in a config file "
+           "(README \"Settings\") or, for the review dates, above.")
+in_use = state.config().calendar
+years = list(range(dt.date.today().year, dt.date.today().year + 3))
+sources = {key: milestone.source for key, milestone in MILESTONES_BY_KEY.items()}
+sources.update({
+    "review_opens": "AAMC ERAS timeline (default: last Wednesday of September of Y-1)",
+    "first_review": "The earlier of the PSCA release and ERAS review",
+    "latest_step2ck_sitting": "First review less the days to a score (USMLE score reporting)",
+    "exam_deadline": "Rank order list deadline less the days to a score (NRMP FAQ: ECFMG must "
+                     "confirm an IMG's passes by the rank list deadline)",
+})
+st.dataframe(pd.DataFrame([
+    {"date": label, **{f"{year} Match": format_date(in_use.date_of(key, year)) + (
+        "" if in_use.is_configured(year, key) else " (estimated)") for year in years},
+     "source": sources[key]}
+    for key, label in CALENDAR_DATE_LABELS.items()]), hide_index=True,
+    key="settings_calendar_table")
