@@ -99,8 +99,9 @@ PLAN_ITEMS: tuple[PlanItem, ...] = (
              "date)", "NRMP calendar", "event", "NRMP registration"),
     PlanItem("rank_list", "Certify the rank order list", "NRMP calendar", "event",
              "Rank order list"),
-    PlanItem("match_week_soap", "Match week: be ready for SOAP from Monday (unfilled positions "
-             "and a list of programs to apply to)", "NRMP SOAP", "event", "Match week: SOAP"),
+    PlanItem("match_week_soap", "Match week and SOAP: Monday says whether the student matched; "
+             "if not, apply through SOAP to unfilled positions (Monday to Thursday)",
+             "NRMP SOAP", "event", "Match week: SOAP"),
     PlanItem("match_day", "Match Day", "NRMP calendar", "event", "Match Day"),
 )
 PLAN_ITEMS_BY_ID = {item.id: item for item in PLAN_ITEMS}
@@ -110,8 +111,8 @@ NEXT_STEP_WEIGHTS = ("step1_no_attempts", "step1_last_attempt", "step1_retake", 
                      "step2_retake", "step2_reschedule", "step2_sitting", "step2_score",
                      "reapplication_plan", "if_unmatched", "subi_season", "vslo_applications",
                      "plastics_letters", "surgery_letter", "backup_plan", "research_started",
-                     "plastics_broad_list", "plastics_targeted_list", "gs_prelim_list",
-                     "psca_submitted", "applications_submitted", "mentors_found",
+                     "psca_submitted", "applications_submitted", "plastics_broad_list",
+                     "plastics_targeted_list", "gs_prelim_list", "mentors_found",
                      "rank_list", "match_week_soap", "match_day", "interview_season",
                      "nrmp_registration")
 # Programs screen for these passes: missed, they are the next step whatever else is due.

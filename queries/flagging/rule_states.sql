@@ -86,13 +86,17 @@ cycles as (
             -- Unknown when a pass not on file (Step 1 missing, say) decides it.
             else exam_status_known(
                 exam_status(coalesce(has_step1_pass, true), coalesce(has_step2_pass, true),
-                            step2ck_score, step2ck_date, date_exam_deadline, $as_of::date),
+                            step2ck_score, step2ck_date, date_exam_deadline, date_rank_list,
+                            $as_of::date),
                 exam_status(coalesce(has_step1_pass, true), coalesce(has_step2_pass, false),
-                            step2ck_score, step2ck_date, date_exam_deadline, $as_of::date),
+                            step2ck_score, step2ck_date, date_exam_deadline, date_rank_list,
+                            $as_of::date),
                 exam_status(coalesce(has_step1_pass, false), coalesce(has_step2_pass, true),
-                            step2ck_score, step2ck_date, date_exam_deadline, $as_of::date),
+                            step2ck_score, step2ck_date, date_exam_deadline, date_rank_list,
+                            $as_of::date),
                 exam_status(coalesce(has_step1_pass, false), coalesce(has_step2_pass, false),
-                            step2ck_score, step2ck_date, date_exam_deadline, $as_of::date))
+                            step2ck_score, step2ck_date, date_exam_deadline, date_rank_list,
+                            $as_of::date))
         end as cycle_status
     from pass_states
 ),
@@ -101,9 +105,12 @@ cycles as (
 match_years as (
     select
         *,
-        case cycle_status
-            when 'out_of_cycle' then cycle + 1
-            when 'cycle_over' then by_year($reapply_years::integer[], cycle, $first_year)
+        case
+            when cycle_status = 'out_of_cycle' then cycle + 1
+            -- Over, or a class year whose Match is past for a student not yet in the final
+            -- year (a stage and a class year that disagree): never a plan for a past Match.
+            when cycle_status = 'cycle_over' or $as_of::date > date_match_day
+                then by_year($reapply_years::integer[], cycle, $first_year)
             else cycle
         end as match_year
     from cycles

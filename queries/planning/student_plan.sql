@@ -134,8 +134,9 @@ final as (
                 when is_awaiting_step2 and step2ck_date > date_next_sitting
                     and (date_latest_sitting >= $as_of::date
                          or step2ck_date > date_exam_deadline)
-                    then plan_task('step2_reschedule', false, date_next_sitting, null,
-                        not is_first_review_configured, date_next_sitting, $as_of::date)
+                    -- Due now (seats fill), useful until the sitting it must move to.
+                    then plan_task('step2_reschedule', false, $as_of::date, null, false,
+                        date_next_sitting, $as_of::date)
                 when is_awaiting_step2 then plan_task('step2_score', false,
                     step2ck_date + $score_release_days::integer, null, true, date_rank_list,
                     $as_of::date)
@@ -151,17 +152,18 @@ final as (
             plan_task('surgery_letter', surgery_lors >= $surgery_lors_min::integer,
                 date_review, null, not is_review_configured, date_interviews_end,
                 $as_of::date),
+            -- A backup list still helps a month into interviews, when most invitations are out.
             plan_task('backup_plan', parallel_plan, date_review, null,
-                not is_review_configured, date_interviews_end, $as_of::date),
-            -- The program list the strategy calls for, ready by the first applications.
+                not is_review_configured, date_interviews_start + 30, $as_of::date),
+            -- The program list the strategy calls for, two weeks before the applications
+            -- it goes into.
             case strategy
                 when 'aggressive_integrated' then plan_ahead('plastics_broad_list', 'reminder',
-                    date_first_review, null, not is_first_review_configured, $as_of::date)
+                    date_first_review - 14, null, true, $as_of::date)
                 when 'targeted_integrated' then plan_ahead('plastics_targeted_list',
-                    'reminder', date_first_review, null, not is_first_review_configured,
-                    $as_of::date)
+                    'reminder', date_first_review - 14, null, true, $as_of::date)
                 when 'general_surgery_first' then plan_ahead('gs_prelim_list', 'reminder',
-                    date_review, null, not is_review_configured, $as_of::date)
+                    date_review - 14, null, true, $as_of::date)
             end,
             case when not is_gs_first then plan_ahead('psca_submitted', 'reminder', date_psca,
                 null, not is_psca_configured, $as_of::date) end,
@@ -182,7 +184,8 @@ final as (
                 not is_rank_list_configured, $as_of::date),
             -- SOAP runs in Match week, from its Monday: a student at risk gets ready for it.
             case when is_at_risk then plan_ahead('match_week_soap', 'event',
-                date_match_day - 4, null, not is_match_day_configured, $as_of::date) end,
+                date_match_day - 4, date_match_day - 1, not is_match_day_configured,
+                $as_of::date) end,
             plan_ahead('match_day', 'event', date_match_day, null,
                 not is_match_day_configured, $as_of::date)
         ], lambda item: item is not null) as plan
