@@ -49,7 +49,7 @@ def raised_flags(student: dict, config: Config) -> list[dict]:
             "rule_id": rule.id, "severity": student[rule.id], "title": rule.title,
             "label": rule.label, "evidence": evidence_text(rule, values),
             "explanation": rule.explanation,
-            "recommendation": rule.recommendation_for(student.get("strategy")),
+            "recommendation": rule.advice_for(student).recommendation,
             "guidance": rule.guidance, "is_headline": rule.is_headline,
         }
         for rule in RULES if rule_state(student[rule.id]) == "raised"

@@ -49,12 +49,16 @@ def _joined(macro: str, separator: str, value_of) -> duckdb.Expression:
 
 
 def _action(rule) -> duckdb.Expression:
-    """A rule's one-line recommendation, in the words for the student's strategy."""
-    if not rule.gs_first_action:
+    """A rule's one-line recommendation, in the words for the student's case (its first
+    alternative whose column holds, else the general one)."""
+    if not rule.alternatives:
         return ConstantExpression(rule.action)
-    return CaseExpression(ColumnExpression("strategy") == ConstantExpression(
-        "general_surgery_first"), ConstantExpression(rule.gs_first_action)).otherwise(
-        ConstantExpression(rule.action))
+    first, *others = rule.alternatives
+    expression = CaseExpression(ColumnExpression(first.when), ConstantExpression(first.action))
+    for alternative in others:
+        expression = expression.when(ColumnExpression(alternative.when),
+                                     ConstantExpression(alternative.action))
+    return expression.otherwise(ConstantExpression(rule.action))
 
 
 def _risk_level() -> duckdb.Expression:

@@ -31,9 +31,13 @@ class PlanItem:
 
 
 PLAN_ITEMS: tuple[PlanItem, ...] = (
-    PlanItem("step1_pass", "Pass Step 1 on the first attempt, before the clinical year",
+    PlanItem("step1_pass", "Pass Step 1 on the first attempt (before the clinical year when "
+             "the school allows)",
              "STEP1_NOT_TAKEN; guidance: Step 1 Strategy for Future Plastics Applicants",
              "task", "Pass Step 1"),
+    PlanItem("step1_confirm", "Confirm the Step 1 result and put it in the file: ECFMG must "
+             "confirm a pass by the rank order list deadline", "STEP1_FAIL; STEP1_NOT_TAKEN",
+             "task", "Confirm the Step 1 result"),
     PlanItem("step1_retake", "Pass the Step 1 retake: programs screen for a Step 1 pass",
              "STEP1_FAIL; guidance: Step 1 Strategy for Future Plastics Applicants", "task",
              "Pass the Step 1 retake"),
@@ -108,6 +112,7 @@ PLAN_ITEMS_BY_ID = {item.id: item for item in PLAN_ITEMS}
 # What programs weigh most first: how the next step is chosen among steps due the same day, and
 # among missed tasks that can still be made up (queries/planning/next_steps.sql).
 NEXT_STEP_WEIGHTS = ("step1_no_attempts", "step1_last_attempt", "step1_retake", "step1_pass",
+                     "step1_confirm",
                      "step2_retake", "step2_reschedule", "step2_sitting", "step2_score",
                      "reapplication_plan", "if_unmatched", "subi_season", "vslo_applications",
                      "plastics_letters", "surgery_letter", "backup_plan", "research_started",
@@ -117,7 +122,7 @@ NEXT_STEP_WEIGHTS = ("step1_no_attempts", "step1_last_attempt", "step1_retake", 
                      "nrmp_registration")
 # Programs screen for these passes: missed, they are the next step whatever else is due.
 SCREENED_ITEMS = ("step1_no_attempts", "step1_last_attempt", "step1_retake", "step1_pass",
-                  "step2_retake")
+                  "step1_confirm", "step2_retake")
 # The steps toward a missing exam pass: for a student whose exams are due this Match
 # (cycle_status exams_due), one of them is the next step.
 EXAM_ITEMS = (*SCREENED_ITEMS, "step2_reschedule", "step2_sitting", "step2_score")

@@ -32,20 +32,25 @@ class Rule:
     # When this rule is unknown the student's risk level is `needs_data` while this boolean
     # column of the rule query holds ("is_step1_due", "is_ready_stage"); "" for never.
     unknown_needs_data: str = ""
-    # For a general-surgery-first student, when the recommendation serves integrated
-    # plastics alone: what to do instead (a text shown never contradicts the strategy).
-    gs_first_recommendation: str = ""
-    gs_first_action: str = ""
+    # What to advise instead where the student's case makes the general advice wrong (a
+    # general-surgery-first student, a sitting already on file): the first whose boolean
+    # column of the rule query holds wins, so a text shown never contradicts the strategy or
+    # advises a step already done.
+    alternatives: tuple[Alternative, ...] = ()
 
-    def recommendation_for(self, strategy: str | None) -> str:
-        if strategy == "general_surgery_first" and self.gs_first_recommendation:
-            return self.gs_first_recommendation
-        return self.recommendation
+    def advice_for(self, student: Mapping[str, object]) -> Alternative:
+        """The recommendation and one-line action for this student."""
+        for alternative in self.alternatives:
+            if student.get(alternative.when):
+                return alternative
+        return Alternative("", self.recommendation, self.action)
 
-    def action_for(self, strategy: str | None) -> str:
-        if strategy == "general_surgery_first" and self.gs_first_action:
-            return self.gs_first_action
-        return self.action
+
+@dataclass(frozen=True)
+class Alternative:
+    when: str  # a boolean column of queries/flagging/rule_states.sql
+    recommendation: str
+    action: str
 
 
 RULES: tuple[Rule, ...] = (
@@ -71,6 +76,16 @@ RULES: tuple[Rule, ...] = (
             "general surgery application as well."
         ),
         action="Let a strong Step 2 CK show recovery; prepare a general surgery application",
+        alternatives=(Alternative(
+            "has_step2_score",
+            (
+                "The Step 2 CK score is on file: let it, with plastics research, US "
+                "sub-internships and mentors who can speak for the student, tell the story of "
+                "the recovery, and make a serious general surgery application the base of the "
+                "list."
+            ),
+            "Show the recovery through Step 2 CK, research and letters; general surgery as "
+            "the base"),),
         guidance="Step 1 as a US Citizen IMG: If You Have Already Failed Step 1; FAQ 3",
         is_headline=True,
         unknown_needs_data="is_step1_due",
@@ -207,13 +222,15 @@ RULES: tuple[Rule, ...] = (
             "many integrated programs to apply to follows the strategy shown for the student."
         ),
         action="Strengthen research, sub-Is and letters to compensate for the score",
-        gs_first_recommendation=(
-            "With general surgery first, make the general surgery application as strong as "
-            "it can be: letters from US general surgeons, a US general surgery sub-I, and "
-            "research that shows steady work; a broad list of categorical programs with "
-            "preliminary positions beside it."
-        ),
-        gs_first_action="Strengthen the general surgery application: letters, sub-I, list",
+        alternatives=(Alternative(
+            "is_gs_first",
+            (
+                "With general surgery first, make the general surgery application as strong as "
+                "it can be: letters from US general surgeons, a US general surgery sub-I, and "
+                "research that shows steady work; a broad list of categorical programs with "
+                "preliminary positions beside it."
+            ),
+            "Strengthen the general surgery application: letters, sub-I, list"),),
         guidance="What Is a Competitive Step 2 CK Score for Plastics?; Application Year",
     ),
     Rule(
@@ -240,6 +257,15 @@ RULES: tuple[Rule, ...] = (
             "exams reach the target."
         ),
         action="Book Step 2 CK by the latest sitting that gets a score to programs in time",
+        alternatives=(Alternative(
+            "has_step2_sitting",
+            (
+                "A sitting is on file, but its score arrives after programs begin reviewing. "
+                "If practice exams are at target, bring it forward to the latest sitting shown; "
+                "if not, keep it, and make sure the score reaches programs and ECFMG well "
+                "before the rank order list deadline."
+            ),
+            "Bring the booked sitting forward if ready; the score must reach ECFMG in time"),),
         guidance="Structuring Your Step 2 CK Preparation: Timeline Planning",
     ),
     Rule(
@@ -289,14 +315,16 @@ RULES: tuple[Rule, ...] = (
         "Recommendation",
         is_headline=True,
         unknown_needs_data="is_ready_stage",
-        gs_first_recommendation=(
-            "With general surgery first, the letters that count now come from US general "
-            "surgeons who have seen the student operate and on call: earn them on US general "
-            "surgery rotations. Letters from plastic surgeons matter for the long-term "
-            "plastics route and can come later, from mentors met during residency."
-        ),
-        gs_first_action="Earn US general surgery letters; plastics letters can wait for "
-        "the long-term route",
+        alternatives=(Alternative(
+            "is_gs_first",
+            (
+                "With general surgery first, the letters that count now come from US general "
+                "surgeons who have seen the student operate and on call: earn them on US general "
+                "surgery rotations. Letters from plastic surgeons matter for the long-term "
+                "plastics route and can come later, from mentors met during residency."
+            ),
+            "Earn US general surgery letters; plastics letters can wait for "
+            "the long-term route"),),
     ),
     Rule(
         id="SURGERY_LOR_MISSING",
@@ -360,13 +388,15 @@ RULES: tuple[Rule, ...] = (
             "arrive before programs begin reviewing."
         ),
         action="Apply early for US plastic surgery sub-internships",
-        gs_first_recommendation=(
-            "With general surgery first, spend the rotation time on a US general surgery "
-            "sub-internship at an academic centre, ideally one where plastic surgery is "
-            "visible: it earns the surgery letter that the application needs and keeps "
-            "plastics mentors within reach for later."
-        ),
-        gs_first_action="Do a US general surgery sub-I at an academic centre instead",
+        alternatives=(Alternative(
+            "is_gs_first",
+            (
+                "With general surgery first, spend the rotation time on a US general surgery "
+                "sub-internship at an academic centre, ideally one where plastic surgery is "
+                "visible: it earns the surgery letter that the application needs and keeps "
+                "plastics mentors within reach for later."
+            ),
+            "Do a US general surgery sub-I at an academic centre instead"),),
         guidance="Strategic US Clinical Experience; Late Clinical / Early Final Year",
     ),
     Rule(

@@ -171,7 +171,8 @@ def test_no_next_step_is_past_its_use_or_off_the_strategy(rows, as_of):
             assert row["next_step_item"] != "step2_sitting", row
         if row["cycle_status"] == "exams_due":
             assert row["next_step_item"] in {
-                "step1_pass", "step1_retake", "step1_last_attempt", "step1_no_attempts",
+                "step1_pass", "step1_confirm", "step1_retake", "step1_last_attempt",
+                "step1_no_attempts",
                 "step2_sitting", "step2_score", "step2_reschedule", "step2_retake"}, row
         if row["risk_level"] in ("high", "moderate") and row["cycle_status"] == "out_of_cycle":
             assert int(row["match_year"]) == int(row["cycle"]) + 1, row

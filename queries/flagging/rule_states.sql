@@ -182,7 +182,7 @@ states as (
     from conditions
 ),
 
-final as (
+profiles as (
     select
         *,
         case
@@ -205,6 +205,20 @@ final as (
             else 'general_surgery_first'
         end as strategy
     from states
+),
+
+-- The cases in which a rule's advice takes another form (dashboard/rules.py alternatives).
+cases as (
+    select
+        *,
+        strategy = 'general_surgery_first' as is_gs_first,
+        step2ck_score is not null as has_step2_score,
+        step2ck_score is null and step2ck_date is not null as has_step2_sitting
+    from profiles
+),
+
+final as (
+    select * from cases
 )
 
 select * from final

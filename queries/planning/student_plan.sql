@@ -94,7 +94,11 @@ final as (
             case
                 when condition_step1_fail then plan_item('step1_pass', 'task',
                     date_step1_due, null, true, 'not_applicable', date_exam_deadline)
-                else plan_task('step1_pass', step1_result = 'pass', date_step1_due, null,
+                -- From the final year a blank Step 1 is a result to confirm, not an exam to
+                -- plan: ECFMG must confirm a pass by the rank order list deadline.
+                else plan_task(case when step1_result is null and not is_before_final
+                        then 'step1_confirm' else 'step1_pass' end, step1_result = 'pass',
+                    date_step1_due, null,
                     not is_before_final and not is_exam_deadline_configured,
                     date_exam_deadline, $as_of::date)
             end,
@@ -116,11 +120,12 @@ final as (
                 and not coalesce(us_plastics_lors > 0 or us_plastics_subis > 0, false) then
                 plan_ahead('mentors_found', 'reminder', make_date(match_year - 1, 1, 31), null,
                     true, $as_of::date) end,
-            -- Host schools take sub-I applications from VSLO's opening until their rotations
-            -- begin: a season, due by the start of the sub-I season.
+            -- Host schools take sub-I applications from VSLO's opening; most places go by
+            -- mid-April, and a late application still helps until the sub-Is begin.
             case when not is_gs_first then
                 plan_task('vslo_applications', us_plastics_subis >= 1, date_vslo,
-                    date_subi_start, not is_vslo_configured, date_subi_end, $as_of::date) end,
+                    make_date(match_year - 1, 4, 15), not is_vslo_configured, date_subi_start,
+                    $as_of::date) end,
             case when not is_gs_first then
                 plan_task('subi_season', us_plastics_subis >= 1, date_subi_start, date_subi_end,
                     not is_subi_configured, date_subi_end, $as_of::date) end,
