@@ -213,7 +213,8 @@ def when_text(start, end, estimated: bool) -> str:
 
 
 def _as_date(value) -> dt.date:
-    return value.date() if hasattr(value, "date") and not isinstance(value, dt.date) else value
+    """A date from a date, a datetime or a pandas Timestamp (a datetime, so a date too)."""
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def cohort_calendar(flagged: FlaggedCohort, days: int,

@@ -162,7 +162,15 @@ CONFIG_REFUSALS = [
      "review_opens.2027 must be a date such as 2026-09-30"),
     ("[calendar.review_opens]\nnext = 2026-09-30\n", "key 'next' is not a Match year"),
     ("[thresholds]\nstep2_low = 2147483648\n", "step2_low must be from 1 to 300"),
-    ("[thresholds]\nstep2_pass = 240\n", "step2_pass <= step2_low"),
+    ("[thresholds]\nstep2_pass = 240\n", "every step2_pass mark <= step2_low"),
+    ("[thresholds.step2_pass]\n2025-07-01 = 236\n", "every step2_pass mark <= step2_low"),
+    ("[thresholds.step2_pass]\nsoon = 218\n", "a table of first exam date = mark"),
+    ("[calendar.rank_list_deadline]\n2027 = 2027-03-25\n", "the 2027 calendar runs backwards: "
+     "match_day (2027-03-19) is before rank_list_deadline (2027-03-25)"),
+    ("[calendar.review_opens]\n2027 = 0001-01-10\n", "outside the years 2000-2099"),
+    ("[calendar.review_opens]\n2027 = 2026-05-01\n", "review_opens (2026-05-01) is before "
+     "subi_season_start"),
+    ("x = " + "[" * 2000 + "]" * 2000 + "\n", "config file bad.toml"),
     ("[thresholds]\nstep2_low = true\n", "step2_low must be a whole number"),
     ("[extras]\nx = 1\n", "unknown section [extras]"),
     ("step2_low = \n", "not valid TOML"),
@@ -189,8 +197,10 @@ def test_partial_config_keeps_other_defaults(messy, tmp_path):
     [row, *_] = csv.DictReader(io.StringIO(result.stdout))
     assert (row["threshold_step2_low"], row["calendar_score_release_days"],
             row["calendar_review_opens"]) == ("235", "21", "2026=2025-09-24; 2027=2026-09-23")
-    assert (row["review_opens"], row["latest_step2ck_sitting"], row["as_of"]) == (
-        "2026-09-23", "2026-09-02", "2026-07-01")
+    # SPEC v3: the PSCA releases 9 days before ERAS review (estimated), and the latest
+    # sitting is counted back from that first review.
+    assert (row["review_opens"], row["first_review"], row["latest_step2ck_sitting"],
+            row["as_of"]) == ("2026-09-23", "2026-09-14", "2026-08-24", "2026-07-01")
 
 
 @pytest.mark.parametrize(
@@ -247,7 +257,8 @@ def test_registrar_roster_through_the_cli(name, tmp_path):
     assert rows["00417"]["step2ck_date"] == "2027-10-15"
     assert rows["00417"]["STEP2_PENDING"] == "critical"  # review for 2027 opened 30 Sep 2026
     assert rows["00419"]["risk_level"] == "needs_data"
-    assert rows["00420"]["strategy"] == "aggressive_integrated"
+    # SPEC v3: a strong profile needs a US plastics sub-I and 15 research items.
+    assert rows["00420"]["strategy"] == "targeted_integrated"
     assert rows["00417"]["Away Rotations"] == "2"  # unmapped, carried through
     assert "header is row 3" in result.stderr and "'Away Rotations' could mean" in result.stderr
     kinds = [r["kind"] for r in read_csv_file(issues)]
@@ -259,8 +270,10 @@ def test_as_of_moves_the_calendar(messy, tmp_path):
     before = list(csv.DictReader(io.StringIO(run("flag", str(messy)).stdout)))
     after = list(csv.DictReader(io.StringIO(run("flag", str(messy),
                                                 as_of="2026-10-01").stdout)))
-    # S2 has no score and no class year: always the next cycle, so still a warning.
-    assert before[1]["STEP2_PENDING"] == "warning" and after[1]["match_year"] == "2028"
+    # S2 applies with no score and no class year: SPEC v3 keeps an applicant in the Match
+    # under way (2027) until its rank order list deadline, so review has opened by October.
+    assert before[1]["STEP2_PENDING"] == "warning" and after[1]["match_year"] == "2027"
+    assert after[1]["STEP2_PENDING"] == "critical"
     assert before[1]["as_of"] == "2026-07-01" and after[1]["as_of"] == "2026-10-01"
     assert run("flag", str(messy), as_of="yesterday").returncode == 2
 
