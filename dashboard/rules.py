@@ -420,6 +420,15 @@ RULES: tuple[Rule, ...] = (
             "general surgery and is hard to match, so treat it as a possibility, not a plan."
         ),
         action="Add a parallel application, usually categorical general surgery",
+        alternatives=(Alternative(
+            "is_gs_first",
+            (
+                "With general surgery first, the backup is the preliminary surgery year (or a "
+                "second specialty): apply to preliminary programs beside the categorical "
+                "list, so that a year of US surgical training is in reach if the categorical "
+                "match fails."
+            ),
+            "Add preliminary surgery programs beside the categorical general surgery list"),),
         unknown_needs_data="is_ready_stage",
         guidance="Parallel Planning: Protecting Your Surgical Career While Still Aiming for "
         "Plastics",

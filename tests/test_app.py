@@ -107,12 +107,14 @@ def test_filters_narrow_the_student_list():
     assert caption.startswith("6 of 9 students match")
     table = at.dataframe(key="students_table").value
     # High first, then moderate, then needs data; within each, the soonest next deadline, then
-    # the most flags: ROW-9, in the final year with Step 1 not taken, must pass it (overdue
-    # since the clinical year); A-103 pass the Step 1 retake by 2 Sep; A-101 do a sub-I in the
-    # season under way, by 30 Sep.
-    assert table["student_id"].tolist() == ["ROW-9", "A-103", "A-101", "A-105", "A-104", "A-102"]
-    assert table["next_step"].tolist()[:3] == ["Overdue: Pass Step 1", "Pass the Step 1 retake",
-                                               "Do a US plastics sub-I"]
+    # the most flags. SPEC v3: ROW-9 (final year, Step 1 not taken) and A-103 (a retake) have
+    # their exams due this Match, so the missing exam comes first, by the latest sitting whose
+    # result reaches the first review (24 Aug); A-101 is on general surgery first (229), so its
+    # next step is the general surgery and preliminary list, never a plastics sub-I; A-104's
+    # Step 2 CK is booked after its own Match's first review, to be brought forward now.
+    assert table["student_id"].tolist() == ["ROW-9", "A-103", "A-101", "A-104", "A-105", "A-102"]
+    assert table["next_step"].tolist()[:4] == ["Pass Step 1", "Pass the Step 1 retake",
+                                               "GS and prelim list", "Bring Step 2 CK forward"]
     assert table["risk_level"].tolist()[-1] == "Needs data"
     assert table["unchecked"].tolist()[-1] == "US plastics letters"  # the data, not the rule
     # and the blank count itself says so in words, never a grey "None" that reads as zero
@@ -376,8 +378,8 @@ def test_calendar_lists_what_falls_due_and_opens_the_student():
     assert "ROW-9" in table["student_id"].tolist()
     at.segmented_control(key="calendar_days").set_value(90).run()
     longer = at.dataframe(key="calendar_table").value
-    assert len(longer) > len(table)  # the Step 2 CK sitting of 2 Sep 2026 comes in
-    assert "Sit Step 2 CK by this date, so the score reaches programs" in longer["what"].tolist()
+    assert len(longer) > len(table)  # the Step 2 CK sitting of 24 Aug 2026 comes in
+    assert "Sit Step 2 CK by this date, so the score is on file in time" in longer["what"].tolist()
 
 
 def test_advisor_spellings_group_together():

@@ -158,8 +158,9 @@ final as (
                 date_review, null, not is_review_configured, date_interviews_end,
                 $as_of::date),
             -- A backup list still helps a month into interviews, when most invitations are out.
-            plan_task('backup_plan', parallel_plan, date_review, null,
-                not is_review_configured, date_interviews_start + 30, $as_of::date),
+            -- General surgery first has its backup in its own list (preliminary programs).
+            case when not is_gs_first then plan_task('backup_plan', parallel_plan, date_review,
+                null, not is_review_configured, date_interviews_start + 30, $as_of::date) end,
             -- The program list the strategy calls for, two weeks before the applications
             -- it goes into.
             case strategy
