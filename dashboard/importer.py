@@ -63,6 +63,8 @@ class RawCohort:
     source: CsvSource | pa.Table
     sheet: str | None = None
     notes: list[str] = field(default_factory=list)
+    delimiter: str | None = None  # a text file's; a semicolon makes undecided dates day-first
+    decimal_comma: bool = False  # numbers written 245,5: undecided dates are day-first too
 
     @property
     def column_keys(self) -> list[str]:
@@ -121,6 +123,7 @@ class RawCohort:
         with _no_gc_pauses():
             raw = _raw_from_records(self.file_name, records, sheet=None)
         raw.notes[:0] = notes
+        raw.delimiter, raw.decimal_comma = self.delimiter, self.decimal_comma
         return raw
 
 
@@ -249,7 +252,8 @@ def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
             # DuckDB checks the rest is UTF-8 as it reads; if not, `python_fallback` decodes it.
             raw = RawCohort(file_name, _unique_headers(header[1]), 1,
                             CsvSource(path if path is not None and path.is_file() else data,
-                                      delimiter))
+                                      delimiter), delimiter=delimiter,
+                            decimal_comma=writes_decimal_commas(head, delimiter))
             _require_student_id(raw)
             return raw
     notes: list[str] = []
@@ -259,7 +263,19 @@ def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
     with _no_gc_pauses():
         raw = _raw_from_records(file_name, records, sheet=None)
     raw.notes[:0] = notes
+    raw.delimiter, raw.decimal_comma = delimiter, writes_decimal_commas(text[:HEAD_CHARS],
+                                                                      delimiter)
     return raw
+
+
+_DECIMAL_COMMA = {",": re.compile(r'"-?[0-9]+,[0-9]{1,2}"'),
+                  "\t": re.compile(r'(?m)(?:^|\t)-?[0-9]+,[0-9]{1,2}(?:\t|\r?$)')}
+
+
+def writes_decimal_commas(head: str, delimiter: str) -> bool:
+    """Whether the file writes numbers as 245,5 (a European file, where dates are day-first)."""
+    pattern = _DECIMAL_COMMA.get(delimiter)
+    return pattern is not None and pattern.search(head) is not None
 
 
 def _sniff(head: str, file_name: str) -> tuple[str, tuple[int, list[str]] | None]:

@@ -236,6 +236,10 @@ def test_unreadable_cells_become_missing_and_are_reported():
         (2, "Parallel plan", "perhaps", "not yes or no, nor a backup specialty", "unreadable"),
         (3, "Step 2 CK", "0", "outside 1-300; expected a Step 2 CK score from 1 to 300",
          "unreadable"),
+        # SPEC v3: a column's date order is said once, on the first date it decides.
+        (3, "Step 2 CK date", "6/1/2027", "dates in this column are read month-first "
+         "(M/D/YYYY), no date in it has a part over 12, and US files write them so: 6/1/2027 "
+         "is 1 June 2027", "interpreted"),
         (4, "Step 2 CK", "301", "outside 1-300; expected a Step 2 CK score from 1 to 300",
          "unreadable"),
         (5, "Class year", "2_027", "more than one number; expected a Match year such as 2027",

@@ -41,14 +41,22 @@ numbers as (
         *,
         number_of(text_class_year) as number_class_year,
         number_of(text_step1_attempts) as number_step1_attempts,
-        number_of(text_step2ck_score) as number_step2ck_score,
-        number_of(text_us_plastics_lors) as number_us_plastics_lors,
-        number_of(text_surgery_lors) as number_surgery_lors,
-        number_of(text_publications) as number_publications,
-        number_of(text_presentations) as number_presentations,
-        number_of(text_us_plastics_subis) as number_us_plastics_subis,
+        score_number_of(text_step2ck_score) as number_step2ck_score,
+        count_of(text_us_plastics_lors, false) as number_us_plastics_lors,
+        count_of(text_surgery_lors, false) as number_surgery_lors,
+        count_of(text_publications, false) as number_publications,
+        count_of(text_presentations, false) as number_presentations,
+        count_of(text_us_plastics_subis, true) as number_us_plastics_subis,
         score_list_of(text_practice_scores) as practice_score_tokens,
-        date_in_range(date_of(text_step2ck_date)) as date_step2ck,
+        -- A date in its column's order ($date_order); with the date cell blank, the date
+        -- written beside the score (`241 (7/14/26)`).
+        date_in_range(date_in_order(text_step2ck_date, $date_order)) as date_step2ck,
+        case when text_step2ck_date is null and not plain_number(text_step2ck_score) then
+            date_in_range(coalesce(
+                date_in_order(date_text_in(readable(text_step2ck_score)), 'mixed'),
+                date_in_order(date_text_in(readable(text_step2ck_score)), $date_order)))
+        end as date_step2ck_beside_score,
+        graduation_year_in(text_class_year) as number_graduation_in_class_year,
         enum_key(text_stage) as key_stage,
         enum_key(text_step1_result) as key_step1_result,
         enum_key(text_research_year) as key_research_year,
@@ -76,23 +84,44 @@ typed as (
         coalesce(given_student_id, 'ROW-' || source_row) as student_id,
         case when not is_excel_error(text_name) then text_name end as name,
         case when not is_excel_error(text_email) then text_email end as email,
-        whole_in(number_class_year, 2000, 2099) as class_year,
+        case when number_graduation_in_class_year is null
+            then whole_in(number_class_year, 2000, 2099) end as class_year,
         plain_number(text_class_year) as plain_class_year,
         coalesce(stage_of(key_stage), read_stage, stage_of(first_word_key(text_stage)),
                  stage_of(first_two_words_key(text_stage))) as stage,
         stage_of(key_stage) is not null as plain_stage,
+        -- The year a graduate graduated: the class year column under a graduation-year
+        -- header ($class_year_is_graduation), or `Grad 2026` written in a cell.
+        coalesce(case when $class_year_is_graduation then class_year end,
+                 number_graduation_in_class_year,
+                 case when stage = 'applying' then graduation_year_in(text_stage) end)
+            as graduation_year,
+        $class_year_is_graduation and stage = 'applying' and class_year < $match_under_way
+            as is_graduate_class_year,
+        coalesce(footer_text(row_first_cell), false)
+            or (text_student_id is null and coalesce(row_only_numbers, false))
+            as is_footer_candidate,
         case when not is_excel_error(text_campus) then text_campus end as campus,
         case when not is_excel_error(text_advisor) then text_advisor end as advisor,
         coalesce(step1_of(key_step1_result), read_step1_result,
                  step1_of(first_word_key(text_step1_result)),
-                 step1_of(first_two_words_key(text_step1_result))) as step1_result,
+                 step1_of(first_two_words_key(text_step1_result)),
+                 step1_in_words(readable(text_step1_result))) as step1_result,
         step1_of(key_step1_result) is not null as plain_step1_result,
-        whole_in(number_step1_attempts, 0, 999) as step1_attempts,
+        -- The attempts a Step 1 cell names (`P - 2nd attempt`), when the attempts cell is
+        -- blank or says fewer: a pass so written is never a first-attempt pass.
+        case when not plain_step1_result then
+            step1_attempts_written(readable(text_step1_result), step1_result)
+        end as written_step1_attempts,
+        greatest(whole_in(number_step1_attempts, 0, 999), written_step1_attempts)
+            as step1_attempts,
         plain_number(text_step1_attempts) as plain_step1_attempts,
         whole_in(number_step2ck_score, 1, 300) as step2ck_score,
         plain_number(text_step2ck_score) as plain_step2ck_score,
-        date_step2ck as step2ck_date,
-        not date_two_digit_year(text_step2ck_date) as plain_step2ck_date,
+        coalesce(date_step2ck, date_step2ck_beside_score) as step2ck_date,
+        not date_two_digit_year(text_step2ck_date)
+            and not ($date_order = 'mixed' and slash_date_parts(text_step2ck_date).first <> '')
+            as plain_step2ck_date,
         case when len(practice_score_tokens) > 0 then practice_score_tokens end
             as practice_scores,
         plain_score_list(text_practice_scores, practice_score_tokens) as plain_practice_scores,
@@ -130,9 +159,11 @@ checked as (
             or (text_campus is not null and campus is null)
             or (text_advisor is not null and advisor is null)
             or (text_class_year is not null and (class_year is null or not plain_class_year))
+            or is_graduate_class_year
             or (text_stage is not null and (stage is null or not plain_stage))
             or (text_step1_result is not null
-                and (step1_result is null or not plain_step1_result))
+                and (step1_result is null or not plain_step1_result
+                     or written_step1_attempts is not null))
             or (text_step1_attempts is not null
                 and (step1_attempts is null or not plain_step1_attempts))
             or (text_step2ck_score is not null
@@ -163,9 +194,19 @@ checked as (
                     {'field': 'email', 'value': text_email, 'issue': cell_issue(
                         text_email, email, true, '', '')},
                     {'field': 'class_year', 'value': text_class_year, 'issue': cell_issue(
-                        text_class_year, class_year, plain_class_year,
+                        text_class_year, coalesce(class_year, number_graduation_in_class_year),
+                        plain_class_year and not coalesce(is_graduate_class_year, false),
                         number_problem(text_class_year, 'a Match year such as 2027', 2000, 2099),
-                        'read as ' || class_year)},
+                        case
+                            when number_graduation_in_class_year is not null
+                                then 'read as a graduation year, '
+                                    || number_graduation_in_class_year || ', not a Match year'
+                            when is_graduate_class_year
+                                then 'a graduation year before the Match under way ('
+                                    || $match_under_way || '), for an applying student: the '
+                                    || 'year they graduated, not their Match year; their Match '
+                                    || 'year is the Match under way'
+                            else 'read as ' || class_year end)},
                     {'field': 'stage', 'value': text_stage, 'issue': cell_issue(
                         text_stage, stage, plain_stage,
                         'not a stage; expected M1-M2/preclinical, M3/clinical, M4/final year, '
@@ -178,9 +219,19 @@ checked as (
                         text_advisor, advisor, true, '', '')},
                     {'field': 'step1_result', 'value': text_step1_result, 'issue': cell_issue(
                         text_step1_result, step1_result, plain_step1_result,
-                        'not a Step 1 result; expected pass, fail or not taken',
+                        'not a Step 1 result; expected pass, fail or not taken'
+                            || coalesce('; the attempts it names read as Step 1 attempts '
+                                || written_step1_attempts, ''),
                         'read as ' || replace(step1_result, '_', ' ') || coalesce(
-                            saved_reading(read_step1_result), ' from its first words'))},
+                            saved_reading(read_step1_result),
+                            case when step1_of(key_step1_result) is not null then ''
+                                when step1_of(first_word_key(text_step1_result)) is not null
+                                    or step1_of(first_two_words_key(text_step1_result))
+                                        is not null then ' from its first words'
+                                else ' from the result it names' end)
+                            || coalesce(', on attempt ' || written_step1_attempts
+                                || ' as the cell says: Step 1 attempts read as '
+                                || step1_attempts || ' (never a first-attempt pass)', ''))},
                     {'field': 'step1_attempts', 'value': text_step1_attempts,
                         'issue': cell_issue(
                             text_step1_attempts, step1_attempts, plain_step1_attempts,
@@ -190,14 +241,37 @@ checked as (
                         text_step2ck_score, step2ck_score, plain_step2ck_score,
                         number_problem(text_step2ck_score, 'a Step 2 CK score from 1 to 300',
                                        1, 300),
-                        'read as ' || step2ck_score || ' (its only number)')},
+                        'read as ' || step2ck_score || coalesce(
+                            ', and the date beside it as the Step 2 CK date, '
+                                || strftime(date_step2ck_beside_score, '%Y-%m-%d')
+                                || ' (the date cell is blank)',
+                            case when date_text_in(text_step2ck_score) is not null
+                                then ' (the number beside its date)' end,
+                            ' (its only number)'))},
                     {'field': 'step2ck_date', 'value': text_step2ck_date, 'issue': cell_issue(
                         text_step2ck_date, step2ck_date, plain_step2ck_date,
-                        case when date_of(text_step2ck_date) is not null
-                            then 'a year outside 2000-2099; expected a date such as 2027-06-15'
+                        case
+                            when date_undecided(text_step2ck_date, $date_order)
+                                then 'the day and the month cannot be told apart: this column '
+                                    || 'writes dates both day-first and month-first'
+                            when date_in_order(text_step2ck_date, $date_order) is not null
+                                then 'a year outside 2000-2099; expected a date such as '
+                                    || '2027-06-15'
+                            when $date_order <> 'mixed' and date_in_order(text_step2ck_date,
+                                    case $date_order when 'dmy' then 'mdy' else 'dmy' end)
+                                    is not null
+                                then 'not a date in this column''s order ('
+                                    || case $date_order when 'dmy' then 'day first'
+                                        else 'month first' end || ')'
                             else 'not a date; expected YYYY-MM-DD, M/D/YYYY, M/D/YY, '
                                 || '15-Oct-2027 or Oct 15, 2027' end,
-                        'two-digit year: read as ' || strftime(step2ck_date, '%Y-%m-%d'))},
+                        case when $date_order = 'mixed'
+                                and slash_date_parts(text_step2ck_date).first <> ''
+                            then 'read as ' || strftime(step2ck_date, '%-d %B %Y')
+                                || ': this column writes dates both ways, and a part over 12 '
+                                || 'can only be the day'
+                            else 'two-digit year: read as ' || strftime(step2ck_date, '%Y-%m-%d')
+                        end)},
                     {'field': 'practice_scores', 'value': text_practice_scores,
                         'issue': cell_issue(
                             text_practice_scores, practice_scores, plain_practice_scores,
@@ -208,25 +282,26 @@ checked as (
                         'issue': cell_issue(
                             text_us_plastics_lors, us_plastics_lors, plain_us_plastics_lors,
                             number_problem(text_us_plastics_lors, 'a count of 0 or more', 0, 999),
-                            'read as ' || us_plastics_lors || ' (its only number)')},
+                            'read as ' || us_plastics_lors || count_reading(text_us_plastics_lors, false))},
                     {'field': 'surgery_lors', 'value': text_surgery_lors, 'issue': cell_issue(
                         text_surgery_lors, surgery_lors, plain_surgery_lors,
                         number_problem(text_surgery_lors, 'a count of 0 or more', 0, 999),
-                        'read as ' || surgery_lors || ' (its only number)')},
+                        'read as ' || surgery_lors || count_reading(text_surgery_lors, false))},
                     {'field': 'publications', 'value': text_publications, 'issue': cell_issue(
                         text_publications, publications, plain_publications,
                         number_problem(text_publications, 'a count of 0 or more', 0, 999),
-                        'read as ' || publications || ' (its only number)')},
+                        'read as ' || publications || count_reading(text_publications, false))},
                     {'field': 'presentations', 'value': text_presentations, 'issue': cell_issue(
                         text_presentations, presentations, plain_presentations,
                         number_problem(text_presentations, 'a count of 0 or more', 0, 999),
-                        'read as ' || presentations || ' (its only number)')},
+                        'read as ' || presentations || count_reading(text_presentations, false))},
                     {'field': 'us_plastics_subis', 'value': text_us_plastics_subis,
                         'issue': cell_issue(
                             text_us_plastics_subis, us_plastics_subis, plain_us_plastics_subis,
                             number_problem(text_us_plastics_subis, 'a count of 0 or more',
                                            0, 999),
-                            'read as ' || us_plastics_subis || ' (its only number)')},
+                            'read as ' || us_plastics_subis
+                                || count_reading(text_us_plastics_subis, true))},
                     {'field': 'research_year', 'value': text_research_year, 'issue': cell_issue(
                         text_research_year, research_year, plain_research_year,
                         'not yes or no',
@@ -255,7 +330,8 @@ checked as (
 final as (
     select
         columns(lambda name: not regexp_matches(
-            name, '^(text|number|key|plain|date|read)_|^practice_score_tokens$')),
+            name, '^(text|number|key|plain|date|read|written)_|^practice_score_tokens$'
+                || '|^is_graduate_class_year$')),
         text_student_id as raw_student_id
     from checked
 )

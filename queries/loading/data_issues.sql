@@ -1,4 +1,4 @@
--- Every cell read with a guess (interpreted) or not read (unreadable), and every missing or repeated student id (identity), by spreadsheet row.
+-- Every cell read with a guess (interpreted) or not read (unreadable), every missing or repeated student id (identity), every footer row and how a column was read (interpreted), by spreadsheet row.
 with students as (
     select * from canonical_students
 ),
@@ -100,16 +100,59 @@ all_issues as (
     select * from repeated_ids
 ),
 
-final as (
+-- Rows after the students that sum them up: not students (queries/loading/footer_rows.sql).
+footers as (
     select
-        all_issues.source_row as "row",
-        column_names.column_name as "column",
-        all_issues.value as value,
-        all_issues.problem as problem,
-        all_issues.kind as kind
+        footer_rows.source_row,
+        file_columns.column_name,
+        footer_rows.row_first_cell as value,
+        'a footer row after the students (a total, a count, an average or numbers without '
+            || 'an ID), not a student: left out of the cohort' as problem,
+        'interpreted' as kind,
+        -1.0 as position
+    from footer_rows
+    join file_columns on file_columns.position = footer_rows.row_first_column - 1
+),
+
+-- How a whole column was read, said once (the order of its dates), before its cell's own.
+column_readings as (
+    select
+        column_notes.source_row,
+        column_notes.column_name,
+        column_notes.value,
+        column_notes.problem,
+        column_notes.kind,
+        coalesce(min(column_names.position) - 0.5, -1) as position
+    from column_notes
+    left join column_names on column_names.column_name = column_notes.column_name
+    group by all
+),
+
+named as (
+    select
+        all_issues.source_row,
+        column_names.column_name,
+        all_issues.value,
+        all_issues.problem,
+        all_issues.kind,
+        column_names.position
     from all_issues
     join column_names using (field)
-    order by all_issues.source_row, column_names.position
+    union all
+    select * from footers
+    union all
+    select * from column_readings
+),
+
+final as (
+    select
+        source_row as "row",
+        column_name as "column",
+        value,
+        problem,
+        kind
+    from named
+    order by source_row, position
 )
 
 select * from final

@@ -206,6 +206,185 @@ create or replace macro number_problem(text, expected, low, high) as
         else 'cannot be read; expected ' || expected
     end;
 
+-- Version 3 readings (README "Input"). A date written a/b/yyyy (or a/b/yy; / . or -) in the
+-- order decided for its column: `dmy`, `mdy`, or `mixed` (each value by its own parts: a
+-- part over 12 is the day; a value whose parts cannot tell is NULL, never a guess).
+create or replace macro slash_date_parts(text) as
+    regexp_extract(text, '^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4}|[0-9]{2})(?: [0-9:.]+)?$',
+                   ['first', 'second', 'year']);
+
+create or replace macro date_from_parts(parts, order_name) as
+    case when parts.first <> '' then
+        try_strptime(
+            case when length(parts.year) = 2 then '20' || parts.year else parts.year end
+            || '-' || case
+                when order_name = 'dmy' then parts.second
+                when order_name = 'mdy' then parts.first
+                when parts.first::integer > 12 then parts.second
+                when parts.second::integer > 12 or parts.first = parts.second then parts.first
+            end
+            || '-' || case
+                when order_name = 'dmy' then parts.first
+                when order_name = 'mdy' then parts.second
+                when parts.first::integer > 12 then parts.first
+                when parts.second::integer > 12 or parts.first = parts.second then parts.second
+            end, '%Y-%m-%d')::date
+    end;
+
+-- A date cell in its column's order; every other written form as date_of reads it.
+create or replace macro date_in_order(text, order_name) as
+    case when slash_date_parts(text).first <> ''
+        then date_from_parts(slash_date_parts(text), order_name)
+        else date_of(text) end;
+
+-- A value of a `mixed` column whose parts cannot tell the day from the month (3/10/2026).
+create or replace macro date_undecided(text, order_name) as
+    order_name = 'mixed' and slash_date_parts(text).first <> ''
+        and slash_date_parts(text).first::integer <= 12
+        and slash_date_parts(text).second::integer <= 12
+        and slash_date_parts(text).first <> slash_date_parts(text).second;
+
+-- A date written inside a score cell: `241 (7/14/26)`.
+create or replace macro date_text_in(text) as
+    nullif(regexp_extract(text, '([0-9]{1,2}[/.][0-9]{1,2}[/.](?:[0-9]{4}|[0-9]{2})|'
+                          || '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})', 1), '');
+
+-- A score with its date: the score is the one number left once the date is taken out.
+create or replace macro score_number_of(text) as
+    case
+        when plain_number(text) then try_cast(text as double)
+        when date_text_in(readable(text)) is not null
+            then number_of(nullif(trim(replace(text, date_text_in(text), '')), ''))
+        else number_of(text)
+    end;
+
+-- Counts written as words: `two` is 2, `none` and `nil` are 0.
+create or replace macro count_word(key) as
+    case key
+        when 'zero' then 0 when 'none' then 0 when 'nil' then 0 when 'one' then 1
+        when 'two' then 2 when 'three' then 3 when 'four' then 4 when 'five' then 5
+        when 'six' then 6 when 'seven' then 7 when 'eight' then 8 when 'nine' then 9
+        when 'ten' then 10
+    end;
+
+-- A part of a count not in hand yet: `1 pending`, `1 requested` (for sub-Is, which count done
+-- or booked, `booked` and `scheduled` are in hand).
+create or replace macro count_part_pending(part, is_subi) as
+    regexp_matches(lower(part), '\b(pending|requested|request|awaiting|await|expected|asked|'
+                   || 'promised|waiting|applied|applying|tbd|planned|maybe|possible|hoping|'
+                   || 'waitlist|waitlisted|in progress)\b')
+    or (not is_subi and regexp_matches(lower(part), '\b(booked|scheduled)\b'));
+
+-- The number of one part of a count: a numeral, or a number word.
+create or replace macro count_part_number(part) as
+    coalesce(number_of(part), count_word(first_word_key(part)));
+
+-- A count cell read as a person would: the cell's number, a number word, a sum of what is in
+-- hand (`2 + 1 pending` is 2; for sub-Is `1 + 1 booked` is 2), the first number before a
+-- qualifier in parentheses (`3 (1 first-author)` is 3), or for sub-Is a booking (`booked -
+-- Emory` is 1).
+create or replace macro count_of(text, is_subi) as
+    case
+        when plain_number(text) then try_cast(text as double)
+        when readable(text) is null then null
+        when count_word(enum_key(text)) is not null then count_word(enum_key(text))
+        when contains(text, '+') then
+            case when list_bool_or(list_transform(string_split(text, '+'),
+                                                  lambda part: count_part_number(part) is null))
+                then null
+                else list_sum(list_transform(string_split(text, '+'), lambda part:
+                    case when count_part_pending(part, is_subi) then 0
+                         else count_part_number(part) end)) end
+        when regexp_matches(text, '^\s*-?[0-9]+(\.[0-9]+)?\s*[(\[]')
+            then regexp_extract(text, '^\s*(-?[0-9]+(?:\.[0-9]+)?)', 1)::double
+        when count_word(first_word_key(text)) is not null
+            and not regexp_matches(text, '[0-9]') then count_word(first_word_key(text))
+        when is_subi and not regexp_matches(text, '[0-9]')
+            and first_word_key(text) in ('booked', 'scheduled', 'confirmed', 'done',
+                                         'completed', 'complete', 'accepted')
+            then 1
+        else number_of(text)
+    end;
+
+-- How count_of read a cell that is not a plain number, in words for its data issue.
+create or replace macro count_reading(text, is_subi) as
+    case
+        when count_word(enum_key(text)) is not null then ' (a number written as a word)'
+        when contains(text, '+') and is_subi
+            then ' (the sum of the sub-Is done or booked; pending ones not counted)'
+        when contains(text, '+') then ' (the sum of what is in hand; pending ones not counted)'
+        when regexp_matches(text, '^\s*-?[0-9]+(\.[0-9]+)?\s*[(\[]')
+            then ' (the first number; the rest is a qualifier)'
+        when count_word(first_word_key(text)) is not null
+            and not regexp_matches(text, '[0-9]') then ' (a number written as a word)'
+        when is_subi and not regexp_matches(text, '[0-9]') then ' (one sub-I booked or done)'
+        else ' (its only number)'
+    end;
+
+-- A Step 1 result found anywhere in the cell when its first words are not one (`repeat -
+-- pass`, `3rd attempt: fail`); NULL when the cell names both or neither.
+create or replace macro step1_in_words(text) as
+    case
+        when regexp_matches(lower(text), '\b(pass|passed|p)\b')
+            and not regexp_matches(lower(text), '\b(fail|failed|f)\b') then 'pass'
+        when regexp_matches(lower(text), '\b(fail|failed|f)\b')
+            and not regexp_matches(lower(text), '\b(pass|passed|p)\b') then 'fail'
+    end;
+
+-- The attempts a Step 1 cell names (`P - 2nd attempt` 2, `pass (2 attempts)` 2, `F x2` 2,
+-- `failed twice` 2, `3rd attempt: fail` 3; a pass on a retake or repeat at least 2); NULL
+-- when it names none. A retake still to come (`FAIL - retake 3/2026`) counts no attempt.
+create or replace macro step1_attempts_written(text, result) as
+    case when regexp_matches(lower(text),
+                             '[0-9]|attempt|retake|re-take|repeat|resit|re-sit|retook|twice|'
+                             || 'thrice|times|second|third|fourth')
+    then coalesce(
+        try_cast(nullif(regexp_extract(lower(text),
+            '([0-9]+)\s*(?:st|nd|rd|th)?\s*(?:attempt|try|tries|sitting|time)', 1), '')
+            as integer),
+        try_cast(nullif(regexp_extract(lower(text),
+            '(?:attempt|try|sitting)\s*(?:no\.?|number|#)?\s*([0-9]+)', 1), '') as integer),
+        try_cast(nullif(regexp_extract(lower(text), '(?:^|[^a-z0-9])x\s*([0-9])\b', 1), '')
+            as integer),
+        try_cast(nullif(regexp_extract(lower(text), '\b([0-9])\s*x\b', 1), '') as integer),
+        case
+            when regexp_matches(lower(text), '\b(fourth|four times|four attempts)\b') then 4
+            when regexp_matches(lower(text), '\b(third|thrice|three times|three attempts)\b')
+                then 3
+            when regexp_matches(lower(text), '\b(second|twice|two times|two attempts)\b')
+                then 2
+        end,
+        case when regexp_matches(lower(text), '\bre-?took\b|\b(on|after|at|via)\s+(a\s+|the\s+)?'
+                                 || '(re-?take|repeat|re-?sit|re-?attempt)\b')
+                or (result = 'pass' and regexp_matches(
+                    lower(text), '\b(re-?take|repeat|repeated|re-?sit|re-?attempt)\b'))
+            then 2 end)
+    end;
+
+-- A row after the students that sums them up: its first non-blank cell begins with Total,
+-- Count, Sum, Average, Mean or N =.
+create or replace macro footer_text(text) as
+    regexp_matches(lower(text), '^(total|count|sum|average|avg|mean)\b|^n\s*=');
+
+-- A row of numbers only (with their separators): with no id after the students, a footer.
+create or replace macro only_numbers(joined_cells) as
+    regexp_full_match(joined_cells, '[0-9 .,%$+\-\t]*') and regexp_matches(joined_cells, '[0-9]');
+
+-- A name from its parts (`First Name`, `Preferred`, `Middle`, `Last Name`): "First Last",
+-- the preferred name in parentheses when it differs from the first.
+create or replace macro name_of_parts(first, preferred, middle, last) as
+    nullif(concat_ws(' ',
+        case when preferred is null or lower(preferred) = lower(coalesce(first, ''))
+            then first when first is null then preferred
+            else first || ' (' || preferred || ')' end,
+        middle, last), '');
+
+-- A graduation year written in a stage or class year cell (`Grad 2026`).
+create or replace macro graduation_year_in(text) as
+    case when regexp_matches(lower(text), '\b(grad|graduate|graduated|graduation|alum|alumni|'
+                             || 'alumnus)\b')
+        then try_cast(nullif(regexp_extract(text, '\b(20[0-9]{2})\b', 1), '') as integer) end;
+
 -- Spreadsheets run a cell that starts with = + - @ tab or CR as a formula; a leading ' stops
 -- that. Plain numbers such as -5 or 3.2 are left alone so that they stay numbers. The first
 -- character is tested by its code point, half the cost of a regular expression over a
