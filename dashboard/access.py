@@ -38,12 +38,19 @@ class AccessPolicy:
     allowed_emails: frozenset[str]
     broken: str = ""  # why sign-in is required but cannot work: then nothing is shown
 
-    def allows(self, email: str | None, verified: object = None) -> bool:
+    def allows(self, email: object, verified: object = None) -> bool:
         """Whether a signed-in account may see cohorts: its email is on the allowlist, exactly
-        (ASCII case aside), and verified when the provider says whether it is."""
-        if email is None or verified is False:
+        (ASCII case aside), and the provider says it is verified: the boolean true or the
+        text "true" only (a "false", 0, "no" or a missing claim never lets anyone in)."""
+        if not isinstance(email, str) or not email.strip() or not is_verified(verified):
             return False
         return ascii_lower(email) in self.allowed_emails
+
+
+def is_verified(claim: object) -> bool:
+    """An OpenID Connect `email_verified` claim that says yes: True, or "true" as some
+    providers send it as text."""
+    return claim is True or (isinstance(claim, str) and claim.strip().lower() == "true")
 
 
 def policy_from(secrets: Mapping) -> AccessPolicy:
@@ -65,7 +72,9 @@ def policy_from(secrets: Mapping) -> AccessPolicy:
             broken = "Sign-in is configured but incomplete: [auth] lacks " + ", ".join(missing)
     return AccessPolicy(
         sign_in_required=required,
-        allowed_emails=frozenset(ascii_lower(str(email)) for email in allowed),
+        # An empty entry never matches anyone (an empty claim is refused before it).
+        allowed_emails=frozenset(ascii_lower(str(email)) for email in allowed
+                                 if str(email).strip()),
         broken=broken,
     )
 

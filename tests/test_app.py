@@ -231,14 +231,15 @@ def test_an_account_off_the_allowlist_sees_no_students():
 
 
 def test_an_allowed_advisor_sees_the_cohort():
-    at = signed({"is_logged_in": True, "email": "Advisor@Example.edu"},
-                ["advisor@example.edu"])
+    at = signed({"is_logged_in": True, "email": "Advisor@Example.edu",
+                 "email_verified": True}, ["advisor@example.edu"])
     assert metric(at, "Students") == "150"
     assert "Advisor@Example.edu" in [t.value for t in at.sidebar.text]
 
 
 def test_sign_in_configured_with_an_empty_allowlist_lets_no_one_in():
-    at = signed({"is_logged_in": True, "email": "advisor@example.edu"}, [])
+    at = signed({"is_logged_in": True, "email": "advisor@example.edu",
+                 "email_verified": True}, [])
     assert at.error and not at.metric
 
 
@@ -406,10 +407,32 @@ def test_emails_match_exactly_and_must_be_verified():
 
     policy = policy_from({"auth": AUTH, "cohort_advisor": {
         "allowed_emails": ["strasse@example.edu", "Advisor@Example.edu"]}})
-    assert policy.allows("advisor@example.EDU")
-    assert not policy.allows("straße@example.edu")
+    assert policy.allows("advisor@example.EDU", verified=True)
+    assert not policy.allows("straße@example.edu", verified=True)
     assert not policy.allows("advisor@example.edu", verified=False)
     assert policy.allows("advisor@example.edu", verified=True)
+
+
+@pytest.mark.parametrize(("verified", "allowed"), [
+    (True, True), ("true", True), ("True", True), (" TRUE ", True),
+    (False, False), ("false", False), ("False", False), (0, False), ("0", False),
+    ("no", False), (1, False), ("yes", False), (None, False), ("", False), ([True], False)])
+def test_only_a_true_email_verified_lets_an_advisor_in(verified, allowed):
+    from dashboard.access import policy_from
+
+    policy = policy_from({"auth": AUTH, "cohort_advisor": {"allowed_emails": [
+        "advisor@example.edu"]}})
+    assert policy.allows("advisor@example.edu", verified=verified) is allowed
+
+
+@pytest.mark.parametrize("email", ["", " ", None, 0, ["advisor@example.edu"]])
+def test_an_empty_email_never_matches_even_an_empty_allowlist_entry(email):
+    from dashboard.access import policy_from
+
+    policy = policy_from({"auth": AUTH, "cohort_advisor": {"allowed_emails": ["", " ",
+                                                                              "a@example.edu"]}})
+    assert not policy.allows(email, verified=True)
+    assert "" not in policy.allowed_emails
 
 
 def test_a_header_only_file_and_outsized_values_do_not_break_pages():
