@@ -3,6 +3,7 @@ agree."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -53,12 +54,18 @@ def test_no_sql_file_but_the_rule_query_lists_the_rules():
         assert named <= headline, f"{path.name} names rules by hand: {sorted(named)}"
 
 
-def test_every_rule_is_complete_and_reads_known_fields():
+def test_every_rule_is_complete_and_reads_known_fields(sample_cohort):
+    # v3: the needs-data gate is a boolean column of the rule query (is_step1_due,
+    # is_ready_stage), no longer "always" or "ready".
+    columns = set(flag_students(sample_cohort.con, Config(), AS_OF).columns)
     for rule in RULES:
         assert isinstance(rule, Rule)
         assert rule.title and rule.explanation and rule.recommendation and rule.guidance
         assert set(rule.fields) <= set(FIELD_NAMES)
-        assert rule.unknown_needs_data in ("", "always", "ready")
+        assert rule.unknown_needs_data == "" or rule.unknown_needs_data in columns
+    assert {rule.id: rule.unknown_needs_data for rule in RULES if rule.unknown_needs_data} == {
+        "STEP1_FAIL": "is_step1_due", "US_PLASTICS_LORS_MISSING": "is_ready_stage",
+        "NO_PARALLEL_PLAN": "is_ready_stage"}
     assert [rule.id for rule in RULES if rule.is_headline] == [
         "STEP1_FAIL", "STEP2_LOW", "US_PLASTICS_LORS_MISSING"]
 
@@ -97,14 +104,16 @@ def test_evidence_shows_value_against_threshold():
 
 
 def test_pending_evidence_gives_the_students_own_dates():
-    import datetime as dt
-
+    # v3: programs begin reviewing at the first review, the PSCA release (21 Sep 2026).
     values = {"step2ck_date": None, "cycle": 2027, "date_review_opens": dt.date(2026, 9, 30),
-              "date_latest_sitting": dt.date(2026, 9, 2), "score_release_days": 28}
-    assert evidence_text(RULES_BY_ID["STEP2_PENDING"], values) == (
-        "No Step 2 CK score. Exam date: missing. Programs begin reviewing for the 2027 Match "
-        "on 30 Sep 2026; a score arrives about 28 days after the exam, so the latest sitting "
-        "in time is 2 Sep 2026.")
+              "date_first_review": dt.date(2026, 9, 21),
+              "date_latest_sitting": dt.date(2026, 8, 24), "score_release_days": 28}
+    text = evidence_text(RULES_BY_ID["STEP2_PENDING"], values)
+    assert text.startswith("No Step 2 CK score. Exam date: missing. Programs begin reviewing "
+                           "for the 2027 Match on 21 Sep 2026")
+    assert text.endswith("a score arrives about 28 days after the exam, so the latest sitting "
+                         "in time is 24 Aug 2026.")
+    assert "30 Sep 2026" not in text
 
 
 def test_readme_tables_match_the_catalogue():
@@ -121,3 +130,64 @@ def test_the_bundled_sample_is_the_generator_output_the_readme_names(tmp_path):
     write_cohort(synthetic_cohort(150, seed=8), tmp_path / "cohort.csv")
     assert (tmp_path / "cohort.csv").read_bytes() == sample_cohort_bytes()
     assert "--rows 150 --seed 8" in README.read_text(encoding="utf-8")
+
+
+def _raised(changes: dict, as_of=AS_OF) -> tuple[dict, dict[str, dict]]:
+    from dashboard.advice import raised_flags
+    from tests.conftest import flag_rows
+    from tests.test_rules import student
+
+    [row] = flag_rows([student(**changes)], as_of=as_of)
+    return row, {flag["rule_id"]: flag for flag in raised_flags(row, Config())}
+
+
+@pytest.mark.parametrize(("attempts", "left"), [("3", "one left"), ("4", "none left"),
+                                                ("5", "none left")])
+def test_the_attempt_limit_says_how_many_attempts_are_left_and_where_to_confirm(attempts,
+                                                                             left):
+    """SPEC 3: one left at three; none from four, when the USMLE route is closed; confirm the
+    count with USMLE."""
+    _, flags = _raised({"step1_result": "fail", "step1_attempts": attempts})
+    flag = flags["STEP1_ATTEMPTS_LIMIT"]
+    assert flag["severity"] == "critical"
+    assert left in flag["evidence"], flag["evidence"]
+    assert "USMLE" in flag["recommendation"]
+    assert "USMLE" in RULES_BY_ID["STEP1_ATTEMPTS_LIMIT"].action
+    assert "four" in RULES_BY_ID["STEP1_ATTEMPTS_LIMIT"].explanation.lower()
+
+
+@pytest.mark.parametrize(("score", "exam_date", "mark"), [
+    ("216", "2025-07-01", "218"), ("213", "2025-06-30", "214"), ("212", "2022-07-01", "214"),
+    ("208", None, "209")])
+def test_a_failed_step2_names_the_mark_in_force(score, exam_date, mark):
+    _, flags = _raised({"step2ck_score": score, "step2ck_date": exam_date})
+    assert f"passing score of {mark}" in flags["STEP2_FAIL"]["evidence"], (
+        flags["STEP2_FAIL"]["evidence"])
+
+
+def test_exams_that_miss_the_match_say_the_deadline_and_the_match_year():
+    row, flags = _raised({"step2ck_score": None, "step2ck_date": None},
+                         as_of=dt.date(2027, 2, 4))
+    assert row["EXAMS_MISS_MATCH"] == "critical"
+    evidence = flags["EXAMS_MISS_MATCH"]["evidence"]
+    assert "3 Feb 2027" in evidence and "3 Mar 2027" in evidence and "2028 Match" in evidence
+
+
+@pytest.mark.parametrize("changes", [
+    {"step2ck_score": "230", "us_plastics_lors": "0", "us_plastics_subis": "0"},
+    {"step2ck_score": "240", "step1_result": "fail", "us_plastics_lors": "1",
+     "us_plastics_subis": "0"},
+], ids=["low-score", "step1-fail"])
+def test_no_text_shown_for_general_surgery_first_asks_for_plastics_only_steps(changes):
+    """SPEC 3: no text shown for a student may contradict the strategy; SPEC 4: for general
+    surgery first, no step that serves integrated plastics alone."""
+    row, flags = _raised(changes)
+    assert row["strategy"] == "general_surgery_first"
+    assert {"US_PLASTICS_LORS_MISSING", "NO_US_PLASTICS_SUBI"} <= set(flags)
+    for rule_id in ("US_PLASTICS_LORS_MISSING", "NO_US_PLASTICS_SUBI"):
+        advice = RULES_BY_ID[rule_id].advice_for(row)
+        assert flags[rule_id]["recommendation"] == advice.recommendation
+        assert advice.recommendation != RULES_BY_ID[rule_id].recommendation
+        assert advice.action in row["recommendations"]
+        assert RULES_BY_ID[rule_id].action not in row["recommendations"]
+    assert "Apply early for US plastic surgery sub-internships" not in row["recommendations"]
