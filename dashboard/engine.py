@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
+from dashboard import privacy
 from dashboard.config import Config
 from dashboard.fields import (
     FIELD_NAMES,
@@ -119,22 +120,16 @@ class Cohort:
     @functools.cached_property
     def personal_columns(self) -> frozenset[str]:
         """The unmapped columns (extra_<n>) that hold personal data, by header (`First Name`,
-        `Personal Email`, `Phone`...) or by content (email addresses): privacy mode masks
-        them as it masks names and emails."""
-        personal = {key for key, header in self.extra_columns.items()
-                    if PERSONAL_HEADER.search(header)}
-        others = [key for key in self.extra_columns if key not in personal]
-        if others:
-            sample = self.con.table("canonical_students").limit(2000)
-            hits = sample.aggregate([
-                duckdb.FunctionExpression("bool_or", duckdb.FunctionExpression(
-                    "regexp_full_match",
-                    duckdb.CoalesceOperator(duckdb.ColumnExpression(key),
-                                            duckdb.ConstantExpression("")),
-                    duckdb.ConstantExpression(EMAIL_SHAPE))).alias(key)
-                for key in others]).fetchall()[0]
-            personal |= {key for key, hit in zip(others, hits, strict=True) if hit}
-        return frozenset(personal)
+        `Teléfono`, `Date de naissance`...) or by what a sample of their values looks like
+        (emails, phone numbers, id numbers, street addresses, dates of birth): privacy mode
+        masks them as it masks names and emails (dashboard/privacy.py)."""
+        keys = list(self.extra_columns)
+        if not keys:
+            return frozenset()
+        sample = self.con.table("canonical_students").select(*[
+            duckdb.ColumnExpression(key).cast(VARCHAR) for key in keys]).limit(2000).fetchall()
+        values = {key: [row[index] for row in sample] for index, key in enumerate(keys)}
+        return privacy.personal_columns(self.extra_columns, values)
 
     def header_notes(self) -> list[str]:
         """What the advisor should know about the header: columns that named a field already
@@ -231,11 +226,6 @@ class _Deadline(threading.Thread):
 ISSUE_COLUMNS = ("row", "column", "value", "problem", "kind")
 ISSUES_TABLE = "data_issues"
 SESSION_MEMORY_LIMIT = "2GB"  # what one advisor's cohort may use of a shared server
-PERSONAL_HEADER = re.compile(
-    r"(?i)\b(first|last|given|family|middle|preferred|legal|maiden)[ _-]*name\b|e-?mail|"
-    r"\bphone\b|\bmobile\b|\bcell\b|\baddress\b|\bbirth|\bdob\b|\bssn\b|"
-    r"social security|\bpassport\b|\bzip\b|postcode|\bsurname\b|\bforename\b")
-EMAIL_SHAPE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 
 
 @dataclass(frozen=True)
