@@ -647,7 +647,8 @@ def test_an_exams_due_student_is_told_the_missing_exam(changes, as_of, item, due
     row = next_of_one(changes, as_of, materialise)
     assert row["cycle_status"] == "exams_due"
     assert (row["next_item"], row["next_step_due"]) == (item, due)
-    assert row["next_step_useful_until"] >= as_of
+    # SPEC 4: a missing pass is useful until the exam deadline of the cycle (3 Feb 2027).
+    assert row["next_step_useful_until"] == D(2027, 2, 3)
 
 
 @pytest.mark.parametrize("materialise", [True, False], ids=["dashboard", "cli"])
