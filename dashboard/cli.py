@@ -311,6 +311,9 @@ def _save_snapshot(arguments: argparse.Namespace, workspace: Workspace, raw: Raw
         if remembered:
             print(f"cohort-advisor: columns mapped as remembered on "
                   f"{remembered.saved_at:%Y-%m-%d}, column by column", file=sys.stderr)
+    # The mapping in effect is remembered column by column: next week's file, with a column
+    # renamed or moved, is read as this one was.
+    workspace.remember_mapping(raw.headers, cohort.mapping, LOCAL_AUTHOR)
     flagged = cohort.flag(config or workspace.saved_config() or Config(), as_of,
                           materialise=True)
     info = workspace.save_snapshot(flagged, arguments.cohort, saved_by=LOCAL_AUTHOR,
@@ -350,7 +353,9 @@ def changes(arguments: argparse.Namespace) -> int:
             raise WorkspaceError(f"{arguments.cohort!r} has no snapshot before the one of "
                                  f"{after.as_of:%Y-%m-%d} to compare with")
         found = Changes(workspace.snapshot_summary(before.snapshot_id),
-                        workspace.snapshot_summary(after.snapshot_id))
+                        workspace.snapshot_summary(after.snapshot_id),
+                        workspace.snapshot_fields(before.snapshot_id),
+                        workspace.snapshot_fields(after.snapshot_id))
     relation = found.relation()
     output = Path(arguments.output) if arguments.output else None
     if output is None:

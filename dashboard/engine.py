@@ -108,6 +108,10 @@ class Cohort:
         return [name for name in FIELD_NAMES
                 if name not in self.mapping and not (name == "name" and self.name_parts)]
 
+    def read_fields(self) -> frozenset[str]:
+        """The fields a column feeds."""
+        return frozenset(name for name in FIELD_NAMES if name not in self.unread_fields())
+
     def unread_headline_fields(self) -> list[str]:
         return [name for name in HEADLINE_FIELDS if name in self.unread_fields()]
 

@@ -224,7 +224,9 @@ def changes(loaded: Loaded) -> tuple[SnapshotInfo, Changes] | None:
     key = (since.snapshot_id, loaded.flagged.config, loaded.flagged.as_of)
     if held.changes is None or held.changes[0] != key:
         computed = Changes(found.snapshot_summary(since.snapshot_id),
-                           flagged_summary(loaded.flagged))
+                           flagged_summary(loaded.flagged),
+                           found.snapshot_fields(since.snapshot_id),
+                           loaded.cohort.read_fields())
         cursor = loaded.cohort.con.cursor()
         cursor.execute("delete from changed_students")
         cursor.execute("insert into changed_students select unnest($ids::varchar[])",

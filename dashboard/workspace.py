@@ -398,6 +398,13 @@ class Workspace:
                                  "read by this version of Cohort Advisor") from None
         return OpenedSnapshot(self.snapshot(snapshot_id), cohort, config)
 
+    def snapshot_fields(self, snapshot_id: int) -> frozenset[str]:
+        """The fields a column fed in this snapshot (from the mapping it was saved with)."""
+        with self.cursor() as cur:
+            found = cur.execute("select mapping from snapshots where snapshot_id = $id",
+                                {"id": snapshot_id}).fetchall()
+        return frozenset(json.loads(found[0][0])) if found else frozenset()
+
     def snapshot_summary(self, snapshot_id: int) -> pa.Table:
         """What a comparison reads of a snapshot: ids, names, risk, flags and the counts."""
         with self.cursor() as cur:
