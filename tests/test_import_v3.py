@@ -97,8 +97,8 @@ def test_suggestions_rank_fields_by_header_and_values_and_apply_nothing():
 # --- names -------------------------------------------------------------------------------------
 
 def test_first_and_last_names_make_the_name():
-    cohort = load("ID,Last Name,First Name,Preferred Name\nS1,Kowalski,Katarzyna,Kasia\n"
-                  "S2,Kowalski,Jan,\nS3,Nowak,,Ewa\n".encode())
+    cohort = load(b"ID,Last Name,First Name,Preferred Name\nS1,Kowalski,Katarzyna,Kasia\n"
+                  b"S2,Kowalski,Jan,\nS3,Nowak,,Ewa\n")
     assert [row["name"] for row in students(cohort)] == [
         "Katarzyna (Kasia) Kowalski", "Jan Kowalski", "Ewa Nowak"]
     assert "name" not in cohort.unread_fields()
