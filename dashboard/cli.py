@@ -254,7 +254,7 @@ def unread_lines(cohort: Cohort) -> list[str]:
                      + ", ".join(FIELDS_BY_NAME[name].label for name in headline)
                      + ": the rules that need them are not checked (unknown, never clear). "
                      "Map a column with --mapping FILE")
-        unmapped = list(cohort.extra_columns.values())
+        unmapped = cohort.unmapped_columns()
         if unmapped:
             lines.append("cohort-advisor: columns left unmapped: "
                          + ", ".join(repr(column) for column in unmapped[:20])
@@ -311,9 +311,6 @@ def _save_snapshot(arguments: argparse.Namespace, workspace: Workspace, raw: Raw
         if remembered:
             print(f"cohort-advisor: columns mapped as remembered on "
                   f"{remembered.saved_at:%Y-%m-%d}, column by column", file=sys.stderr)
-    # The mapping in effect is remembered column by column: next week's file, with a column
-    # renamed or moved, is read as this one was.
-    workspace.remember_mapping(raw.headers, cohort.mapping, LOCAL_AUTHOR)
     flagged = cohort.flag(config or workspace.saved_config() or Config(), as_of,
                           materialise=True)
     info = workspace.save_snapshot(flagged, arguments.cohort, saved_by=LOCAL_AUTHOR,

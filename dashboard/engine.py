@@ -108,6 +108,11 @@ class Cohort:
         return [name for name in FIELD_NAMES
                 if name not in self.mapping and not (name == "name" and self.name_parts)]
 
+    def unmapped_columns(self) -> list[str]:
+        """The file's columns that feed no field (a name's parts feed the name)."""
+        parts = set(self.name_parts.values())
+        return [header for header in self.extra_columns.values() if header not in parts]
+
     def read_fields(self) -> frozenset[str]:
         """The fields a column feeds."""
         return frozenset(name for name in FIELD_NAMES if name not in self.unread_fields())

@@ -244,7 +244,7 @@ class Workspace:
     def save_snapshot(self, flagged: FlaggedCohort, cohort_name: str, saved_by: str,
                       source_digest: str | None = None) -> SnapshotInfo:
         """Save a flagged cohort: its typed rows, data issues, mapping and settings, and the
-        SHA-256 of the file it was read from."""
+        SHA-256 of the file it was read from; its mapping is remembered column by column."""
         cohort_name = checked_cohort_name(cohort_name)
         cohort = flagged.cohort
         if not flagged.is_materialised:
@@ -301,6 +301,10 @@ class Workspace:
             except BaseException:
                 cur.execute("rollback")
                 raise
+        # The mapping in effect is remembered column by column: next week's file, with a
+        # column renamed or moved, is read as this one was.
+        if raw.headers and "student_id" in cohort.mapping:
+            self.remember_mapping(raw.headers, cohort.mapping, saved_by)
         return SnapshotInfo(*info)
 
     def snapshot(self, snapshot_id: int) -> SnapshotInfo:

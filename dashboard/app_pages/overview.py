@@ -38,7 +38,7 @@ if unread_headline or loaded.mapping_notes:
                      + ("it" if len(unread_headline) == 1 else "them")
                      + ", so those checks are not run: their tiles say \"not read\", never 0. "
                      "Map the column on the Import page.", icon=":material/report:")
-            unmapped = list(loaded.cohort.extra_columns.values())
+            unmapped = loaded.cohort.unmapped_columns()
             if unmapped:
                 st.text("Columns left unmapped: " + ", ".join(unmapped[:30])
                         + (", ..." if len(unmapped) > 30 else ""))  # uploaded text: plain
