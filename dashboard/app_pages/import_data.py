@@ -123,9 +123,12 @@ left, right = st.columns(2)
 with left:
     st.caption("Matched columns")
     # Tall enough for every field: the list never scrolls inside itself.
-    st.dataframe(pd.DataFrame({"file column": list(mapping.values()),
-                               "read as": [FIELDS_BY_NAME[name].label for name in mapping]}),
-                 hide_index=True, height=38 + 35 * max(len(mapping), 1),
+    matched = {FIELDS_BY_NAME[name].label: column for name, column in mapping.items()}
+    if cohort.name_parts and "name" not in mapping:
+        matched["Name"] = " + ".join(cohort.name_parts.values())
+    st.dataframe(pd.DataFrame({"file column": list(matched.values()),
+                               "read as": list(matched)}),
+                 hide_index=True, height=38 + 35 * max(len(matched), 1),
                  key="import_mapping_table")
 with right:
     st.caption("Columns kept as they are (carried into exports)")

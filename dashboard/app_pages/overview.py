@@ -135,21 +135,29 @@ unread = set(loaded.cohort.unread_fields())
 
 
 def tile_value(field: str, count: int) -> str:
-    """A headline count, or "not read" when no column feeds its field (never a 0)."""
-    return NOT_READ if field in unread else f"{count:,}"
+    """A headline count, or a dash (with "not read" under it) when no column feeds its field:
+    never a 0."""
+    return "—" if field in unread else f"{count:,}"
 
 
+def tile_note(field: str, unknown: int) -> str | None:
+    return NOT_READ if field in unread else not_checked(unknown)
+
+
+step1_unread = {"step1_result", "step1_attempts"} <= unread
 columns[4].metric("Step 1 fail/repeat",
-                  NOT_READ if {"step1_result", "step1_attempts"} <= unread
-                  else f"{summary['count_step1_fail']:,}",
-                  delta=not_checked(summary["count_step1_unknown"]), delta_color="off",
+                  "—" if step1_unread else f"{summary['count_step1_fail']:,}",
+                  delta=NOT_READ if step1_unread else not_checked(summary["count_step1_unknown"]),
+                  delta_color="off",
                   delta_arrow="off", help=RULES_BY_ID["STEP1_FAIL"].title)
 columns[5].metric(f"Step 2 < {thresholds.step2_low}",
                   tile_value("step2ck_score", summary["count_step2_low"]),
+                  delta=NOT_READ if "step2ck_score" in unread else None, delta_color="off",
+                  delta_arrow="off",
                   help=RULES_BY_ID["STEP2_LOW"].title)
 columns[6].metric(f"PRS LORs < {thresholds.us_plastics_lors_min}",
                   tile_value("us_plastics_lors", summary["count_us_plastics_lors_missing"]),
-                  delta=not_checked(summary["count_us_plastics_lors_unknown"]),
+                  delta=tile_note("us_plastics_lors", summary["count_us_plastics_lors_unknown"]),
                   delta_color="off", delta_arrow="off",
                   help="Fewer letters from US plastic surgeons than needed: final-year and "
                   "applying students (and those with no stage) only")
