@@ -36,7 +36,7 @@ navigation = st.navigation([
 with st.sidebar:
     st.file_uploader(
         "Upload a cohort",
-        type=["csv", "tsv", "txt", "xlsx"],
+        type=["csv", "tsv", "txt", "xlsx", "xls", "ods"],
         key=state.UPLOAD_KEY,
         on_change=state.remember_upload,
         max_upload_size=state.MAX_UPLOAD_MB,

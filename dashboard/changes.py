@@ -71,12 +71,28 @@ class ChangeSummary:
     scores_changed: int
     ambiguous_ids: int
     rows_without_id: int  # rows of the later file that no ID matches to the earlier one
+    fields_no_longer_read: tuple[str, ...] = ()  # read in the earlier version only
+    fields_newly_read: tuple[str, ...] = ()  # read in the later version only
+
+    def reading_changes(self) -> list[str]:
+        """What is read differently, said once (never as a change per student)."""
+        from dashboard.fields import FIELDS_BY_NAME
+
+        said = []
+        if self.fields_no_longer_read:
+            said.append("no longer read (no column feeds it): " + ", ".join(
+                FIELDS_BY_NAME[name].label for name in self.fields_no_longer_read))
+        if self.fields_newly_read:
+            said.append("newly read: " + ", ".join(
+                FIELDS_BY_NAME[name].label for name in self.fields_newly_read))
+        return said
 
     def headline(self) -> str:
         """One line such as: 4 students worse, 9 better, 3 new flags of Step 2 CK low."""
         from dashboard.ui import counted
 
-        parts = [counted(self.worse, "student") + " worse", f"{self.better:,} better"]
+        parts = [*self.reading_changes(),
+                 counted(self.worse, "student") + " worse", f"{self.better:,} better"]
         if self.needs_data:
             parts.append(f"{self.needs_data:,} now need data")
         if self.joined or self.left:
@@ -89,8 +105,21 @@ class ChangeSummary:
 class Changes:
     """The changes between `before` and `after` (compared columns of each), computed once."""
 
-    def __init__(self, before: pa.Table, after: pa.Table):
+    def __init__(self, before: pa.Table, after: pa.Table,
+                 before_fields: frozenset[str] | None = None,
+                 after_fields: frozenset[str] | None = None):
+        """`before_fields` and `after_fields`: the fields a column fed in each version (None:
+        not known, as every field read on both sides)."""
         self.con = connect()
+        if before_fields is None or after_fields is None:
+            self.fields_no_longer_read: tuple[str, ...] = ()
+            self.fields_newly_read: tuple[str, ...] = ()
+        else:
+            self.fields_no_longer_read = tuple(name for name in FIELD_NAMES
+                                               if name in before_fields - after_fields)
+            self.fields_newly_read = tuple(name for name in FIELD_NAMES
+                                           if name in after_fields - before_fields)
+        one_sided = set(self.fields_no_longer_read) | set(self.fields_newly_read)
         # Scanned where they are (copying 2 x 50,000 rows into tables cost a quarter second).
         self._sides = (before, after)
         self.con.register("before_students", before)
@@ -100,6 +129,8 @@ class Changes:
             "rule_labels": [rule.label for rule in RULES],
             "rule_fields": [list(rule.fields) for rule in RULES],
             "known_fields": list(KNOWN_FIELDS),
+            "one_sided_fields": sorted(one_sided),
+            "one_sided_rules": [rule.id for rule in RULES if one_sided & set(rule.fields)],
         }).create("changes")
         self.con.sql(load_query("workspace/ambiguous_ids")).create("ambiguous_ids")
 
@@ -152,4 +183,6 @@ class Changes:
             left=left, students_changed=changed,
             flags_raised={rule.id: raised[rule.id] for rule in RULES if rule.id in raised},
             flags_cleared={rule.id: cleared[rule.id] for rule in RULES if rule.id in cleared},
-            scores_changed=scores, ambiguous_ids=ambiguous, rows_without_id=without_id)
+            scores_changed=scores, ambiguous_ids=ambiguous, rows_without_id=without_id,
+            fields_no_longer_read=self.fields_no_longer_read,
+            fields_newly_read=self.fields_newly_read)

@@ -1,6 +1,6 @@
 """`cohort-advisor flag INPUT [-o OUTPUT] [--config FILE] [--sheet NAME] [--issues FILE]
-[--as-of DATE]`, and the workspace's `snapshot`, `snapshots` and `changes` for scheduled jobs
-(README "Command line").
+[--as-of DATE] [--mapping FILE]`, and the workspace's `snapshot`, `snapshots` and `changes`
+for scheduled jobs (README "Command line").
 
 Exit 0 when the file was processed (data issues included), 2 when the input, the config or an
 output path was refused, or when anything else stopped the run. The user never sees a
@@ -20,7 +20,13 @@ from pathlib import Path
 
 from dashboard.changes import Changes
 from dashboard.config import Config, ConfigError, load_config
-from dashboard.engine import Cohort, MappingError, load_cohort
+from dashboard.engine import (
+    Cohort,
+    MappingError,
+    apply_remembered,
+    detect_mapping,
+    load_cohort,
+)
 from dashboard.exports import (
     ExportTooLarge,
     export_relation,
@@ -29,7 +35,9 @@ from dashboard.exports import (
     write_table_xlsx,
     write_xlsx,
 )
+from dashboard.fields import FIELDS_BY_NAME
 from dashboard.importer import CohortFileError, RawCohort, read_cohort
+from dashboard.mapping_file import apply_mapping_file, read_mapping_file
 from dashboard.workspace import (
     LOCAL_AUTHOR,
     SnapshotInfo,
@@ -73,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                                        "problem, kind")
     flag.add_argument("--as-of", type=_date, default=None,
                       help="evaluate the rules on this date, YYYY-MM-DD (default: today)")
+    flag.add_argument("--mapping", help="TOML file with [columns] field = \"Header\" (\"\" "
+                      "leaves a field unread), on top of the automatic matching; the Import "
+                      "page downloads the mapping in effect as one")
 
     snapshot = commands.add_parser(
         "snapshot", help="flag a cohort file and save it in a workspace as a snapshot")
@@ -197,8 +208,13 @@ def flag(arguments: argparse.Namespace) -> int:
     _check_paths(arguments)
     config = load_config(arguments.config) if arguments.config else Config()
     as_of = arguments.as_of or dt.date.today()
+    columns = _mapping_file(arguments.mapping) if arguments.mapping else None
     raw = _read_input(arguments)
-    cohort = load_cohort(raw)
+    detection = detect_mapping(raw)
+    mapping = None
+    if columns is not None:
+        mapping, detection = apply_mapping_file(raw, detection, columns)
+    cohort = load_cohort(raw, mapping, detection=detection)
     # The data issues, found as the file was loaded, are written and summed up before flagging
     # needs memory of its own: a million rows peak lower.
     if arguments.issues:
@@ -216,6 +232,38 @@ def flag(arguments: argparse.Namespace) -> int:
         write_csv(export_relation(flagged), output)
     print(*summary, sep="\n", file=sys.stderr)
     return EXIT_OK
+
+
+def _mapping_file(path: str) -> dict[str, str]:
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise MappingError(f"--mapping {path}: the file does not exist") from None
+    except (OSError, UnicodeDecodeError):
+        raise MappingError(f"--mapping {path}: the file cannot be read as text") from None
+    return read_mapping_file(text, f"--mapping {path}")
+
+
+def unread_lines(cohort: Cohort) -> list[str]:
+    """What no column feeds: the headline fields first (their rules are not checked), then
+    every field of the schema."""
+    lines = []
+    headline = cohort.unread_headline_fields()
+    if headline:
+        lines.append("cohort-advisor: WARNING: no column feeds "
+                     + ", ".join(FIELDS_BY_NAME[name].label for name in headline)
+                     + ": the rules that need them are not checked (unknown, never clear). "
+                     "Map a column with --mapping FILE")
+        unmapped = cohort.unmapped_columns()
+        if unmapped:
+            lines.append("cohort-advisor: columns left unmapped: "
+                         + ", ".join(repr(column) for column in unmapped[:20])
+                         + (", ..." if len(unmapped) > 20 else ""))
+    unread = cohort.unread_fields()
+    if unread:
+        lines.append("cohort-advisor: fields no column feeds: "
+                     + ", ".join(f"{FIELDS_BY_NAME[name].label} ({name})" for name in unread))
+    return lines
 
 
 def _open_workspace(arguments: argparse.Namespace, must_exist: bool = False) -> Workspace:
@@ -245,18 +293,24 @@ def snapshot(arguments: argparse.Namespace) -> int:
 
 def _save_snapshot(arguments: argparse.Namespace, workspace: Workspace, raw: RawCohort,
                    config: Config | None, as_of: dt.date) -> SnapshotInfo:
-    remembered = workspace.remembered_mapping(raw.headers)
-    mapping = remembered[0] if remembered else None
+    detection = detect_mapping(raw)
+    remembered = workspace.remembered_columns(raw.headers)
+    mapping = None
+    if remembered is not None:
+        mapping, notes = apply_remembered(raw, detection, remembered.columns, remembered.gone)
+        for note in notes:
+            print(f"cohort-advisor: {note}", file=sys.stderr)
     try:
-        cohort = load_cohort(raw, mapping, readings=workspace.value_readings())
+        cohort = load_cohort(raw, mapping, readings=workspace.value_readings(),
+                             detection=detection)
     except MappingError:
-        print("cohort-advisor: the mapping remembered for this header names columns the file "
-              "no longer has; the detected mapping is used instead", file=sys.stderr)
-        cohort = load_cohort(raw, readings=workspace.value_readings())
+        print("cohort-advisor: the mapping remembered for these columns has no student ID "
+              "column; the detected mapping is used instead", file=sys.stderr)
+        cohort = load_cohort(raw, readings=workspace.value_readings(), detection=detection)
     else:
         if remembered:
-            print(f"cohort-advisor: columns mapped as remembered on {remembered[1]:%Y-%m-%d}",
-                  file=sys.stderr)
+            print(f"cohort-advisor: columns mapped as remembered on "
+                  f"{remembered.saved_at:%Y-%m-%d}, column by column", file=sys.stderr)
     flagged = cohort.flag(config or workspace.saved_config() or Config(), as_of,
                           materialise=True)
     info = workspace.save_snapshot(flagged, arguments.cohort, saved_by=LOCAL_AUTHOR,
@@ -296,7 +350,9 @@ def changes(arguments: argparse.Namespace) -> int:
             raise WorkspaceError(f"{arguments.cohort!r} has no snapshot before the one of "
                                  f"{after.as_of:%Y-%m-%d} to compare with")
         found = Changes(workspace.snapshot_summary(before.snapshot_id),
-                        workspace.snapshot_summary(after.snapshot_id))
+                        workspace.snapshot_summary(after.snapshot_id),
+                        workspace.snapshot_fields(before.snapshot_id),
+                        workspace.snapshot_fields(after.snapshot_id))
     relation = found.relation()
     output = Path(arguments.output) if arguments.output else None
     if output is None:
@@ -339,6 +395,7 @@ def _summary(cohort: Cohort, raw: RawCohort) -> list[str]:
     lines = [f"cohort-advisor: {cohort.student_count} students flagged from {raw.file_name}"
              f"{where}"]
     lines += [f"cohort-advisor: {note}" for note in [*raw.notes, *cohort.header_notes()]]
+    lines += unread_lines(cohort)
     if counts["issues"] == 0:
         return [*lines, "cohort-advisor: no data issues"]
     lines.append(

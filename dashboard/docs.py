@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 
 from dashboard.config import MILESTONES, Calendar, Config, Thresholds, setting_fields
-from dashboard.fields import AMBIGUOUS_HEADERS, FIELDS
+from dashboard.fields import (
+    ABBREVIATIONS,
+    AMBIGUOUS_HEADERS,
+    FIELDS,
+    NAME_PARTS,
+    VALUE_DECIDED_HEADERS,
+)
 from dashboard.rules import RULE_IDS, RULES
 from dashboard.sql import load_query
 
@@ -26,6 +32,50 @@ def fields_table() -> str:
 
 def ambiguous_headers() -> str:
     return ", ".join(f"`{header}`" for header in AMBIGUOUS_HEADERS)
+
+
+def value_decided_headers() -> str:
+    """Headers that fit two fields, decided by the column's values."""
+    return ", ".join(f"`{header}` ({' or '.join(f'`{name}`' for name in fields)})"
+                     for header, fields in VALUE_DECIDED_HEADERS.items())
+
+
+def abbreviations() -> str:
+    return ", ".join(f"`{short}` {' '.join(words)}" for short, words in ABBREVIATIONS.items())
+
+
+def name_parts() -> str:
+    return "; ".join(f"{part}: " + ", ".join(f"`{spelling}`" for spelling in spellings)
+                     for part, spellings in NAME_PARTS.items())
+
+
+# SPEC v3's readings, as the loader words them in each data issue (tests/test_import_v3.py
+# checks every one against the loader).
+V3_READINGS = (
+    ("Step 1", "`P - 2nd attempt`", "pass; Step 1 attempts 2 (never a first-attempt pass)"),
+    ("Step 1", "`Passed on retake`, `repeat - pass`, `pass (2 attempts)`", "pass; attempts 2"),
+    ("Step 1", "`F x2`, `failed twice`", "fail; attempts 2"),
+    ("Step 1", "`3rd attempt: fail`", "fail; attempts 3"),
+    ("Step 1", "`FAIL - retake 3/2026`", "fail; no attempt counted (the retake is to come)"),
+    ("counts", "`two`, `none`, `nil`", "2, 0, 0"),
+    ("counts", "`3 (1 first-author)`", "3 (the first number; the rest a qualifier)"),
+    ("letters", "`2 + 1 pending`", "2 (what is in hand)"),
+    ("sub-Is", "`1 + 1 booked`, `booked - Emory`", "2, 1 (done or booked)"),
+    ("Step 2 CK", "`241 (7/14/26)`", "241, and 2026-07-14 as the date when the date cell is "
+                                     "blank"),
+    ("class year", "`Grad 2026`", "graduation year 2026, no class year"),
+    ("stage", "`Grad 2024`", "applying, graduation year 2024"),
+    ("a/b/yyyy dates", "`25/10/2026` in the column", "the column is day-first; said once"),
+    ("footer rows", "`Total: 90`, `Count`, `Average`, `N = 90`, numbers with no id",
+     "not a student"),
+)
+
+
+def readings_table() -> str:
+    lines = ["| field | written | read as (an interpreted data issue says so) |",
+             "|---|---|---|"]
+    lines += [f"| {field} | {written} | {read} |" for field, written, read in V3_READINGS]
+    return "\n".join(lines)
 
 
 def rule_conditions() -> dict[str, str]:
@@ -150,5 +200,6 @@ def sample_reasons_table(as_of: str = SAMPLE_AS_OF) -> str:
 
 
 if __name__ == "__main__":
-    print(fields_table(), rules_table(), settings_table(), sample_risk_table(),
+    print(fields_table(), ambiguous_headers(), value_decided_headers(), abbreviations(),
+          name_parts(), readings_table(), rules_table(), settings_table(), sample_risk_table(),
           sample_reasons_table(), sep="\n\n")

@@ -109,6 +109,15 @@ class Cohort:
         return [name for name in FIELD_NAMES
                 if name not in self.mapping and not (name == "name" and self.name_parts)]
 
+    def unmapped_columns(self) -> list[str]:
+        """The file's columns that feed no field (a name's parts feed the name)."""
+        parts = set(self.name_parts.values())
+        return [header for header in self.extra_columns.values() if header not in parts]
+
+    def read_fields(self) -> frozenset[str]:
+        """The fields a column feeds."""
+        return frozenset(name for name in FIELD_NAMES if name not in self.unread_fields())
+
     def unread_headline_fields(self) -> list[str]:
         return [name for name in HEADLINE_FIELDS if name in self.unread_fields()]
 
@@ -156,6 +165,11 @@ class Cohort:
                 notes.append(f"Column {column!r} could mean {could_be}; it was not mapped. "
                              "Map it on the Import page if that is what it holds.")
         return notes
+
+    def loading_issues(self) -> list[tuple]:
+        """The issues no typed cell holds (footer rows, a column's date order), as a snapshot
+        keeps them: row, column, value, problem, kind."""
+        return self.con.execute("select * from loading_issues order by source_row").fetchall()
 
     def data_issues(self, con: duckdb.DuckDBPyConnection | None = None
                     ) -> duckdb.DuckDBPyRelation:
@@ -359,6 +373,43 @@ def _suggest(header: str, fits: dict[str, float], mapping: dict[str, str]
     return tuple((name, round(fit, 2)) for _, name, fit in scored[:3])
 
 
+def apply_remembered(raw: RawCohort, detection: Detection, columns: dict[str, str],
+                     gone: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The mapping with what the workspace remembers, column by column: a remembered column
+    feeds its field ("" none), every other column is matched as detected, and a remembered
+    field whose column is gone is read from a renamed column when exactly one unmapped column
+    has values that fit it. The notes say what was carried over and what was not."""
+    mapping: dict[str, str] = {}
+    for header, field in columns.items():
+        if field and field in FIELD_NAMES and header in raw.headers and field not in mapping:
+            mapping[field] = header
+    for field, header in detection.mapping.items():
+        if field not in mapping and header not in columns:
+            mapping[field] = header
+    notes = []
+    missing = {field: header for field, header in gone.items()
+               if field in FIELD_NAMES and field not in mapping}
+    if missing:
+        free = [header for header in raw.headers
+                if header not in mapping.values() and header not in columns
+                and header not in detection.name_parts.values()]
+        fits = column_fits(raw, free)
+        for field, old in missing.items():
+            fitting = [header for header in free if header not in mapping.values()
+                       and (field_fit(fits.get(header, {}), field) or 0) >= 0.8
+                       and fits.get(header, {}).get("count_values", 0) > 0]
+            label = FIELDS_BY_NAME[field].label
+            if len(fitting) == 1:
+                mapping[field] = fitting[0]
+                notes.append(f"{label}: column {old!r}, remembered for it, is not in this file; "
+                             f"{fitting[0]!r} is read in its place (a renamed column: its "
+                             "values fit). Check it on the Import page.")
+            else:
+                notes.append(f"{label}: column {old!r}, remembered for it, is not in this file, "
+                             f"so {label} is not read. Map its column on the Import page.")
+    return mapping, notes
+
+
 def match_under_way(today: dt.date | None = None) -> int:
     """The first Match year whose rank order list deadline (by default Match Day, the third
     Friday of March, less 16 days) is on or after `today`: the one a graduate applies in."""
@@ -408,6 +459,9 @@ def write_column_map(con: duckdb.DuckDBPyConnection, mapping: dict[str, str],
 
 
 NAME_ORDER = ("first", "preferred", "middle", "last")
+# Issues found as a file is loaded that no typed cell holds: footer rows, a column's date order.
+LOADING_ISSUES_TABLE = ("create table if not exists loading_issues (source_row bigint, "
+                        "column_name varchar, value varchar, problem varchar, kind varchar)")
 
 
 def record_data_issues(con: duckdb.DuckDBPyConnection) -> None:
@@ -415,11 +469,7 @@ def record_data_issues(con: duckdb.DuckDBPyConnection) -> None:
     and the notes on whole columns: found once per loaded cohort, since the Import page, each
     student's page and every export read them (the repeated ids alone take a pass over every
     student)."""
-    con.execute("create table if not exists footer_rows "
-                "(source_row bigint, row_first_column integer, row_first_cell varchar)")
-    con.execute("create table if not exists file_columns (position integer, column_name varchar)")
-    con.execute("create table if not exists column_notes (source_row bigint, column_name "
-                "varchar, value varchar, problem varchar, kind varchar)")
+    con.execute(LOADING_ISSUES_TABLE)
     con.sql(load_query("loading/data_issues")).select(
         *[duckdb.ColumnExpression(c) for c in ISSUE_COLUMNS]).create(ISSUES_TABLE)
 
@@ -572,10 +622,9 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None,
     con.execute("create table file_columns (position integer, column_name varchar)")
     con.executemany("insert into file_columns values ($1, $2)", list(enumerate(raw.headers)))
     date_order, date_note = _date_order(con, raw, mapping)
-    con.execute("create table column_notes (source_row bigint, column_name varchar, "
-                "value varchar, problem varchar, kind varchar)")
+    con.execute(LOADING_ISSUES_TABLE)
     if date_note is not None:
-        con.execute("insert into column_notes values ($1, $2, $3, $4, 'interpreted')",
+        con.execute("insert into loading_issues values ($1, $2, $3, $4, 'interpreted')",
                     list(date_note))
     timer = _Deadline(con, time_limit) if time_limit else None
     if timer:

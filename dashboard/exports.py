@@ -122,12 +122,20 @@ def safe_text(value: str) -> str:
     return value
 
 
-def safe_relation(relation: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
-    """Every text column through `excel_safe`, every header through `safe_text`."""
+def is_formula_like(value: str) -> bool:
+    """Text a spreadsheet would run as a formula (plain numbers such as -5 are not)."""
+    return bool(_FORMULA_START.match(value)) and not _PLAIN_NUMBER.match(value)
+
+
+def safe_relation(relation: duckdb.DuckDBPyRelation, neutralise_text: bool = True
+                  ) -> duckdb.DuckDBPyRelation:
+    """Every text column through `excel_safe` (unless `neutralise_text` is off: an XLSX keeps
+    the value and gives it Excel's quote-prefix style instead), every header through
+    `safe_text`."""
     projection = []
     for column, column_type in zip(relation.columns, relation.types, strict=True):
         expression = duckdb.ColumnExpression(column)
-        if str(column_type) == "VARCHAR":
+        if neutralise_text and str(column_type) == "VARCHAR":
             expression = duckdb.FunctionExpression("excel_safe", expression)
         projection.append(expression.alias(safe_text(column)))
     return relation.select(*projection)
@@ -188,7 +196,7 @@ def write_xlsx(flagged: FlaggedCohort, target: str | Path | BinaryIO,
 
     con = con or flagged.con
     students = safe_relation(export_relation(flagged, scope, con, hide_personal,
-                                             with_settings=False))
+                                             with_settings=False), neutralise_text=False)
     [(count,)] = students.aggregate("count(*)").fetchall()
     if count > XLSX_MAX_ROWS:
         raise ExportTooLarge(
@@ -208,15 +216,17 @@ def write_xlsx(flagged: FlaggedCohort, target: str | Path | BinaryIO,
         "header": workbook.add_format({"bold": True, "bg_color": "#dde7f0", "text_wrap": True,
                                        "valign": "top"}),
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        "quote": workbook.add_format({"quote_prefix": True}),
     }
     summary_scope = scope if scope is not None else filtered_students(con, StudentFilter())
     _write_summary(workbook, flagged, summary_scope, hide_personal)
     rows = _write_sheet(workbook, "Students", students, formats)
-    _write_sheet(workbook, "Data issues", safe_relation(flagged.cohort.data_issues(con)),
-                 formats)
+    _write_sheet(workbook, "Data issues", safe_relation(flagged.cohort.data_issues(con),
+                                                        neutralise_text=False), formats)
     _write_settings(workbook, flagged, formats, source_name or flagged.cohort.raw.file_name)
     if notes is not None:
-        _write_sheet(workbook, "Notes", safe_relation(con.from_arrow(notes)), formats)
+        _write_sheet(workbook, "Notes", safe_relation(con.from_arrow(notes),
+                                                      neutralise_text=False), formats)
     workbook.close()
     return rows
 
@@ -237,8 +247,10 @@ def write_table_xlsx(relation: duckdb.DuckDBPyRelation, target: str | Path | Bin
     formats = {
         "header": workbook.add_format({"bold": True, "bg_color": "#dde7f0", "valign": "top"}),
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+        "quote": workbook.add_format({"quote_prefix": True}),
     }
-    rows = _write_sheet(workbook, sheet_name, safe_relation(relation), formats)
+    rows = _write_sheet(workbook, sheet_name, safe_relation(relation, neutralise_text=False),
+                        formats)
     workbook.close()
     return rows
 
@@ -281,7 +293,9 @@ def _write_summary(workbook, flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelat
                                   "text_wrap": True, "valign": "top", "border": 1})
     cell = {"valign": "top", "border": 1, "border_color": "#bbbbbb"}
     fills = {risk: (workbook.add_format({**cell, "bg_color": colour, "text_wrap": True}),
-                    workbook.add_format({**cell, "bg_color": colour, "num_format": "d mmm yyyy"}))
+                    workbook.add_format({**cell, "bg_color": colour, "num_format": "d mmm yyyy"}),
+                    workbook.add_format({**cell, "bg_color": colour, "text_wrap": True,
+                                         "quote_prefix": True}))
              for risk, colour in RISK_FILLS.items()}
     for column, (title, width) in enumerate(SUMMARY_COLUMNS):
         sheet.set_column(column, column, width)
@@ -298,7 +312,7 @@ def _write_summary(workbook, flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelat
         for batch in reader:
             for student in batch.to_pylist():
                 row_number += 1
-                text, date = fills[student["risk_level"]]
+                text, date, quoted = fills[student["risk_level"]]
                 name = student["name"]
                 if hide_personal and name is not None:
                     name = "•••"
@@ -324,7 +338,7 @@ def _write_summary(workbook, flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelat
                     elif isinstance(value, int):
                         sheet.write_number(row_number, column, value, text)
                     else:
-                        _write_string(sheet, row_number, column, safe_text(str(value)), text)
+                        _write_string(sheet, row_number, column, str(value), text, quoted)
     sheet.freeze_panes(1, 2)
     sheet.autofilter(0, 0, max(row_number, 1), len(SUMMARY_COLUMNS) - 1)
     sheet.set_landscape()
@@ -333,7 +347,7 @@ def _write_summary(workbook, flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelat
     sheet.set_paper(9)  # A4; Letter printers scale it
     sheet.set_header(f"&L&\"Calibri,Bold\"Cohort Advisor: students most urgent first"
                      f"&RAs of {flagged.as_of.isoformat()}")
-    sheet.set_footer("&LPage &P of &N&RNo formulas; text starting with = + - @ has a leading '")
+    sheet.set_footer("&LPage &P of &N&RNo formulas: text starting with = + - @ is text")
 
 
 def _write_sheet(workbook, name: str, relation: duckdb.DuckDBPyRelation, formats) -> int:
@@ -342,7 +356,8 @@ def _write_sheet(workbook, name: str, relation: duckdb.DuckDBPyRelation, formats
     sheet.freeze_panes(1, 1)
     rows = 0
     with relation.to_arrow_reader(BATCH_ROWS) as reader:
-        writers = [_cell_writer(sheet, field.type, formats["date"]) for field in reader.schema]
+        writers = [_cell_writer(sheet, field.type, formats["date"], formats["quote"])
+                   for field in reader.schema]
         for batch in reader:
             columns = [column.to_pylist() for column in batch.columns]
             for offset, row in enumerate(zip(*columns, strict=True), start=rows + 1):
@@ -363,24 +378,31 @@ def xlsx_bytes(flagged: FlaggedCohort, scope: duckdb.DuckDBPyRelation | None = N
     return buffer.getvalue()
 
 
-def _write_string(sheet, row: int, column: int, value: str, cell_format=None) -> None:
+def _write_string(sheet, row: int, column: int, value: str, cell_format=None,
+                  quoted_format=None) -> None:
+    """A text cell; one a spreadsheet would run as a formula keeps its value exactly and gets
+    Excel's quote-prefix style (`quoted_format`), so it stays text even when edited."""
     if len(value) > XLSX_MAX_CELL:  # Excel's limit per cell; say so in the cell itself
         marker = " [cut: the full text is in the CSV export]"
         value = value[:XLSX_MAX_CELL - len(marker)] + marker
+    if quoted_format is not None and is_formula_like(value):
+        cell_format = quoted_format
     sheet.write_string(row, column, value, cell_format)
 
 
-def _cell_writer(sheet, arrow_type: pa.DataType, date_format):
+def _cell_writer(sheet, arrow_type: pa.DataType, date_format, quote_format):
     """The xlsxwriter call for a column's type, chosen once per column rather than per cell."""
     if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
-        return lambda row, column, value: _write_string(sheet, row, column, value)
+        return lambda row, column, value: _write_string(sheet, row, column, value, None,
+                                                        quote_format)
     if pa.types.is_boolean(arrow_type):
         return sheet.write_boolean
     if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
         return sheet.write_number
     if pa.types.is_date(arrow_type) or pa.types.is_timestamp(arrow_type):
         return lambda row, column, value: sheet.write_datetime(row, column, value, date_format)
-    return lambda row, column, value: _write_string(sheet, row, column, safe_text(str(value)))
+    return lambda row, column, value: _write_string(sheet, row, column, str(value), None,
+                                                    quote_format)
 
 
 def _write_settings(workbook, flagged: FlaggedCohort, formats, source_name: str) -> None:
@@ -396,7 +418,7 @@ def _write_settings(workbook, flagged: FlaggedCohort, formats, source_name: str)
         elif isinstance(value, dt.date):
             sheet.write_datetime(index, 2, value, formats["date"])
         else:
-            sheet.write_string(index, 2, safe_text(str(value)))
+            _write_string(sheet, index, 2, str(value), None, formats["quote"])
         sheet.write_string(index, 3, meaning)
     sheet.set_column(0, 1, 24)
     sheet.set_column(2, 2, 28)

@@ -215,14 +215,15 @@ def _qualified_matches(header: str) -> tuple[str, ...]:
     """The fields a header names with more words than a spelling of it (`US PRS Letters
     (total)`, `Sub-I/Away (US Plastics)`): the longest spelling whose words are all in the
     header, when no other word of the header belongs to another field's spellings (`Step 1
-    Date` is not the Step 1 result). A one-word spelling counts only in a two-word header."""
+    Date` is not the Step 1 result). A one-word spelling counts only for the id, in a
+    two-word header (`Banner ID`)."""
     words = set(header_words(header))
     best: dict[str, int] = {}
     for spelling, name in _WORD_SETS:
         if not spelling or not spelling <= words or spelling == words:
             continue
-        if len(spelling) == 1 and len(words) > 2:
-            continue
+        if len(spelling) == 1 and (len(words) > 2 or name != "student_id"):
+            continue  # `Banner ID` is the id; `Risk Level` is no stage
         extra = words - spelling - QUALIFIER_WORDS
         if any(_ALL_VOCABULARY.get(word, {name}) - {name} and name not in
                _ALL_VOCABULARY.get(word, set()) for word in extra):

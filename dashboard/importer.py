@@ -147,23 +147,28 @@ def read_cohort(
     file_name = file_name or "upload"
     if not data or data.isspace():
         raise CohortFileError(f"{file_name}: the file is empty")
-    if data.startswith(ZIP_MAGIC):
+    if is_workbook(data):  # XLSX and ODS (zip files) and XLS (OLE2): the same rules
         return _read_xlsx(data, file_name, sheet)
-    if data.startswith(OLE2_MAGIC):
-        raise CohortFileError(
-            f"{file_name}: this is an old-style .xls workbook; save it as .xlsx or CSV and "
-            "upload that"
-        )
     if sheet is not None:
-        raise CohortFileError(f"{file_name}: a sheet was named, but this is not an XLSX workbook")
+        raise CohortFileError(f"{file_name}: a sheet was named, but this is not a workbook "
+                              "(XLSX, XLS or ODS)")
     return _read_text(data, file_name, path)
+
+
+def is_workbook(data: bytes) -> bool:
+    """An XLSX or ODS (a zip file) or an XLS (an OLE2 file), all read by python-calamine."""
+    return data.startswith((ZIP_MAGIC, OLE2_MAGIC))
+
+
+def _is_zip(data: bytes) -> bool:
+    return data.startswith(ZIP_MAGIC)
 
 
 def _refuse_binary(data: bytes, file_name: str) -> None:
     if b"\x00" in data[:65536]:
         raise CohortFileError(
             f"{file_name}: this is not a CSV or Excel file (it contains binary data); "
-            "upload a .csv, .tsv, .txt or .xlsx file"
+            "upload a .csv, .tsv, .txt, .xlsx, .xls or .ods file"
         )
 
 
@@ -309,14 +314,15 @@ def _open_workbook(data: bytes, file_name: str):
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
-        refuse_zip_bomb(data)
-        refuse_oversized(data)
+        if _is_zip(data):
+            refuse_zip_bomb(data)
+            refuse_oversized(data)
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except WorkbookError as error:
         raise CohortFileError(f"{file_name}: {error}") from None
     except (CalamineError, ValueError, OSError, zipfile.BadZipFile):
         raise CohortFileError(
-            f"{file_name}: this is a zip file but not a readable Excel workbook") from None
+            f"{file_name}: this is not a readable Excel or OpenDocument workbook") from None
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException:  # a panic in the Rust reader (pyo3) is a BaseException
@@ -370,9 +376,9 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawCohort:
             listed = ", ".join(repr(name) for name in names)
             raise CohortFileError(
                 f"{file_name}: there is no sheet named {sheet!r} (sheets: {listed})")
-        try:
-            errors = error_cells(data, sheet_parts(data).get(sheet))
-        except (WorkbookError, zipfile.BadZipFile):
+        try:  # an XLSX's error cells; XLS and ODS give theirs as text
+            errors = error_cells(data, sheet_parts(data).get(sheet)) if _is_zip(data) else {}
+        except (WorkbookError, zipfile.BadZipFile, KeyError):
             errors = {}
         with _no_gc_pauses():  # millions of short-lived cell objects, none of them cyclic
             records = sheet_records(workbook, sheet, errors)

@@ -28,11 +28,13 @@ from dashboard.engine import (
     Cohort,
     MappingError,
     ValueReading,
+    apply_remembered,
+    detect_mapping,
     load_cohort,
     validate_mapping,
 )
 from dashboard.flagging import FlaggedCohort
-from dashboard.importer import ZIP_MAGIC, CohortFileError, SheetInfo, read_cohort
+from dashboard.importer import CohortFileError, SheetInfo, is_workbook, read_cohort
 from dashboard.isolation import read_workbook, workbook_sheets
 from dashboard.reports import StudentFilter
 from dashboard.sql import sample_cohort_bytes
@@ -222,7 +224,9 @@ def changes(loaded: Loaded) -> tuple[SnapshotInfo, Changes] | None:
     key = (since.snapshot_id, loaded.flagged.config, loaded.flagged.as_of)
     if held.changes is None or held.changes[0] != key:
         computed = Changes(found.snapshot_summary(since.snapshot_id),
-                           flagged_summary(loaded.flagged))
+                           flagged_summary(loaded.flagged),
+                           found.snapshot_fields(since.snapshot_id),
+                           loaded.cohort.read_fields())
         cursor = loaded.cohort.con.cursor()
         cursor.execute("delete from changed_students")
         cursor.execute("insert into changed_students select unnest($ids::varchar[])",
@@ -314,7 +318,7 @@ def set_as_of(new: dt.date | None) -> None:
 
 def sheets(source: Source) -> list[SheetInfo]:
     """The sheets of an uploaded workbook (empty for a CSV), read once per file."""
-    if not source.data.startswith(ZIP_MAGIC):
+    if not is_workbook(source.data):
         return []
     cached = st.session_state.get("import_sheets")
     if cached is None or cached[0] != source.digest:
@@ -371,6 +375,7 @@ class Loaded:
     mapping_origin: str = "detected"  # detected, remembered (with its date), chosen, snapshot
     snapshot_config: Config | None = None  # the settings a reopened snapshot was saved with
     changes: tuple | None = None  # (key, baseline, Changes), computed once per key
+    mapping_notes: list[str] = dataclasses.field(default_factory=list)  # what was not carried
 
 
 def loaded_cohort() -> Loaded:
@@ -406,25 +411,30 @@ def _load(source: Source, chosen: dict[str, str] | None, has_override: bool,
         return _load_snapshot(source)
     try:
         with st.spinner(f"Loading {source.file_name}: reading, checking every cell, flagging..."):
-            if source.data.startswith(ZIP_MAGIC):  # parsed in a capped child process
+            if is_workbook(source.data):  # parsed in a capped child process
                 raw = read_workbook(source.data, source.file_name, sheet=sheet)
             else:
                 raw = read_cohort(source.data, source.file_name, sheet=sheet)
             mapping, origin = chosen, "chosen" if chosen else "detected"
+            detection = detect_mapping(raw)
             found = workspace()
-            remembered = (found.remembered_mapping(raw.headers)
+            remembered = (found.remembered_columns(raw.headers)
                           if found is not None and not has_override else None)
+            notes: list[str] = []
             if remembered is not None:
+                mapping, notes = apply_remembered(raw, detection, remembered.columns,
+                                                  remembered.gone)
                 try:
-                    mapping = validate_mapping(raw, remembered[0])
-                    origin = f"remembered from {remembered[1]:%-d %b %Y}"
+                    mapping = validate_mapping(raw, mapping)
+                    origin = f"remembered from {remembered.saved_at:%-d %b %Y}"
                 except MappingError:
-                    mapping = None  # a stale memory: the detected mapping, as for a new file
+                    mapping, notes = None, []  # a memory without the id: as for a new file
             cohort = load_cohort(raw, mapping, time_limit=LOAD_TIME_LIMIT_S,
-                                 memory_limit=SESSION_MEMORY_LIMIT, readings=readings)
+                                 memory_limit=SESSION_MEMORY_LIMIT, readings=readings,
+                                 detection=detection)
     except (CohortFileError, MappingError) as error:
         return Loaded(source, None, str(error))
-    return Loaded(source, cohort, None, mapping_origin=origin)
+    return Loaded(source, cohort, None, mapping_origin=origin, mapping_notes=notes)
 
 
 def _load_snapshot(source: Source) -> Loaded:

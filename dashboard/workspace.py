@@ -33,12 +33,15 @@ import pyarrow as pa
 from dashboard.changes import compared
 from dashboard.config import Config, ConfigError, config_from_json
 from dashboard.engine import (
+    LOADING_ISSUES_TABLE,
+    NAME_ORDER,
     Cohort,
     ValueReading,
     record_data_issues,
     value_reading,
     write_column_map,
 )
+from dashboard.fields import written_key
 from dashboard.flagging import FlaggedCohort
 from dashboard.importer import RawCohort
 from dashboard.sql import connect, load_query, project_dir
@@ -116,6 +119,18 @@ class Note:
     status: str
     done_at: dt.datetime | None
     done_by: str | None
+
+
+@dataclass(frozen=True)
+class RememberedColumns:
+    """The remembered mapping of one file's columns (see `Workspace.remembered_columns`)."""
+
+    columns: dict[str, str]  # header in this file -> field ("" for a column left unread)
+    gone: dict[str, str]  # field -> the header remembered for it, not in this file
+    saved_at: dt.datetime
+
+    def mapping(self) -> dict[str, str]:
+        return {field: header for header, field in self.columns.items() if field}
 
 
 def utc_now() -> dt.datetime:
@@ -212,7 +227,7 @@ class Workspace:
     def save_snapshot(self, flagged: FlaggedCohort, cohort_name: str, saved_by: str,
                       source_digest: str | None = None) -> SnapshotInfo:
         """Save a flagged cohort: its typed rows, data issues, mapping and settings, and the
-        SHA-256 of the file it was read from."""
+        SHA-256 of the file it was read from; its mapping is remembered column by column."""
         cohort_name = checked_cohort_name(cohort_name)
         cohort = flagged.cohort
         if not flagged.is_materialised:
@@ -230,24 +245,31 @@ class Workspace:
             *[duckdb.ColumnExpression(column) for column in SUMMARY_COLUMNS],
         ).to_arrow_table()
         raw = cohort.raw
+        loading = [list(issue) for issue in cohort.loading_issues()]
+        saved_mapping = dict(cohort.mapping)
+        if cohort.name_parts and "name" not in saved_mapping:  # a name made of its parts
+            saved_mapping["name"] = " + ".join(cohort.name_parts[part] for part in NAME_ORDER
+                                               if part in cohort.name_parts)
         with self.cursor() as cur:
             cur.execute("begin transaction")
             try:
                 [(snapshot_id,)] = cur.execute(
                     "insert into snapshots (cohort, as_of, saved_at, saved_by, file_name, "
                     "sheet, header_row, headers, read_notes, mapping, extra_headers, settings, "
-                    "student_count, source_digest) values ($cohort, $as_of, $saved_at, "
-                    "$saved_by, $file_name, $sheet, $header_row, $headers, $read_notes, "
-                    "$mapping, $extra_headers, $settings, $student_count, $source_digest) "
+                    "student_count, source_digest, loading_issues) values ($cohort, $as_of, "
+                    "$saved_at, $saved_by, $file_name, $sheet, $header_row, $headers, "
+                    "$read_notes, $mapping, $extra_headers, $settings, $student_count, "
+                    "$source_digest, $loading_issues) "
                     "returning snapshot_id",
                     {"cohort": cohort_name, "as_of": flagged.as_of, "saved_at": utc_now(),
                      "saved_by": saved_by, "file_name": raw.file_name, "sheet": raw.sheet,
                      "header_row": raw.header_row, "headers": list(raw.headers),
                      "read_notes": list(raw.notes),
-                     "mapping": json.dumps(cohort.mapping, ensure_ascii=False),
+                     "mapping": json.dumps(saved_mapping, ensure_ascii=False),
                      "extra_headers": [cohort.extra_columns[key] for key in extras],
                      "settings": json.dumps(config_document(flagged.config)),
-                     "student_count": rows.num_rows, "source_digest": source_digest},
+                     "student_count": rows.num_rows, "source_digest": source_digest,
+                     "loading_issues": json.dumps(loading, ensure_ascii=False, default=str)},
                 ).fetchall()
                 cur.register("saved_rows", rows)
                 cur.execute("insert into snapshot_students by name "
@@ -262,6 +284,10 @@ class Workspace:
             except BaseException:
                 cur.execute("rollback")
                 raise
+        # The mapping in effect is remembered column by column: next week's file, with a
+        # column renamed or moved, is read as this one was.
+        if raw.headers and "student_id" in cohort.mapping:
+            self.remember_mapping(raw.headers, cohort.mapping, saved_by)
         return SnapshotInfo(*info)
 
     def snapshot(self, snapshot_id: int) -> SnapshotInfo:
@@ -316,12 +342,13 @@ class Workspace:
         with self.cursor() as cur:
             found = cur.execute(
                 "select file_name, sheet, header_row, headers, read_notes, mapping, "
-                "extra_headers, settings from snapshots where snapshot_id = $id",
+                "extra_headers, settings, loading_issues from snapshots "
+                "where snapshot_id = $id",
                 {"id": snapshot_id}).fetchall()
             if not found:
                 raise WorkspaceError(f"snapshot {snapshot_id} is not in this workspace")
             [(file_name, sheet, header_row, headers, read_notes, mapping, extra_headers,
-              settings)] = found
+              settings, loading_issues)] = found
             students = cur.table("snapshot_students").filter(
                 duckdb.ColumnExpression("snapshot_id") == duckdb.ConstantExpression(snapshot_id)
             )
@@ -340,6 +367,11 @@ class Workspace:
         con.from_arrow(rows).create("canonical_students")
         mapping = json.loads(mapping)
         write_column_map(con, mapping)
+        con.execute(LOADING_ISSUES_TABLE)
+        saved_issues = json.loads(loading_issues or "[]")
+        if saved_issues:
+            con.executemany("insert into loading_issues values ($1, $2, $3, $4, $5)",
+                            saved_issues)
         record_data_issues(con)
         raw = RawCohort(file_name=file_name, headers=list(headers), header_row=header_row,
                         source=pa.table({}), sheet=sheet, notes=list(read_notes))
@@ -352,6 +384,13 @@ class Workspace:
             raise WorkspaceError(f"snapshot {snapshot_id}: its saved settings cannot be "
                                  "read by this version of Cohort Advisor") from None
         return OpenedSnapshot(self.snapshot(snapshot_id), cohort, config)
+
+    def snapshot_fields(self, snapshot_id: int) -> frozenset[str]:
+        """The fields a column fed in this snapshot (from the mapping it was saved with)."""
+        with self.cursor() as cur:
+            found = cur.execute("select mapping from snapshots where snapshot_id = $id",
+                                {"id": snapshot_id}).fetchall()
+        return frozenset(json.loads(found[0][0])) if found else frozenset()
 
     def snapshot_summary(self, snapshot_id: int) -> pa.Table:
         """What a comparison reads of a snapshot: ids, names, risk, flags and the counts."""
@@ -482,30 +521,69 @@ class Workspace:
 
     # What is remembered between uploads ----------------------------------------------------
 
-    def remembered_mapping(self, headers: list[str]) -> tuple[dict[str, str], dt.datetime
-                                                                 ] | None:
+    def remembered_columns(self, headers: list[str]) -> RememberedColumns | None:
+        """What the workspace remembers of this file's columns, column by column (the header
+        as written, ignoring case and spacing): the field each one fed ("" for a column left
+        unread), and the fields remembered with them whose column this file does not have.
+        None when no column of the file is remembered."""
+        keys = {written_key(header.strip()): header for header in headers}
         with self.cursor() as cur:
             found = cur.execute(
-                "select mapping, saved_at from remembered_mappings where header_key = $key",
-                {"key": header_key(headers)}).fetchall()
-        if not found:
+                "select column_key, header, field, saved_at from remembered_columns "
+                "where column_key in (select unnest($keys::varchar[]))",
+                {"keys": list(keys)}).fetchall()
+            if not found:
+                legacy = self._legacy_mapping(cur, headers)
+                if legacy is None:
+                    return None
+                mapping, saved_at = legacy
+                return RememberedColumns({header: field for field, header in mapping.items()
+                                          if header in headers}, {}, saved_at)
+            latest = max(saved_at for *_, saved_at in found)
+            together = cur.execute(
+                "select header, field from remembered_columns where saved_at = $at "
+                "and field <> '' and column_key not in (select unnest($keys::varchar[]))",
+                {"at": latest, "keys": list(keys)}).fetchall()
+        columns = {keys[key]: field for key, _, field, _ in found}
+        fed = {field for field in columns.values() if field}
+        gone = {field: header for header, field in together if field not in fed}
+        return RememberedColumns(columns, gone, latest)
+
+    @staticmethod
+    def _legacy_mapping(cur, headers: list[str]):
+        found = cur.execute(
+            "select mapping, saved_at from remembered_mappings where header_key = $key",
+            {"key": header_key(headers)}).fetchall()
+        return (json.loads(found[0][0]), found[0][1]) if found else None
+
+    def remembered_mapping(self, headers: list[str]) -> tuple[dict[str, str], dt.datetime
+                                                                 ] | None:
+        """The remembered mapping of this file's columns (field -> column) and when it was
+        saved; None when none of its columns is remembered."""
+        remembered = self.remembered_columns(headers)
+        if remembered is None:
             return None
-        return json.loads(found[0][0]), found[0][1]
+        return remembered.mapping(), remembered.saved_at
 
     def remember_mapping(self, headers: list[str], mapping: dict[str, str] | None,
                          saved_by: str) -> None:
-        """Remember the mapping for this header set; None forgets it (use the detected one)."""
+        """Remember the mapping column by column: each column of this file and the field it
+        feeds ("" when none); None forgets these columns (the detected mapping is used)."""
+        keys = {written_key(header.strip()): header for header in headers}
         with self.cursor() as cur:
+            cur.execute("delete from remembered_columns "
+                        "where column_key in (select unnest($keys::varchar[]))",
+                        {"keys": list(keys)})
+            cur.execute("delete from remembered_mappings where header_key = $key",
+                        {"key": header_key(headers)})
             if mapping is None:
-                cur.execute("delete from remembered_mappings where header_key = $key",
-                            {"key": header_key(headers)})
                 return
-            cur.execute(
-                "insert or replace into remembered_mappings values "
-                "($key, $headers, $mapping, $at, $by)",
-                {"key": header_key(headers), "headers": list(headers),
-                 "mapping": json.dumps(mapping, ensure_ascii=False), "at": utc_now(),
-                 "by": saved_by})
+            field_of = {column: field for field, column in mapping.items()}
+            now = utc_now()
+            cur.executemany(
+                "insert into remembered_columns values ($1, $2, $3, $4, $5)",
+                [(key, header, field_of.get(header, ""), now, saved_by)
+                 for key, header in keys.items()])
 
     def value_readings(self) -> tuple[ValueReading, ...]:
         with self.cursor() as cur:
@@ -581,7 +659,8 @@ class Workspace:
             [counts] = cur.execute(
                 "select (select count(distinct cohort) from (select cohort from snapshots "
                 "union all select cohort from notes)), (select count(*) from snapshots), "
-                "(select count(*) from notes), (select count(*) from remembered_mappings), "
+                "(select count(*) from notes), (select count(distinct saved_at) from "
+                "remembered_columns) + (select count(*) from remembered_mappings), "
                 "(select count(*) from value_readings)").fetchall()
         return dict(zip(("cohorts", "snapshots", "notes", "mappings", "readings"), counts,
                         strict=True))

@@ -71,12 +71,13 @@ def test_upload_replaces_the_sample_and_reports_issues():
     at = upload(start())
     assert metric(at, "Students") == "9"
     at.switch_page("app_pages/import_data.py").run()
+    # SPEC v3: a semicolon file's undecided dates are day-first, and that is said once.
     assert [h.value for h in at.subheader][0] == (
-        "9 students loaded; 2 cells unreadable; 0 cells interpreted; 1 repeated ID; "
+        "9 students loaded; 2 cells unreadable; 1 cell interpreted; 1 repeated ID; "
         "1 row without an ID")
     issues = frame_with(at, "problem")
     assert list(issues.columns) == ["row", "column", "value", "problem", "kind"]
-    assert issues["row"].tolist() == [3, 7, 8, 8, 9]
+    assert issues["row"].tolist() == [3, 3, 7, 8, 8, 9]  # row 3's date tells the order
 
 
 def test_refused_upload_shows_a_message_not_a_traceback(tmp_path):
@@ -94,8 +95,9 @@ def test_mapping_override_is_applied():
     next(b for b in at.button if b.label == "Apply mapping").click().run()
     assert not at.exception
     at.switch_page("app_pages/overview.py").run()
-    # Without a Step 2 CK column no score is low, and every student's strategy is pending.
-    assert metric(at, "Step 2 < 235") == "0"
+    # Without a Step 2 CK column the tile says it is not read: never a 0 (issue 19).
+    assert metric(at, "Step 2 < 235") == "—"
+    assert any(e.value.startswith("Not read from this file: Step 2 CK score.") for e in at.error)
 
 
 def test_filters_narrow_the_student_list():

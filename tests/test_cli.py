@@ -10,6 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -126,7 +127,9 @@ def test_xlsx_output_has_no_formulas_and_records_its_settings(messy, tmp_path):
     students = workbook.get_sheet_by_name("Students").to_python()
     assert students[0][:7] == LEADING
     mentor = students[0].index("Mentor")
-    assert students[1][mentor] == "'=HYPERLINK(\"http://x\")"
+    # SPEC v3: the value as typed, with Excel's quote-prefix style.
+    assert students[1][mentor] == "=HYPERLINK(\"http://x\")"
+    assert openpyxl.load_workbook(output)["Students"].cell(2, mentor + 1).quotePrefix
     score = students[0].index("step2ck_score")
     assert students[1][score] == 230  # a number, not text
     settings = {row[1]: row[2] for row in workbook.get_sheet_by_name("Settings").to_python()[1:]}

@@ -6,6 +6,7 @@ import csv
 import io
 import zipfile
 
+import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
@@ -87,12 +88,28 @@ def test_xlsx_export_has_no_formula_and_keeps_numbers(payload_export):
     rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name("Students") \
         .to_python()
     header = rows[0]
-    for record, payload in zip(rows[1:], PAYLOADS, strict=True):
+    # SPEC v3: in XLSX the text keeps its value exactly, with Excel's quote-prefix style.
+    students = openpyxl.load_workbook(io.BytesIO(data))["Students"]
+    notes_column = header.index("Notes") + 1
+    for position, (record, payload) in enumerate(zip(rows[1:], PAYLOADS, strict=True),
+                                                 start=2):
         row = dict(zip(header, record, strict=True))
-        assert row["Notes"] == "'" + payload
+        assert row["Notes"] == payload
+        assert students.cell(position, notes_column).quotePrefix
         if payload.strip().lower() not in PLACEHOLDERS:
-            assert row["student_id"] == "'" + payload.strip(" ")
+            assert row["student_id"] == payload.strip(" ")
         assert row["step2ck_score"] == 240.0 and isinstance(row["step2ck_score"], float)
+
+
+def test_xlsx_keeps_a_banner_id_as_typed_with_the_quote_prefix():
+    flagged = load_rows([{"student_id": "@01919159", "name": "Ana", "Notes": "plain"}]).flag(
+        Config(), AS_OF)
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(flagged)))["Students"]
+    header = [cell.value for cell in sheet[1]]
+    id_cell = sheet.cell(2, header.index("student_id") + 1)
+    notes_cell = sheet.cell(2, header.index("Notes") + 1)
+    assert (id_cell.value, id_cell.quotePrefix, id_cell.data_type) == ("@01919159", True, "s")
+    assert (notes_cell.value, notes_cell.quotePrefix) == ("plain", False)
 
 
 def test_exact_csv_export_of_one_student():
@@ -201,7 +218,7 @@ PAYLOAD_ROWS = [
      "step1_result": "FAIL - retake 3/2026", "step2ck_score": "230 (unofficial)",
      "Notes": "![x](http://canary.invalid/p.png)", "advisor": "<script>alert(1)</script>"},
     {"student_id": "P2/../x", "name": "Zoë", "stage": "M4", "step1_result": "pass",
-     "us_plastics_lors": "two", "Notes": "call back"},
+     "us_plastics_lors": "a few", "Notes": "call back"},
 ]
 
 
@@ -226,7 +243,8 @@ def test_advising_summary_is_dated_marks_its_reads_and_loads_nothing():
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "default-src 'none'" in page and "http://" not in page.replace(
         "http://canary.invalid", "")
-    assert "not read (unreadable: the file says &#x27;two&#x27;)" in summary_html(
+    # SPEC v3 reads `two` as 2: a cell that says no number is the unreadable one here.
+    assert "not read (unreadable: the file says &#x27;a few&#x27;)" in summary_html(
         students[1], flagged)
     assert file_name(students[1], flagged.as_of) == "advising-summary-P2_.._x-2026-11-25.html"
     assert "(hidden)" in summary_html(students[1], flagged, privacy=True)

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from dashboard.changes import CHANGE_COLUMNS, CHANGE_KINDS, Changes, flagged_summary
@@ -399,14 +400,21 @@ def test_a_busy_workspace_gets_a_clear_message_never_a_traceback(tmp_path):
 # Remembered between uploads -------------------------------------------------------------
 
 
-def test_a_mapping_is_remembered_by_the_header_set(workspace):
+def test_a_mapping_is_remembered_column_by_column(workspace):
     headers = ["Learner", "Score (CK)", "Notes"]
     workspace.remember_mapping(headers, {"student_id": "Learner", "step2ck_score": "Score (CK)"},
                                "local")
     mapping, saved_at = workspace.remembered_mapping([" Notes", "Score (CK)", "Learner"])
     assert mapping == {"student_id": "Learner", "step2ck_score": "Score (CK)"}
     assert isinstance(saved_at, dt.datetime)
-    assert workspace.remembered_mapping(["Learner", "Score (CK)"]) is None
+    # SPEC v3: a moved, added or dropped column leaves every other column mapped, and a
+    # remembered field whose column is gone is named.
+    assert workspace.remembered_mapping(["Learner", "Extra"]) == (
+        {"student_id": "Learner"}, saved_at)
+    remembered = workspace.remembered_columns(["LEARNER", "Extra"])
+    assert remembered.columns == {"LEARNER": "student_id"}
+    assert remembered.gone == {"step2ck_score": "Score (CK)"}
+    assert workspace.remembered_columns(["Notes"]).columns == {"Notes": ""}  # left unread
     assert header_key(headers) == header_key(list(reversed(headers)))
     workspace.remember_mapping(headers, None, "local")
     assert workspace.remembered_mapping(headers) is None
@@ -708,5 +716,9 @@ def test_notes_travel_into_summaries_and_exports_as_plain_text(workspace):
     rows = workbook.get_sheet_by_name("Notes").to_python()
     assert rows[0] == ["student_id", "written_at", "author", "body", "follow_up",
                        "follow_up_status"]
-    assert rows[1][0] == "S1" and rows[1][3].startswith("'=HYPERLINK")
+    # SPEC v3: kept as typed, a text cell with Excel's quote-prefix style (no formula).
+    assert rows[1][0] == "S1" and rows[1][3].startswith("=HYPERLINK")
+    notes_sheet = openpyxl.load_workbook(io.BytesIO(
+        xlsx_bytes(flagged, notes=workspace.notes_for_export(COHORT))))["Notes"]
+    assert notes_sheet.cell(2, 4).quotePrefix and notes_sheet.cell(2, 4).data_type == "s"
     assert rows[1][5] == "open"

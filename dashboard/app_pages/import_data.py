@@ -12,6 +12,7 @@ from dashboard import state, ui
 from dashboard.engine import READABLE_FIELDS, MappingError, validate_mapping
 from dashboard.exports import csv_bytes
 from dashboard.fields import FIELDS, FIELDS_BY_NAME, template_csv
+from dashboard.mapping_file import mapping_toml
 
 NOT_MAPPED = ""
 KIND_MEANINGS = {
@@ -22,8 +23,8 @@ KIND_MEANINGS = {
 }
 
 st.title("Import")
-st.caption("Upload a cohort in the sidebar (CSV, TSV or XLSX, one row per student, a header "
-           "row). The upload lives in this browser session only, until you save it as a "
+st.caption("Upload a cohort in the sidebar (CSV, TSV, XLSX, XLS or ODS, one row per student, "
+           "a header row). The upload lives in this browser session only, until you save it as a "
            "snapshot on the Workspace page. How you map its columns and read its values is "
            "remembered for the next file with the same columns.")
 st.download_button("Download a template with every column Cohort Advisor reads",
@@ -59,8 +60,13 @@ st.subheader("; ".join(parts))
 st.text(f"File: {source.file_name}" + ("  (bundled sample data)" if source.is_sample else "")
         + (f"  ·  sheet: {raw.sheet}" if raw.sheet else "")
         + f"  ·  header on row {raw.header_row}")
-for note in [*raw.notes, *cohort.header_notes()]:
+for note in [*raw.notes, *loaded.mapping_notes, *cohort.header_notes()]:
     st.text(f"• {note}")
+unread_headline = cohort.unread_headline_fields()
+if unread_headline:
+    st.error("Not read: " + ", ".join(FIELDS_BY_NAME[name].label for name in unread_headline)
+             + ". No column feeds these headline fields; map their columns below.",
+             icon=":material/report:")
 
 st.header("Column mapping")
 mapping = cohort.mapping
@@ -117,14 +123,33 @@ left, right = st.columns(2)
 with left:
     st.caption("Matched columns")
     # Tall enough for every field: the list never scrolls inside itself.
-    st.dataframe(pd.DataFrame({"file column": list(mapping.values()),
-                               "read as": [FIELDS_BY_NAME[name].label for name in mapping]}),
-                 hide_index=True, height=38 + 35 * max(len(mapping), 1),
+    matched = {FIELDS_BY_NAME[name].label: column for name, column in mapping.items()}
+    if cohort.name_parts and "name" not in mapping:
+        matched["Name"] = " + ".join(cohort.name_parts.values())
+    st.dataframe(pd.DataFrame({"file column": list(matched.values()),
+                               "read as": list(matched)}),
+                 hide_index=True, height=38 + 35 * max(len(matched), 1),
                  key="import_mapping_table")
 with right:
     st.caption("Columns kept as they are (carried into exports)")
     st.dataframe(pd.DataFrame({"file column": unmapped}), hide_index=True,
                  key="import_unmapped_table")
+
+# What each unmapped column could feed, by its header and its values: proposed, never applied.
+suggestions = cohort.detection.suggestions if cohort.detection else {}
+proposed = [(column, FIELDS_BY_NAME[field].label, f"{fit:.0%}")
+            for column, ranked in suggestions.items() if column in unmapped
+            for field, fit in ranked if field not in mapping]
+if proposed:
+    st.caption("Unmapped columns and the fields they could feed, best first (by the header and "
+               "by how many of the column's values that field reads). Nothing here is applied "
+               "until you choose it in the mapping above.")
+    st.dataframe(pd.DataFrame(proposed, columns=["file column", "could be", "values that fit"]),
+                 hide_index=True, key="import_suggestions_table")
+st.download_button("Download the mapping in effect (for cohort-advisor flag --mapping FILE)",
+                   data=mapping_toml(cohort), file_name="cohort-mapping.toml",
+                   mime="application/toml", key="import_mapping_download",
+                   icon=":material/download:")
 
 st.header("Data issues")
 issue_frame = issues.df()

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import charts, reports, state, ui
 from dashboard.exports import csv_bytes
+from dashboard.fields import FIELDS_BY_NAME
 from dashboard.rules import (
     BAND_LABELS,
     RISK_LABELS,
@@ -25,6 +26,26 @@ st.title("Cohort overview")
 st.caption("Counts and charts for the whole cohort, as of "
            f"{flagged.as_of:%-d %b %Y}. Click a bar, or drag over the scatter plot, to list "
            "those students under the counts and on the Students page.")
+
+# Headline fields no column feeds: said first, where the advisor looks, with the way to map.
+unread_headline = loaded.cohort.unread_headline_fields()
+if unread_headline or loaded.mapping_notes:
+    with st.container(border=True, key="overview_unread_banner"):
+        if unread_headline:
+            st.error("Not read from this file: "
+                     + ", ".join(FIELDS_BY_NAME[name].label for name in unread_headline)
+                     + ". No column feeds "
+                     + ("it" if len(unread_headline) == 1 else "them")
+                     + ", so those checks are not run: their tiles say \"not read\", never 0. "
+                     "Map the column on the Import page.", icon=":material/report:")
+            unmapped = loaded.cohort.unmapped_columns()
+            if unmapped:
+                st.text("Columns left unmapped: " + ", ".join(unmapped[:30])
+                        + (", ..." if len(unmapped) > 30 else ""))  # uploaded text: plain
+        for note in loaded.mapping_notes:
+            st.text(note)
+        st.page_link("app_pages/import_data.py", label="Map the columns on the Import page",
+                     icon=":material/upload_file:")
 
 # The headline checks that could not run: never let missing data read as safe.
 unchecked = []
@@ -109,14 +130,34 @@ columns[1].metric("High risk", f"{summary['count_high']:,}", help=RISK_MEANINGS[
 columns[2].metric("Moderate", f"{summary['count_moderate']:,}", help=RISK_MEANINGS["moderate"])
 columns[3].metric("Needs data", f"{summary['count_needs_data']:,}",
                   help=RISK_MEANINGS["needs_data"])
-columns[4].metric("Step 1 fail/repeat", f"{summary['count_step1_fail']:,}",
-                  delta=not_checked(summary["count_step1_unknown"]), delta_color="off",
+NOT_READ = "not read"
+unread = set(loaded.cohort.unread_fields())
+
+
+def tile_value(field: str, count: int) -> str:
+    """A headline count, or a dash (with "not read" under it) when no column feeds its field:
+    never a 0."""
+    return "—" if field in unread else f"{count:,}"
+
+
+def tile_note(field: str, unknown: int) -> str | None:
+    return NOT_READ if field in unread else not_checked(unknown)
+
+
+step1_unread = {"step1_result", "step1_attempts"} <= unread
+columns[4].metric("Step 1 fail/repeat",
+                  "—" if step1_unread else f"{summary['count_step1_fail']:,}",
+                  delta=NOT_READ if step1_unread else not_checked(summary["count_step1_unknown"]),
+                  delta_color="off",
                   delta_arrow="off", help=RULES_BY_ID["STEP1_FAIL"].title)
-columns[5].metric(f"Step 2 < {thresholds.step2_low}", f"{summary['count_step2_low']:,}",
+columns[5].metric(f"Step 2 < {thresholds.step2_low}",
+                  tile_value("step2ck_score", summary["count_step2_low"]),
+                  delta=NOT_READ if "step2ck_score" in unread else None, delta_color="off",
+                  delta_arrow="off",
                   help=RULES_BY_ID["STEP2_LOW"].title)
 columns[6].metric(f"PRS LORs < {thresholds.us_plastics_lors_min}",
-                  f"{summary['count_us_plastics_lors_missing']:,}",
-                  delta=not_checked(summary["count_us_plastics_lors_unknown"]),
+                  tile_value("us_plastics_lors", summary["count_us_plastics_lors_missing"]),
+                  delta=tile_note("us_plastics_lors", summary["count_us_plastics_lors_unknown"]),
                   delta_color="off", delta_arrow="off",
                   help="Fewer letters from US plastic surgeons than needed: final-year and "
                   "applying students (and those with no stage) only")

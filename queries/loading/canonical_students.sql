@@ -212,7 +212,9 @@ checked as (
                         'not a stage; expected M1-M2/preclinical, M3/clinical, M4/final year, '
                             || 'or applying/graduate',
                         'read as ' || replace(stage, '_', ' ') || coalesce(
-                            saved_reading(read_stage), ' from its first words'))},
+                            saved_reading(read_stage), ' from its first words')
+                            || coalesce(', graduated in ' || graduation_year_in(text_stage)
+                                || ' (a graduation year, not a Match year)', ''))},
                     {'field': 'campus', 'value': text_campus, 'issue': cell_issue(
                         text_campus, campus, true, '', '')},
                     {'field': 'advisor', 'value': text_advisor, 'issue': cell_issue(

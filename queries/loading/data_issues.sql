@@ -100,31 +100,18 @@ all_issues as (
     select * from repeated_ids
 ),
 
--- Rows after the students that sum them up: not students (queries/loading/footer_rows.sql).
-footers as (
+-- Footer rows and how whole columns were read (the order of their dates): found as the file
+-- was loaded (`loading_issues`), each before its row's cell issues.
+loading as (
     select
-        footer_rows.source_row,
-        file_columns.column_name,
-        footer_rows.row_first_cell as value,
-        'a footer row after the students (a total, a count, an average or numbers without '
-            || 'an ID), not a student: left out of the cohort' as problem,
-        'interpreted' as kind,
-        -1.0 as position
-    from footer_rows
-    join file_columns on file_columns.position = footer_rows.row_first_column - 1
-),
-
--- How a whole column was read, said once (the order of its dates), before its cell's own.
-column_readings as (
-    select
-        column_notes.source_row,
-        column_notes.column_name,
-        column_notes.value,
-        column_notes.problem,
-        column_notes.kind,
+        loading_issues.source_row,
+        loading_issues.column_name,
+        loading_issues.value,
+        loading_issues.problem,
+        loading_issues.kind,
         coalesce(min(column_names.position) - 0.5, -1) as position
-    from column_notes
-    left join column_names on column_names.column_name = column_notes.column_name
+    from loading_issues
+    left join column_names on column_names.column_name = loading_issues.column_name
     group by all
 ),
 
@@ -139,9 +126,7 @@ named as (
     from all_issues
     join column_names using (field)
     union all
-    select * from footers
-    union all
-    select * from column_readings
+    select * from loading
 ),
 
 final as (

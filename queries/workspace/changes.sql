@@ -1,4 +1,4 @@
--- One row per change between two flagged versions of a cohort (`before_students`, `after_students`): students who joined or left, risk level, flags raised or cleared, Step 2 CK, US plastics letters and sub-Is. Ids missing or repeated on either side are left out: they cannot be matched, and `ambiguous_ids.sql` names them.
+-- One row per change between two flagged versions of a cohort (`before_students`, `after_students`): students who joined or left, risk level, flags raised or cleared, Step 2 CK, US plastics letters and sub-Is. Ids missing or repeated on either side are left out: they cannot be matched, and `ambiguous_ids.sql` names them. A field read in one version only ($one_sided_fields, with the rules that read it, $one_sided_rules) changes no student: the summary says once that it is no longer, or newly, read.
 with before_once as (
     select * from before_students
     where given_student_id is not null
@@ -35,10 +35,13 @@ paired as (
             as after_flags,
         list_filter(string_split(after_once."unknown", ';'), lambda rule_id: rule_id <> '')
             as after_unknown,
+        list_filter(string_split(before_once."unknown", ';'), lambda rule_id: rule_id <> '')
+            as before_unknown,
         after_once.unreadable_fields as after_unreadable,
         -- Fields with a value before and none now (blanked, or no longer readable).
         list_filter($known_fields::varchar[], lambda field, position:
-                    ((before_once.known_mask & ~after_once.known_mask) >> (position - 1)) & 1 = 1)
+                    ((before_once.known_mask & ~after_once.known_mask) >> (position - 1)) & 1 = 1
+                    and not list_contains($one_sided_fields::varchar[], field))
             as lost_fields,
         before_once.step2ck_score as before_score,
         after_once.step2ck_score as after_score,
@@ -58,7 +61,17 @@ ranked as materialized (
     select
         *,
         list_position(['low', 'moderate', 'high'], before_risk) as before_rank,
-        list_position(['low', 'moderate', 'high'], after_risk) as after_rank
+        list_position(['low', 'moderate', 'high'], after_risk) as after_rank,
+        -- The rules whose state moved; when all of them read a field read on one side only,
+        -- the risk level moved by the reading, not by the student.
+        list_distinct(list_concat(
+            list_filter(before_flags, lambda rule_id: not list_contains(after_flags, rule_id)),
+            list_filter(after_flags, lambda rule_id: not list_contains(before_flags, rule_id)),
+            list_filter(before_unknown,
+                        lambda rule_id: not list_contains(after_unknown, rule_id)),
+            list_filter(after_unknown,
+                        lambda rule_id: not list_contains(before_unknown, rule_id))))
+            as moved_rules
     from paired
 ),
 
@@ -85,11 +98,15 @@ changes as (
         end,
         'risk ' || replace(before_risk, '_', ' ') || ' to ' || replace(after_risk, '_', ' ')
     from ranked where in_before and in_after and before_risk <> after_risk
+        and not (len(moved_rules) > 0 and len(list_filter(moved_rules, lambda rule_id:
+                 not list_contains($one_sided_rules::varchar[], rule_id))) = 0)
     union all
     select student_id, name, sort_row, "row", 3, 'flag_raised', null, rule_id, null,
         'raised: ' || $rule_labels[list_position($rule_ids, rule_id)]
     from (select *, unnest(list_filter(after_flags,
-                                       lambda rule_id: not list_contains(before_flags, rule_id)))
+                                       lambda rule_id: not list_contains(before_flags, rule_id)
+                                           and not list_contains($one_sided_rules::varchar[],
+                                                                 rule_id)))
                     as rule_id
           from ranked where in_before and in_after)
     union all
@@ -100,6 +117,8 @@ changes as (
     from (select *, unnest(list_filter(before_flags,
                                        lambda rule_id: not list_contains(after_flags, rule_id)
                                            and not list_contains(after_unknown, rule_id)
+                                           and not list_contains($one_sided_rules::varchar[],
+                                                                 rule_id)
                                            and not list_has_any(
                                                list_concat(after_unreadable, lost_fields),
                                                $rule_fields[list_position($rule_ids, rule_id)])))
@@ -122,6 +141,7 @@ changes as (
           ]) as value
           from ranked where in_before and in_after)
     where value.before is distinct from value.after
+        and not list_contains($one_sided_fields::varchar[], value.field)
 ),
 
 final as (
