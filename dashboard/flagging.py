@@ -19,6 +19,7 @@ import pyarrow as pa
 from duckdb import CaseExpression, ColumnExpression, ConstantExpression, FunctionExpression
 
 from dashboard.config import Config
+from dashboard.fields import FIELD_NAMES
 from dashboard.rules import RULES, SEVERITIES
 from dashboard.sql import connect, load_query
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 INTEGER = duckdb.sqltype("INTEGER")
 FLAGGED_TABLE = "flagged_students"
+# The columns of canonical_students the rule query reads: what a what-if record carries.
+RULE_INPUTS = ("source_row", "given_student_id", *FIELD_NAMES, "graduation_year")
 
 
 def _is(rule_id: str, state: str) -> duckdb.Expression:

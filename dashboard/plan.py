@@ -15,8 +15,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.fields import FIELD_NAMES
-from dashboard.flagging import FlaggedCohort, flag_records
+from dashboard.flagging import RULE_INPUTS, FlaggedCohort, flag_records
 from dashboard.rules import RISK_LEVELS, RULES_BY_ID, format_date
 from dashboard.sql import load_query
 
@@ -306,14 +305,14 @@ def closest_path(flagged: FlaggedCohort, student: dict, max_changes: int = 4) ->
             elif _as_date(row["useful_until"]) >= flagged.as_of:
                 by_when[lever.id] = format_date(_as_date(row["useful_until"]))
     levers = [lever for lever in _applicable(student, flagged) if lever in by_when]
-    record = {name: student[name] for name in ("source_row", "given_student_id", *FIELD_NAMES)}
+    record = {name: student[name] for name in RULE_INPUTS}
     combos = [combo for size in range(1, min(max_changes, len(levers)) + 1)
               for combo in itertools.combinations(levers, size)]
     if not combos:
         return None
     schema = flagged.con.sql(
-        "select source_row, given_student_id, " + ", ".join(FIELD_NAMES)
-        + " from canonical_students limit 0").to_arrow_table().schema
+        "select * from canonical_students limit 0").select(
+        *[duckdb.ColumnExpression(name) for name in RULE_INPUTS]).to_arrow_table().schema
     records = []
     for combo in combos:
         changed = dict(record)

@@ -13,8 +13,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.fields import FIELD_NAMES, FIELDS_BY_NAME
-from dashboard.flagging import FlaggedCohort, flag_records
+from dashboard.fields import FIELDS_BY_NAME
+from dashboard.flagging import RULE_INPUTS, FlaggedCohort, flag_records
 from dashboard.rules import RULES, RULES_BY_ID, missing_fields, needs_data_rules
 from dashboard.sql import load_query
 
@@ -199,7 +199,7 @@ def what_if(flagged: FlaggedCohort, source_row: int, changes: dict) -> dict:
     unknown_fields = set(changes) - set(WHAT_IF_FIELDS)
     if unknown_fields:
         raise ValueError(f"what-if cannot change {sorted(unknown_fields)}")
-    columns = ("source_row", "given_student_id", *FIELD_NAMES)
+    columns = RULE_INPUTS
     record = flagged.con.sql("select * from canonical_students where source_row = $row",
                      params={"row": source_row}).select(
         *[duckdb.ColumnExpression(column) for column in columns]).to_arrow_table()

@@ -8,10 +8,18 @@ facts as (
         *,
         stage is null or stage in ('final_year', 'applying') as is_ready_stage,
         coalesce(stage = 'preclinical', false) as is_preclinical,
+        -- A graduate whose graduation year is before the Match under way re-applies in it.
+        coalesce(stage = 'applying' and graduation_year < $default_cycle_ready::integer, false)
+            as is_graduate_reapplying,
         -- Without a class year, an applicant belongs to the Match under way until its rank
         -- order list deadline; anyone else to the next Match not yet reviewing.
-        coalesce(class_year, case when stage is null or stage in ('final_year', 'applying')
-            then $default_cycle_ready::integer else $default_cycle::integer end) as cycle,
+        case
+            when is_graduate_reapplying then $default_cycle_ready::integer
+            else coalesce(class_year, case when stage is null
+                or stage in ('final_year', 'applying') then $default_cycle_ready::integer
+                else $default_cycle::integer end)
+        end as cycle,
+        class_year is not null and not is_graduate_reapplying as is_cycle_from_class_year,
         len(list_filter(practice_scores, lambda score: score < $practice_low::integer))
             as count_low_practice_scores,
         coalesce(us_plastics_lors, 0) >= $us_plastics_lors_min::integer
@@ -82,21 +90,17 @@ cycles as (
         *,
         case
             when not is_ready_stage then 'not_applying'
-            when class_year is not null and $as_of::date > date_match_day then 'cycle_over'
+            when is_cycle_from_class_year and $as_of::date > date_match_day then 'cycle_over'
             -- Unknown when a pass not on file (Step 1 missing, say) decides it.
             else exam_status_known(
                 exam_status(coalesce(has_step1_pass, true), coalesce(has_step2_pass, true),
-                            step2ck_score, step2ck_date, date_exam_deadline, date_rank_list,
-                            $as_of::date),
+                            step2ck_score, step2ck_date, date_exam_deadline, $as_of::date),
                 exam_status(coalesce(has_step1_pass, true), coalesce(has_step2_pass, false),
-                            step2ck_score, step2ck_date, date_exam_deadline, date_rank_list,
-                            $as_of::date),
+                            step2ck_score, step2ck_date, date_exam_deadline, $as_of::date),
                 exam_status(coalesce(has_step1_pass, false), coalesce(has_step2_pass, true),
-                            step2ck_score, step2ck_date, date_exam_deadline, date_rank_list,
-                            $as_of::date),
+                            step2ck_score, step2ck_date, date_exam_deadline, $as_of::date),
                 exam_status(coalesce(has_step1_pass, false), coalesce(has_step2_pass, false),
-                            step2ck_score, step2ck_date, date_exam_deadline, date_rank_list,
-                            $as_of::date))
+                            step2ck_score, step2ck_date, date_exam_deadline, $as_of::date))
         end as cycle_status
     from pass_states
 ),

@@ -424,15 +424,14 @@ create or replace macro by_year(values, year, first_year) as
     values[year - first_year + 1];
 
 -- A readiness student's exam status for the Match of `deadline` (the last sitting whose
--- result is on file by the rank order list deadline, `rank_list`), given whether each pass
--- is on file. A sitting in time awaits its score only until the rank list deadline.
+-- result is on file by the rank order list deadline), given whether each pass is on file.
 create or replace macro exam_status(has_step1_pass, has_step2_pass, step2ck_score,
-                                    step2ck_date, deadline, rank_list, as_of) as
+                                    step2ck_date, deadline, as_of) as
     case
         when has_step1_pass and has_step2_pass then 'ready'
         when as_of <= deadline then 'exams_due'
         when has_step1_pass and step2ck_score is null and step2ck_date <= deadline
-            and as_of <= rank_list then 'exams_due'
+            then 'exams_due'
         else 'out_of_cycle'
     end;
 
