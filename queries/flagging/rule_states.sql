@@ -11,13 +11,13 @@ facts as (
         -- A graduate whose graduation year is before the Match under way re-applies in it.
         coalesce(stage = 'applying' and graduation_year < $default_cycle_ready::integer, false)
             as is_graduate_reapplying,
-        -- Without a class year, an applicant belongs to the Match under way until its rank
-        -- order list deadline; anyone else to the next Match not yet reviewing.
+        -- Without a class year, a final-year or applying student belongs to the Match under
+        -- way until its rank order list deadline; any other stage, or none, to the next Match
+        -- not yet reviewing.
         case
             when is_graduate_reapplying then $default_cycle_ready::integer
-            else coalesce(class_year, case when stage is null
-                or stage in ('final_year', 'applying') then $default_cycle_ready::integer
-                else $default_cycle::integer end)
+            else coalesce(class_year, case when stage in ('final_year', 'applying')
+                then $default_cycle_ready::integer else $default_cycle::integer end)
         end as cycle,
         class_year is not null and not is_graduate_reapplying as is_cycle_from_class_year,
         len(list_filter(practice_scores, lambda score: score < $practice_low::integer))
