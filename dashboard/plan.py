@@ -129,6 +129,14 @@ STATUS_LABELS = {"due": "Due", "overdue": "Overdue", "not_applicable": "Not appl
                  "done": "Done"}
 
 
+# What a plan reads of a flagged student (a fixed list: the plan's own dates are those of the
+# match year, never the cycle's dates the flagged table carries).
+PLAN_COLUMNS = ("source_row, cycle, match_year, cycle_status, strategy, risk_level, stage, "
+                "step1_result, step1_attempts, condition_step1_fail, condition_step2_fail, "
+                "step2ck_score, step2ck_date, us_plastics_lors, surgery_lors, publications, "
+                "presentations, us_plastics_subis, research_year, parallel_plan")
+
+
 def plan_params(flagged: FlaggedCohort, con: duckdb.DuckDBPyConnection | None = None
                 ) -> dict[str, object]:
     con = con or flagged.con
@@ -144,15 +152,12 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
     con = flagged.con
     params = plan_params(flagged)
     if materialise:
-        con.execute("create or replace view plan_students as select * from flagged_students")
+        con.execute("create or replace view plan_students as select " + PLAN_COLUMNS
+                    + " from flagged_students")
     else:
         # Flag once into the few columns a plan reads, rather than once per plan item.
-        con.execute("create or replace table plan_students as select source_row, cycle, "
-                    "match_year, cycle_status, strategy, risk_level, stage, step1_result, "
-                    "step1_attempts, condition_step1_fail, condition_step2_fail, "
-                    "step2ck_score, step2ck_date, us_plastics_lors, surgery_lors, publications, "
-                    "presentations, us_plastics_subis, research_year, parallel_plan "
-                    "from flagged_students")
+        con.execute("create or replace table plan_students as select " + PLAN_COLUMNS
+                    + " from flagged_students")
     lists = con.sql(load_query("planning/student_plan"), params=params)
     if materialise:
         lists.create("student_plan_lists")

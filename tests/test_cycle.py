@@ -54,9 +54,8 @@ EXPECTED = {
     ("no_step2", MARCH): ("out_of_cycle", 2028, "reapplication_plan"),
     ("sat_nov", DECEMBER): ("exams_due", 2027, "step2_score"),
     ("sat_nov", FEBRUARY): ("exams_due", 2027, "step2_score"),  # sat in time, awaiting
-    # SPEC 4: a sitting in time awaiting its score stays exams_due; confirming it helps only
-    # until the rank list deadline, so in Match week the step is the week itself.
-    ("sat_nov", MARCH): ("exams_due", 2027, "match_week_soap"),
+    # SPEC 4: a sitting in time awaiting its score stays exams_due, and its score is the step.
+    ("sat_nov", MARCH): ("exams_due", 2027, "step2_score"),
     ("booked_late", DECEMBER): ("exams_due", 2027, "step2_reschedule"),
     ("booked_late", MARCH): ("out_of_cycle", 2028, "reapplication_plan"),
     ("letter_missing", DECEMBER): ("ready", 2027, "plastics_letters"),

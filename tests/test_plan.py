@@ -524,7 +524,7 @@ def test_the_plan_lists_each_item_with_its_kind_in_the_catalogue():
         {**DONE, "student_id": "F", "step1_result": "fail", "step1_attempts": "4"},
         {**DONE, "student_id": "G", "step1_result": None},
         {**DONE, "student_id": "H", "step2ck_score": None, "step2ck_date": "2026-07-01"},
-        {**DONE, "student_id": "I", "step2ck_score": None, "step2ck_date": "2026-09-20"},
+        {**DONE, "student_id": "I", "step2ck_score": None, "step2ck_date": "2027-02-20"},
         {**DONE, "student_id": "J", "publications": "10", "presentations": "5"},
         {**DONE, "student_id": "K", "step2ck_score": "230"},
         {**DONE, "student_id": "L", "class_year": "2026", "step2ck_score": None},

@@ -136,14 +136,13 @@ final as (
             -- A sitting on file too late: for the first review while that can still be met,
             -- else for the exam deadline; else its score is awaited, to confirm.
             case
-                when is_awaiting_step2 and step2ck_date > date_next_sitting
-                    and (date_latest_sitting >= $as_of::date
-                         or step2ck_date > date_exam_deadline)
+                when is_awaiting_step2 and step2ck_date > date_exam_deadline
                     -- Due now (seats fill), useful until the sitting it must move to.
                     then plan_task('step2_reschedule', false, $as_of::date, null, false,
                         date_next_sitting, $as_of::date)
+                -- Awaited while the exams are due (SPEC 4): to Match Day at the latest.
                 when is_awaiting_step2 then plan_task('step2_score', false,
-                    step2ck_date + $score_release_days::integer, null, true, date_rank_list,
+                    step2ck_date + $score_release_days::integer, null, true, date_match_day,
                     $as_of::date)
             end,
             -- A score under the passing mark: the retake's pass by the next useful sitting.
@@ -158,9 +157,8 @@ final as (
                 date_review, null, not is_review_configured, date_interviews_end,
                 $as_of::date),
             -- A backup list still helps a month into interviews, when most invitations are out.
-            -- General surgery first has its backup in its own list (preliminary programs).
-            case when not is_gs_first then plan_task('backup_plan', parallel_plan, date_review,
-                null, not is_review_configured, date_interviews_start + 30, $as_of::date) end,
+            plan_task('backup_plan', parallel_plan, date_review, null,
+                not is_review_configured, date_interviews_start + 30, $as_of::date),
             -- The program list the strategy calls for, two weeks before the applications
             -- it goes into.
             case strategy
