@@ -321,8 +321,11 @@ def _open_workbook(data: bytes, file_name: str):
     except WorkbookError as error:
         raise CohortFileError(f"{file_name}: {error}") from None
     except (CalamineError, ValueError, OSError, zipfile.BadZipFile):
-        raise CohortFileError(
-            f"{file_name}: this is not a readable Excel or OpenDocument workbook") from None
+        if _is_zip(data):
+            raise CohortFileError(
+                f"{file_name}: this is a zip file but not a readable Excel workbook") from None
+        raise CohortFileError(f"{file_name}: this is not a readable Excel workbook (.xls)") \
+            from None
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException:  # a panic in the Rust reader (pyo3) is a BaseException

@@ -426,7 +426,8 @@ REFUSALS = [
     (b"  \n\n \r\n", "c.csv: the file is empty"),
     (b"%PDF-1.7\x00\x01\x02binary", "c.csv: this is not a CSV or Excel file"),
     (_zip_without_workbook(), "c.csv: this is a zip file but not a readable Excel workbook"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "c.csv: this is an old-style .xls workbook"),
+    # SPEC v3 reads .xls: a damaged one is refused as unreadable, no longer as old-style.
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "c.csv: this is not a readable Excel workbook"),
     (b"name,score\nAnn,250\n", "c.csv: no column could be matched to the student ID"),
     (b"S1,Ann,250\nS2,Bob,240\n", "c.csv: no column could be matched to the student ID"),
 ]

@@ -344,7 +344,7 @@ def test_xls_and_ods_are_read_like_xlsx(name, make):
 def test_a_damaged_xls_is_refused_with_a_message():
     from dashboard.importer import OLE2_MAGIC, CohortFileError
 
-    with pytest.raises(CohortFileError, match="bad.xls: this is not a readable Excel"):
+    with pytest.raises(CohortFileError, match=r"bad.xls: this is not a readable Excel workbook"):
         read_cohort(OLE2_MAGIC + b"\x00" * 600, "bad.xls")
 
 

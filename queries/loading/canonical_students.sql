@@ -48,15 +48,15 @@ numbers as (
         count_of(text_presentations, false) as number_presentations,
         count_of(text_us_plastics_subis, true) as number_us_plastics_subis,
         score_list_of(text_practice_scores) as practice_score_tokens,
-        -- A date in its column's order ($date_order); with the date cell blank, the date
-        -- written beside the score (`241 (7/14/26)`).
-        date_in_range(date_in_order(text_step2ck_date, $date_order)) as date_step2ck,
+        -- An a/b/yyyy date's parts, found once per cell (read in its column's order below).
+        slash_date_parts(text_step2ck_date) as date_parts_step2ck,
         case when text_step2ck_date is null and not plain_number(text_step2ck_score) then
             date_in_range(coalesce(
                 date_in_order(date_text_in(readable(text_step2ck_score)), 'mixed'),
                 date_in_order(date_text_in(readable(text_step2ck_score)), $date_order)))
         end as date_step2ck_beside_score,
-        graduation_year_in(text_class_year) as number_graduation_in_class_year,
+        case when not plain_number(text_class_year) then graduation_year_in(text_class_year)
+        end as number_graduation_in_class_year,
         enum_key(text_stage) as key_stage,
         enum_key(text_step1_result) as key_step1_result,
         enum_key(text_research_year) as key_research_year,
@@ -65,9 +65,14 @@ numbers as (
 ),
 
 -- What the workspace's value readings say a cell means ("Gen Surg" means yes), by field.
+-- A date in its column's order ($date_order); with the date cell blank, the date written
+-- beside the score (`241 (7/14/26)`).
 readings as (
     select
         *,
+        date_in_range(case when date_parts_step2ck.first <> ''
+            then date_from_parts(date_parts_step2ck, $date_order)
+            else date_of(text_step2ck_date) end) as date_step2ck,
         reading_of($value_readings, 'stage', key_stage) as read_stage,
         reading_of($value_readings, 'step1_result', key_step1_result) as read_step1_result,
         reading_of($value_readings, 'research_year', key_research_year) as read_research_year,
@@ -94,7 +99,8 @@ typed as (
         -- header ($class_year_is_graduation), or `Grad 2026` written in a cell.
         coalesce(case when $class_year_is_graduation then class_year end,
                  number_graduation_in_class_year,
-                 case when stage = 'applying' then graduation_year_in(text_stage) end)
+                 case when stage = 'applying' and not plain_stage
+                     then graduation_year_in(text_stage) end)
             as graduation_year,
         $class_year_is_graduation and stage = 'applying' and class_year < $match_under_way
             as is_graduate_class_year,
@@ -120,7 +126,7 @@ typed as (
         plain_number(text_step2ck_score) as plain_step2ck_score,
         coalesce(date_step2ck, date_step2ck_beside_score) as step2ck_date,
         not date_two_digit_year(text_step2ck_date)
-            and not ($date_order = 'mixed' and slash_date_parts(text_step2ck_date).first <> '')
+            and not ($date_order = 'mixed' and date_parts_step2ck.first <> '')
             as plain_step2ck_date,
         case when len(practice_score_tokens) > 0 then practice_score_tokens end
             as practice_scores,

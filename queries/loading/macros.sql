@@ -364,7 +364,7 @@ create or replace macro step1_attempts_written(text, result) as
 -- A row after the students that sums them up: its first non-blank cell begins with Total,
 -- Count, Sum, Average, Mean or N =.
 create or replace macro footer_text(text) as
-    regexp_matches(lower(text), '^(total|count|sum|average|avg|mean)\b|^n\s*=');
+    regexp_matches(text, '(?i)^(total|count|sum|average|avg|mean)\b|^[nN]\s*=');
 
 -- A row of numbers only (with their separators): with no id after the students, a footer.
 create or replace macro only_numbers(joined_cells) as
