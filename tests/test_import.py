@@ -627,7 +627,8 @@ def test_registrar_roster_reads_as_a_person_would(name):
                                     ("student_id", "risk_level", "strategy")]).fetchall()}
     assert flagged["00417"] == ("high", "pending")
     assert flagged["00419"] == ("needs_data", "pending")
-    assert flagged["00420"] == ("low", "aggressive_integrated")
+    # SPEC v3: a strong profile needs a US plastics sub-I and 15 research items.
+    assert flagged["00420"] == ("low", "targeted_integrated")
 
 
 # Never a year before 2000: whatever the cell, a date read is in 2000-2099 or missing.
