@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from dashboard.changes import Changes
-from dashboard.config import Config, ConfigError, load_config
+from dashboard.config import FIRST_YEAR, LAST_YEAR, Config, ConfigError, load_config
 from dashboard.engine import (
     Cohort,
     MappingError,
@@ -61,9 +61,13 @@ class _Parser(argparse.ArgumentParser):
 
 def _date(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        date = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2026-11-25") from None
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is outside the years {FIRST_YEAR}-{LAST_YEAR} the rules can be evaluated in")
+    return date
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -281,6 +281,14 @@ def test_as_of_moves_the_calendar(messy, tmp_path):
     assert run("flag", str(messy), as_of="yesterday").returncode == 2
 
 
+@pytest.mark.parametrize("as_of", ["9999-12-31", "0001-01-01", "1999-12-31", "2100-01-01"])
+def test_an_evaluation_date_outside_the_rules_years_is_refused_by_name(messy, as_of):
+    result = run("flag", str(messy), as_of=as_of)
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"--as-of: '{as_of}' is outside the years 2000-2099" in result.stderr
+    assert "unexpected error" not in result.stderr
+
+
 def test_stdin_is_read_once(messy):
     for source in ("-", "/dev/stdin"):
         result = run("flag", source, stdin=MESSY)

@@ -12,6 +12,8 @@ import streamlit as st
 from dashboard import state
 from dashboard.config import (
     CALENDAR_DATE_LABELS,
+    FIRST_YEAR,
+    LAST_YEAR,
     MILESTONES_BY_KEY,
     Calendar,
     Config,
@@ -37,6 +39,7 @@ with st.form("settings_form"):
     top = st.columns([1, 1, 2])
     as_of = top[0].date_input(
         "Evaluate the rules as of", value=state.as_of(), key="settings_as_of_input",
+        min_value=dt.date(FIRST_YEAR, 1, 1), max_value=dt.date(LAST_YEAR, 12, 31),
         help="Today unless you set a date: for example the day a report must describe.")
     applied = top[1].form_submit_button("Apply", type="primary")
     restored = top[2].form_submit_button("Reset to the defaults and today")
