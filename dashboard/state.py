@@ -40,6 +40,7 @@ from dashboard.reports import StudentFilter
 from dashboard.sql import sample_cohort_bytes
 from dashboard.workspace import (
     LOCAL_AUTHOR,
+    RememberedColumns,
     SnapshotInfo,
     Workspace,
     WorkspaceError,
@@ -352,13 +353,16 @@ def set_student_filter(new: StudentFilter) -> None:
 
 
 def set_mapping_override(source: Source, mapping: dict[str, str] | None,
-                         headers: list[str] | None = None) -> None:
-    """The advisor's mapping for this file; remembered by the workspace for the next file
-    with the same header (None forgets it: the detected mapping is used)."""
+                         headers: list[str] | None = None, shared: bool = False) -> None:
+    """The advisor's mapping for this file; remembered by the workspace for this advisor's
+    next file with these columns, or for every advisor's when `shared` (None forgets it: the
+    detected mapping is used)."""
     st.session_state["import_mapping"] = (source.digest, mapping)
     found = workspace()
     if found is not None and headers is not None:
-        found.remember_mapping(headers, mapping, author())
+        found.remember_mapping(headers, mapping, author(), shared=shared)
+        log_access("forget_mapping" if mapping is None
+                   else "share_mapping" if shared else "remember_mapping")
 
 
 def value_readings() -> tuple[ValueReading, ...]:
@@ -373,6 +377,7 @@ class Loaded:
     error: str | None
     flagged: FlaggedCohort | None = None
     mapping_origin: str = "detected"  # detected, remembered (with its date), chosen, snapshot
+    remembered: RememberedColumns | None = None  # the memory the mapping was applied from
     snapshot_config: Config | None = None  # the settings a reopened snapshot was saved with
     changes: tuple | None = None  # (key, baseline, Changes), computed once per key
     mapping_notes: list[str] = dataclasses.field(default_factory=list)  # what was not carried
@@ -418,7 +423,7 @@ def _load(source: Source, chosen: dict[str, str] | None, has_override: bool,
             mapping, origin = chosen, "chosen" if chosen else "detected"
             detection = detect_mapping(raw)
             found = workspace()
-            remembered = (found.remembered_columns(raw.headers)
+            remembered = (found.remembered_columns(raw.headers, author())
                           if found is not None and not has_override else None)
             notes: list[str] = []
             if remembered is not None:
@@ -426,15 +431,17 @@ def _load(source: Source, chosen: dict[str, str] | None, has_override: bool,
                                                   remembered.gone)
                 try:
                     mapping = validate_mapping(raw, mapping)
-                    origin = f"remembered from {remembered.saved_at:%-d %b %Y}"
+                    origin = remembered.origin()
                 except MappingError:
-                    mapping, notes = None, []  # a memory without the id: as for a new file
+                    # a memory without the id: as for a new file
+                    mapping, notes, remembered = None, [], None
             cohort = load_cohort(raw, mapping, time_limit=LOAD_TIME_LIMIT_S,
                                  memory_limit=SESSION_MEMORY_LIMIT, readings=readings,
                                  detection=detection)
     except (CohortFileError, MappingError) as error:
         return Loaded(source, None, str(error))
-    return Loaded(source, cohort, None, mapping_origin=origin, mapping_notes=notes)
+    return Loaded(source, cohort, None, mapping_origin=origin, mapping_notes=notes,
+                  remembered=remembered)
 
 
 def _load_snapshot(source: Source) -> Loaded:

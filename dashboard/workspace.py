@@ -49,6 +49,7 @@ from dashboard.sql import connect, load_query, project_dir
 MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 SUMMARY_COLUMNS = ("risk_level", "flags", "unknown")
 LOCAL_AUTHOR = "local"
+SHARED = ""  # the owner of a remembered mapping shared with every advisor of the workspace
 NOTE_LIMIT = 5_000  # characters in one note
 COHORT_NAME_LIMIT = 100
 
@@ -128,6 +129,15 @@ class RememberedColumns:
     columns: dict[str, str]  # header in this file -> field ("" for a column left unread)
     gone: dict[str, str]  # field -> the header remembered for it, not in this file
     saved_at: dt.datetime
+    saved_by: str = LOCAL_AUTHOR
+    shared: bool = False  # shared with every advisor of the workspace, else the advisor's own
+
+    def origin(self) -> str:
+        """How the mapping came to be applied, for the banner that says so."""
+        if self.shared:
+            return (f"the mapping {self.saved_by} shared with this workspace on "
+                    f"{self.saved_at:%-d %b %Y}")
+        return f"the mapping you last used for these columns, on {self.saved_at:%-d %b %Y}"
 
     def mapping(self) -> dict[str, str]:
         return {field: header for header, field in self.columns.items() if field}
@@ -521,69 +531,82 @@ class Workspace:
 
     # What is remembered between uploads ----------------------------------------------------
 
-    def remembered_columns(self, headers: list[str]) -> RememberedColumns | None:
-        """What the workspace remembers of this file's columns, column by column (the header
-        as written, ignoring case and spacing): the field each one fed ("" for a column left
-        unread), and the fields remembered with them whose column this file does not have.
-        None when no column of the file is remembered."""
+    def remembered_columns(self, headers: list[str], advisor: str = LOCAL_AUTHOR
+                           ) -> RememberedColumns | None:
+        """What the workspace remembers of this file's columns for this advisor, column by
+        column (the header as written, ignoring case and spacing): the field each one fed (""
+        for a column left unread), and the fields remembered with them whose column this file
+        does not have. The advisor's own memory of these columns comes first; else the one an
+        advisor shared with the workspace; None when neither holds a column of the file."""
         keys = {written_key(header.strip()): header for header in headers}
         with self.cursor() as cur:
-            found = cur.execute(
-                "select column_key, header, field, saved_at from remembered_columns "
-                "where column_key in (select unnest($keys::varchar[]))",
-                {"keys": list(keys)}).fetchall()
-            if not found:
-                legacy = self._legacy_mapping(cur, headers)
+            for owner in (advisor, SHARED):
+                found = cur.execute(
+                    "select column_key, saved_at, saved_by, field from remembered_columns "
+                    "where owner = $owner and column_key in (select unnest($keys::varchar[]))",
+                    {"owner": owner, "keys": list(keys)}).fetchall()
+                if found:
+                    break
+            else:
+                legacy = self._legacy_mapping(cur, headers, advisor)
                 if legacy is None:
                     return None
                 mapping, saved_at = legacy
                 return RememberedColumns({header: field for field, header in mapping.items()
-                                          if header in headers}, {}, saved_at)
-            latest = max(saved_at for *_, saved_at in found)
+                                          if header in headers}, {}, saved_at, advisor)
+            latest, saved_by = max((saved_at, by) for _, saved_at, by, _ in found)
             together = cur.execute(
-                "select header, field from remembered_columns where saved_at = $at "
-                "and field <> '' and column_key not in (select unnest($keys::varchar[]))",
-                {"at": latest, "keys": list(keys)}).fetchall()
-        columns = {keys[key]: field for key, _, field, _ in found}
+                "select header, field from remembered_columns where owner = $owner "
+                "and saved_at = $at and field <> '' "
+                "and column_key not in (select unnest($keys::varchar[]))",
+                {"owner": owner, "at": latest, "keys": list(keys)}).fetchall()
+        columns = {keys[key]: field for key, _, _, field in found}
         fed = {field for field in columns.values() if field}
         gone = {field: header for header, field in together if field not in fed}
-        return RememberedColumns(columns, gone, latest)
+        return RememberedColumns(columns, gone, latest, saved_by, shared=owner == SHARED)
 
     @staticmethod
-    def _legacy_mapping(cur, headers: list[str]):
+    def _legacy_mapping(cur, headers: list[str], advisor: str):
+        """A version-2 memory of the whole header set, the advisor's own only."""
         found = cur.execute(
-            "select mapping, saved_at from remembered_mappings where header_key = $key",
-            {"key": header_key(headers)}).fetchall()
+            "select mapping, saved_at from remembered_mappings "
+            "where header_key = $key and saved_by = $advisor",
+            {"key": header_key(headers), "advisor": advisor}).fetchall()
         return (json.loads(found[0][0]), found[0][1]) if found else None
 
-    def remembered_mapping(self, headers: list[str]) -> tuple[dict[str, str], dt.datetime
-                                                                 ] | None:
+    def remembered_mapping(self, headers: list[str], advisor: str = LOCAL_AUTHOR
+                           ) -> tuple[dict[str, str], dt.datetime] | None:
         """The remembered mapping of this file's columns (field -> column) and when it was
-        saved; None when none of its columns is remembered."""
-        remembered = self.remembered_columns(headers)
+        saved; None when none of its columns is remembered for this advisor."""
+        remembered = self.remembered_columns(headers, advisor)
         if remembered is None:
             return None
         return remembered.mapping(), remembered.saved_at
 
     def remember_mapping(self, headers: list[str], mapping: dict[str, str] | None,
-                         saved_by: str) -> None:
-        """Remember the mapping column by column: each column of this file and the field it
-        feeds ("" when none); None forgets these columns (the detected mapping is used)."""
+                         saved_by: str, shared: bool = False) -> None:
+        """Remember the mapping column by column for the advisor who chose it (`shared`: for
+        every advisor of the workspace, with their consent): each column of this file and the
+        field it feeds ("" when none). None forgets these columns, the advisor's own and, when
+        `shared`, the workspace's: the detected mapping is used."""
         keys = {written_key(header.strip()): header for header in headers}
+        owners = [saved_by, SHARED] if shared else [saved_by]
         with self.cursor() as cur:
-            cur.execute("delete from remembered_columns "
-                        "where column_key in (select unnest($keys::varchar[]))",
-                        {"keys": list(keys)})
-            cur.execute("delete from remembered_mappings where header_key = $key",
-                        {"key": header_key(headers)})
+            cur.execute("delete from remembered_columns where owner in "
+                        "(select unnest($owners::varchar[])) "
+                        "and column_key in (select unnest($keys::varchar[]))",
+                        {"owners": owners, "keys": list(keys)})
+            cur.execute("delete from remembered_mappings "
+                        "where header_key = $key and saved_by = $by",
+                        {"key": header_key(headers), "by": saved_by})
             if mapping is None:
                 return
             field_of = {column: field for field, column in mapping.items()}
             now = utc_now()
             cur.executemany(
-                "insert into remembered_columns values ($1, $2, $3, $4, $5)",
-                [(key, header, field_of.get(header, ""), now, saved_by)
-                 for key, header in keys.items()])
+                "insert into remembered_columns values ($1, $2, $3, $4, $5, $6)",
+                [(SHARED if shared else saved_by, key, header, field_of.get(header, ""), now,
+                  saved_by) for key, header in keys.items()])
 
     def value_readings(self) -> tuple[ValueReading, ...]:
         with self.cursor() as cur:

@@ -134,7 +134,10 @@ def test_a_mapping_chosen_once_is_reapplied_to_the_next_file(own_workspace):
     restart(own_workspace)
     again = upload(start("app_pages/import_data.py"), "week2.csv", WEEK2)
     assert next(box for box in again.selectbox if box.label == "Advisor").value == ""
-    assert any("remembered from" in c.value for c in again.caption)
+    assert any("the mapping you last used for these columns" in c.value for c in again.caption)
+    again.switch_page("app_pages/overview.py").run()  # the session keeps the upload
+    assert any("Columns read with the mapping you last used" in t.value for t in again.text)
+    again.switch_page("app_pages/import_data.py").run()
 
     # Back to the detected mapping: the form shows it at once (the mapping in effect).
     button(again, "Use the detected mapping").click().run()
@@ -142,6 +145,43 @@ def test_a_mapping_chosen_once_is_reapplied_to_the_next_file(own_workspace):
     assert any("detected from the column names" in c.value for c in again.caption)
     headers = read_cohort(WEEK2, "week2.csv").headers
     assert state._open_workspace(str(own_workspace)).remembered_mapping(headers) is None
+
+
+def test_one_advisors_mapping_reaches_another_only_when_shared(monkeypatch, own_workspace):
+    from dashboard import access
+
+    who = {"email": "ana@example.edu"}
+    monkeypatch.setattr(access, "signed_in_email", lambda: who["email"])
+    at = upload(start("app_pages/import_data.py"), "week1.csv", WEEK1)
+    next(box for box in at.selectbox if box.label == "Advisor").set_value("")
+    button(at, "Apply mapping").click().run()
+    assert not at.exception, at.exception
+
+    who["email"] = "ben@example.edu"
+    restart(own_workspace)
+    ben = upload(start("app_pages/import_data.py"), "week2.csv", WEEK2)
+    assert next(box for box in ben.selectbox if box.label == "Advisor").value == "Advisor"
+    ben.switch_page("app_pages/overview.py").run()
+    assert not any("Columns read with" in t.value for t in ben.text)
+
+    who["email"] = "ana@example.edu"  # Ana shares it
+    restart(own_workspace)
+    at = upload(start("app_pages/import_data.py"), "week1.csv", WEEK1)
+    next(box for box in at.selectbox if box.label == "Advisor").set_value("")
+    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("import_share_"))
+                ).check()
+    button(at, "Apply mapping").click().run()
+    assert not at.exception, at.exception
+
+    who["email"] = "ben@example.edu"
+    restart(own_workspace)
+    ben = upload(start("app_pages/import_data.py"), "week2.csv", WEEK2)
+    assert next(box for box in ben.selectbox if box.label == "Advisor").value == ""
+    ben.switch_page("app_pages/overview.py").run()
+    assert any("the mapping ana@example.edu shared with this workspace" in t.value
+               for t in ben.text)
+    actions = state._open_workspace(str(own_workspace)).access_log()["action"].tolist()
+    assert actions.count("remember_mapping") == 1 and actions.count("share_mapping") == 1
 
 
 def test_a_value_reading_added_on_the_import_page_reads_the_cells():

@@ -420,6 +420,44 @@ def test_a_mapping_is_remembered_column_by_column(workspace):
     assert workspace.remembered_mapping(headers) is None
 
 
+def test_a_remembered_mapping_is_the_advisors_own_unless_shared(workspace):
+    headers = ["Learner", "Score (CK)"]
+    mapping = {"student_id": "Learner", "step2ck_score": "Score (CK)"}
+    workspace.remember_mapping(headers, mapping, "ana@school.edu")
+    assert workspace.remembered_mapping(headers, "ana@school.edu")[0] == mapping
+    # Another advisor's upload with the same columns is read as detected, not as Ana's.
+    assert workspace.remembered_columns(headers, "ben@school.edu") is None
+    assert workspace.remembered_columns(headers) is None  # nor the local user's
+
+    workspace.remember_mapping(headers, {"student_id": "Learner"}, "ana@school.edu",
+                               shared=True)
+    shared = workspace.remembered_columns(headers, "ben@school.edu")
+    assert shared.mapping() == {"student_id": "Learner"} and shared.shared
+    assert "ana@school.edu shared with this workspace" in shared.origin()
+    # Ben's own choice comes before what was shared, for Ben only.
+    workspace.remember_mapping(headers, mapping, "ben@school.edu")
+    assert workspace.remembered_mapping(headers, "ben@school.edu")[0] == mapping
+    assert not workspace.remembered_columns(headers, "ben@school.edu").shared
+    assert workspace.remembered_columns(headers, "cy@school.edu").shared
+    # Forgetting as shared forgets the workspace's memory, not Ben's own.
+    workspace.remember_mapping(headers, None, "ana@school.edu", shared=True)
+    assert workspace.remembered_columns(headers, "cy@school.edu") is None
+    assert workspace.remembered_mapping(headers, "ben@school.edu")[0] == mapping
+
+
+def test_a_version_4_memory_stays_with_the_advisor_who_saved_it(tmp_path):
+    path = tmp_path / "v4.duckdb"
+    con = duckdb.connect(str(path))
+    assert migrate(con, to_version=4) == 4
+    con.execute("insert into remembered_columns values ('learner', 'Learner', 'student_id', "
+                "timestamp '2026-11-01 09:00', 'ana@school.edu')")
+    con.close()
+    opened = Workspace(path)
+    assert opened.remembered_mapping(["Learner"], "ana@school.edu")[0] == {
+        "student_id": "Learner"}
+    assert opened.remembered_columns(["Learner"], "ben@school.edu") is None
+
+
 def test_value_readings_are_remembered_applied_and_reported(workspace):
     reading = workspace.add_value_reading("parallel_plan", " Applying IM too ", "yes", "local")
     assert reading.written == "Applying IM too" and reading.written_key == "applyingimtoo"

@@ -8,7 +8,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from dashboard import state, ui
+from dashboard import access, state, ui
 from dashboard.engine import READABLE_FIELDS, MappingError, validate_mapping
 from dashboard.exports import csv_bytes
 from dashboard.fields import FIELDS, FIELDS_BY_NAME, template_csv
@@ -26,7 +26,7 @@ st.title("Import")
 st.caption("Upload a cohort in the sidebar (CSV, TSV, XLSX, XLS or ODS, one row per student, "
            "a header row). The upload lives in this browser session only, until you save it as a "
            "snapshot on the Workspace page. How you map its columns and read its values is "
-           "remembered for the next file with the same columns.")
+           "remembered for your next file with the same columns.")
 st.download_button("Download a template with every column Cohort Advisor reads",
                    data=template_csv(), file_name="cohort-template.csv", mime="text/csv",
                    key="import_template", icon=":material/download:")
@@ -71,11 +71,11 @@ if unread_headline:
 st.header("Column mapping")
 mapping = cohort.mapping
 ORIGINS = {"detected": "detected from the column names",
-           "chosen": "chosen on this page, and remembered for files with these columns",
+           "chosen": "chosen on this page, and remembered for your next file with these "
+                     "columns",
            "snapshot": "the one the snapshot was saved with"}
 st.caption("How each column of the file was matched to a field Cohort Advisor reads: "
-           + ORIGINS.get(loaded.mapping_origin, loaded.mapping_origin
-                         + " (the last mapping chosen for files with these columns)") + "."
+           + ORIGINS.get(loaded.mapping_origin, loaded.mapping_origin) + "."
            + ("" if source.snapshot is not None
               else " Change any match and apply; every page is recomputed."))
 
@@ -98,6 +98,14 @@ def mapping_form() -> None:
                 format_func=lambda column: column or "(not in file)",
                 key=f"import_map_{form_key}_{field.name}", help=field.description,
             )
+        share = False
+        if access.signed_in_email() is not None:  # without sign-in every advisor is "local"
+            share = st.checkbox(
+                "Share this mapping with every advisor of this workspace",
+                key=f"import_share_{form_key}",
+                help="Unticked, it is remembered for your own next file with these columns "
+                     "only. Ticked, every advisor's next file with these columns is read "
+                     "this way, and their pages say that you shared it.")
         apply, reset = st.columns([1, 1])
         applied = apply.form_submit_button("Apply mapping", type="primary")
         restored = reset.form_submit_button("Use the detected mapping")
@@ -108,10 +116,10 @@ def mapping_form() -> None:
             st.error("That mapping cannot be used.")
             st.text(str(error))
         else:
-            state.set_mapping_override(source, new_mapping, raw.headers)
+            state.set_mapping_override(source, new_mapping, raw.headers, shared=share)
             st.rerun()
     if restored:
-        state.set_mapping_override(source, None, raw.headers)
+        state.set_mapping_override(source, None, raw.headers, shared=share)
         st.rerun()
 
 

@@ -27,6 +27,15 @@ st.caption("Counts and charts for the whole cohort, as of "
            f"{flagged.as_of:%-d %b %Y}. Click a bar, or drag over the scatter plot, to list "
            "those students under the counts and on the Students page.")
 
+# A remembered mapping is never applied without saying so, and whose it is.
+if loaded.remembered is not None:
+    with st.container(border=True, horizontal=True, vertical_alignment="center",
+                      key="overview_remembered_banner"):
+        st.text(f"Columns read with {loaded.remembered.origin()}. Check them on the Import "
+                "page if this file is laid out differently.")
+        st.page_link("app_pages/import_data.py", label="Import page",
+                     icon=":material/upload_file:")
+
 # Headline fields no column feeds: said first, where the advisor looks, with the way to map.
 unread_headline = loaded.cohort.unread_headline_fields()
 if unread_headline or loaded.mapping_notes:
