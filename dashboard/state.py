@@ -143,21 +143,24 @@ def log_access(action: str, student_id: str | None = None, detail: str | None = 
 
 
 def cohort_name() -> str | None:
-    """The workspace cohort this session's data belongs to (notes and snapshots go there)."""
+    """The workspace cohort this session's data belongs to (notes and snapshots go there):
+    a reopened snapshot's; for an upload, the cohort the advisor chose for this very file, or
+    else the saved cohort its students are (most ids and names), never merely the latest.
+    None is a new cohort, with no notes, history or changes of any other."""
     source = current_source()
     if source.snapshot is not None:
         return source.snapshot.cohort
     if source.is_sample:
         return SAMPLE_COHORT_NAME
-    if "workspace_cohort" in st.session_state:  # chosen in the sidebar, or saved under
-        return st.session_state["workspace_cohort"]
-    found = workspace()
-    known = [name for name in found.cohorts() if name != SAMPLE_COHORT_NAME] if found else []
-    return known[0] if known else None
+    chosen = st.session_state.get("workspace_cohort")
+    if chosen is not None and chosen[0] == source.digest:  # chosen, or saved under
+        return chosen[1]
+    return loaded_cohort().matched_cohort
 
 
 def set_cohort_name(name: str | None) -> None:
-    st.session_state["workspace_cohort"] = name
+    """The cohort the advisor chose for the session's upload (None: a new cohort)."""
+    st.session_state["workspace_cohort"] = (current_source().digest, name)
 
 
 def open_snapshot(info: SnapshotInfo) -> None:
@@ -378,6 +381,7 @@ class Loaded:
     flagged: FlaggedCohort | None = None
     mapping_origin: str = "detected"  # detected, remembered (with its date), chosen, snapshot
     remembered: RememberedColumns | None = None  # the memory the mapping was applied from
+    matched_cohort: str | None = None  # the saved cohort whose students these are, if any
     snapshot_config: Config | None = None  # the settings a reopened snapshot was saved with
     changes: tuple | None = None  # (key, baseline, Changes), computed once per key
     mapping_notes: list[str] = dataclasses.field(default_factory=list)  # what was not carried
@@ -441,7 +445,18 @@ def _load(source: Source, chosen: dict[str, str] | None, has_override: bool,
     except (CohortFileError, MappingError) as error:
         return Loaded(source, None, str(error))
     return Loaded(source, cohort, None, mapping_origin=origin, mapping_notes=notes,
-                  remembered=remembered)
+                  remembered=remembered, matched_cohort=_matching_cohort(cohort))
+
+
+def _matching_cohort(cohort: Cohort) -> str | None:
+    found = workspace()
+    if found is None or not found.cohorts():
+        return None
+    students = cohort.con.sql("select student_id, name from canonical_students").to_arrow_table()
+    try:
+        return found.matching_cohort(students)
+    except WorkspaceError:
+        return None  # the workspace's own problem is said in the sidebar
 
 
 def _load_snapshot(source: Source) -> Loaded:

@@ -300,6 +300,19 @@ class Workspace:
             self.remember_mapping(raw.headers, cohort.mapping, saved_by)
         return SnapshotInfo(*info)
 
+    def matching_cohort(self, students: pa.Table) -> str | None:
+        """The saved cohort these students (`student_id`, `name`) are, if any: the one whose
+        latest snapshot holds most of their ids, with the same names for most of those named
+        on both sides (`queries/workspace/cohort_match.sql`). None for another class, even one
+        numbered like a saved cohort: an upload is never attributed to a cohort by default."""
+        with self.cursor() as cur:
+            cur.register("uploaded_students", students)
+            try:
+                found = cur.execute(load_query("workspace/cohort_match")).fetchall()
+            finally:
+                cur.unregister("uploaded_students")
+        return found[0][0] if found else None
+
     def snapshot(self, snapshot_id: int) -> SnapshotInfo:
         found = self._snapshot_infos(snapshot_id=snapshot_id)
         if not found:

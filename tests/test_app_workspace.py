@@ -6,6 +6,7 @@ effect."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -102,6 +103,48 @@ def test_snapshot_changes_notes_follow_ups_survive_a_restart(own_workspace):
     snapshots = again.dataframe(key="workspace_snapshots_0").value
     assert snapshots[["as of", "students", "file"]].astype(str).to_dict("records") == [
         {"as of": "2026-07-01", "students": "3", "file": "week1.csv"}]
+
+
+OTHER_CLASS = csv_text([student("A-1", Name="Maria Lopez"), student("A-2", Name="Tom Okafor"),
+                        student("A-3", Name="Lin Wei")]).encode()
+
+
+def test_an_upload_joins_a_cohort_only_when_its_students_are_that_cohorts(own_workspace):
+    at = upload(start(), "week1.csv", WEEK1)
+    at.switch_page("app_pages/workspace.py").run()
+    next(t for t in at.text_input if t.label == "Cohort name").set_value("Class of 2027")
+    button(at, "Save as snapshot").click().run()
+    at.session_state["student_row"] = 3
+    at.switch_page("app_pages/student.py").run()
+    at.text_area(key="student_note_body_3").set_value("Disclosed an exam accommodation")
+    button(at, "Save note").click().run()
+    assert "Disclosed an exam accommodation" in texts(at)
+
+    # Another class numbered the same way: a new cohort, with none of the old one's notes.
+    restart(own_workspace)
+    other = upload(start(), "other.csv", OTHER_CLASS)
+    assert other.sidebar.selectbox(key="app_cohort_picker").value is None  # "a new cohort"
+    other.session_state["student_row"] = 3
+    other.switch_page("app_pages/student.py").run()
+    assert "Tom Okafor" in texts(other)[0]
+    assert not any("accommodation" in text for text in texts(other))
+    other.switch_page("app_pages/workspace.py").run()
+    assert next(t for t in other.text_input if t.label == "Cohort name").value == ""
+    other.switch_page("app_pages/overview.py").run()
+    assert "What changed since 1 Jul 2026" not in [h.value for h in other.subheader]
+
+    # Said to be that cohort by the advisor, it is.
+    other.sidebar.selectbox(key="app_cohort_picker").set_value("Class of 2027").run()
+    other.switch_page("app_pages/student.py").run()
+    assert "Disclosed an exam accommodation" in texts(other)
+
+    # Next week's copy of the same class is matched by its ids and names.
+    restart(own_workspace)
+    week2 = upload(start(), "week2.csv", WEEK2)
+    assert week2.sidebar.selectbox(key="app_cohort_picker").value == "Class of 2027"
+    week2.session_state["student_row"] = 3
+    week2.switch_page("app_pages/student.py").run()
+    assert "Disclosed an exam accommodation" in texts(week2)
 
 
 def test_a_reopened_snapshot_shows_the_cohort_as_saved(own_workspace):
@@ -222,7 +265,8 @@ def test_the_access_log_records_ids_never_values_when_sign_in_is_on(monkeypatch,
 
     monkeypatch.setattr(access, "signed_in_email", lambda: "advisor.one@example.edu")
     at = upload(start(), "week1.csv", WEEK1)
-    at.session_state["workspace_cohort"] = "Class of 2027"  # as chosen in the sidebar
+    at.session_state["workspace_cohort"] = (  # as chosen in the sidebar, for this file
+        hashlib.sha256(WEEK1).hexdigest(), "Class of 2027")
     at.session_state["student_row"] = 3
     at.switch_page("app_pages/student.py").run()
     at.text_area(key="student_note_body_3").set_value("Private words about Step 2")

@@ -646,6 +646,23 @@ def test_a_row_that_lost_its_id_is_counted_not_compared():
     assert found.summary().rows_without_id == 1
 
 
+def test_an_upload_is_matched_to_a_cohort_by_most_ids_and_names(workspace):
+    import pyarrow as pa
+
+    saved = [student(f"S-{n}", Name=f"Student Number {n}") for n in range(10)]
+    workspace.save_snapshot(flagged_of(saved), "Class of 2027", "local")
+
+    def match(ids, names):
+        return workspace.matching_cohort(pa.table({"student_id": ids, "name": names}))
+
+    same = [f"S-{n}" for n in range(10)]
+    assert match(same, [f"student  number {n}" for n in range(10)]) == "Class of 2027"
+    assert match([f" s-{n}" for n in range(6)] + ["N-1", "N-2"], [None] * 8) == "Class of 2027"
+    assert match(same, [f"Another Person {n}" for n in range(10)]) is None  # another class
+    assert match(same[:4] + [f"N-{n}" for n in range(6)],
+                 [f"Student Number {n}" for n in range(10)]) is None  # 4 of 10 ids
+
+
 def test_cohort_names_are_looked_up_as_they_are_stored(workspace):
     info = workspace.save_snapshot(flagged_of([student("S1")]), "Class\tof  2027\x1b[31m",
                                    "local")
