@@ -15,6 +15,7 @@ import functools
 import hashlib
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -382,6 +383,8 @@ class Loaded:
     mapping_origin: str = "detected"  # detected, remembered (with its date), chosen, snapshot
     remembered: RememberedColumns | None = None  # the memory the mapping was applied from
     matched_cohort: str | None = None  # the saved cohort whose students these are, if any
+    flag_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False,
+                                                  compare=False)
     snapshot_config: Config | None = None  # the settings a reopened snapshot was saved with
     changes: tuple | None = None  # (key, baseline, Changes), computed once per key
     mapping_notes: list[str] = dataclasses.field(default_factory=list)  # what was not carried
@@ -407,11 +410,24 @@ def loaded_cohort() -> Loaded:
         # A reopened snapshot is flagged with the settings it was saved with.
         st.session_state["settings_config"] = loaded.snapshot_config
         st.session_state["data_snapshot_settings"] = -1
-    if loaded.cohort is not None and (
-            loaded.flagged is None
-            or (loaded.flagged.config, loaded.flagged.as_of) != (config(), as_of())):
-        loaded.flagged = loaded.cohort.flag(config(), as_of(), materialise=True)
+    if loaded.cohort is not None:
+        reflag(loaded, config(), as_of())
     return loaded
+
+
+def reflag(loaded: Loaded, new_config: Config, on: dt.date) -> None:
+    """Flag the loaded cohort again when the settings or the date changed. A run of the page
+    that Streamlit is still stopping may be reading the cohort, and a setting changed just
+    before a click starts two runs at once: the flagging goes through its own cursor (one
+    DuckDB connection serves one call at a time) and one run at a time, so the second run
+    waits for the first and finds the cohort flagged."""
+    with loaded.flag_lock:
+        if loaded.flagged is not None and (loaded.flagged.config, loaded.flagged.as_of) == (
+                new_config, on):
+            return
+        on_cursor = dataclasses.replace(loaded.cohort, con=loaded.cohort.con.cursor())
+        flagged = on_cursor.flag(new_config, on, materialise=True)
+        loaded.flagged = dataclasses.replace(flagged, cohort=loaded.cohort)
 
 
 def _load(source: Source, chosen: dict[str, str] | None, has_override: bool,

@@ -272,3 +272,52 @@ def test_a_workbook_is_read_in_a_capped_process_and_the_server_keeps_working():
     assert others == [2, 2, 2]
     raw = read_workbook(big, "big.xlsx")  # under the default cap it reads
     assert raw.sheet == "Cohort" and raw.headers == ["Student ID", "Notes"]
+
+
+def test_two_runs_that_reflag_at_once_both_get_the_cohort_flagged():
+    """A setting changed and a page clicked within 300 ms start two runs that both find the
+    cohort flagged with the old settings: both flag it again, one after the other, through
+    their own cursors, while a third run (Streamlit still stopping it) reads the cohort."""
+    import datetime as dt
+    import threading
+
+    from dashboard import state
+    from dashboard.config import Config, Thresholds
+    from dashboard.sql import sample_cohort_bytes
+
+    data = sample_cohort_bytes()
+    cohort = load_cohort(read_cohort(data, "cohort.csv"))
+    loaded = state.Loaded(state._source("cohort.csv", data, False), cohort, None)
+    state.reflag(loaded, Config(), dt.date(2026, 9, 1))
+    stricter = Config(thresholds=Thresholds(step2_low=245))
+    failures: list[BaseException] = []
+    stop = threading.Event()
+
+    def stopping_run():
+        reader = cohort.con.cursor()
+        while not stop.is_set():
+            reader.execute("select count(*) from canonical_students").fetchall()
+
+    def run():
+        try:
+            state.reflag(loaded, stricter, dt.date(2026, 12, 3))
+            loaded.flagged.on_own_cursor().relation().aggregate("count(*)").fetchall()
+        except BaseException as error:  # noqa: BLE001 - collected and asserted below
+            failures.append(error)
+
+    reader = threading.Thread(target=stopping_run)
+    reader.start()
+    runs = [threading.Thread(target=run) for _ in range(3)]
+    try:
+        for thread in runs:
+            thread.start()
+        for thread in runs:
+            thread.join()
+    finally:
+        stop.set()
+        reader.join()
+    assert not failures, failures
+    assert (loaded.flagged.config, loaded.flagged.as_of) == (stricter, dt.date(2026, 12, 3))
+    [(low,)] = loaded.flagged.on_own_cursor().relation().filter(
+        "flags like '%STEP2_LOW%'").aggregate("count(*)").fetchall()
+    assert low > 0
