@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from dashboard import ics
 from dashboard.flagging import RULE_INPUTS, FlaggedCohort, flag_records
 from dashboard.rules import RISK_LEVELS, RULES_BY_ID, format_date
 from dashboard.sql import load_query
@@ -227,6 +228,56 @@ def cohort_calendar(flagged: FlaggedCohort, days: int,
     con = con or flagged.con
     return con.sql(load_query("planning/cohort_calendar"),
                    params={"as_of": flagged.as_of, "days": days, **item_params()})
+
+
+def student_plan_ics(flagged: FlaggedCohort, student: dict, privacy: bool = False) -> bytes:
+    """A student's open plan as an iCalendar file, each step an all-day event."""
+    frame = student_plan(flagged, student["source_row"])
+    entries = [
+        _entry(flagged.as_of, student["student_id"], row.item, student.get("match_year"),
+               _as_date(row.due_date), _optional_date(row.end_date),
+               row.status == STATUS_LABELS["overdue"], row.what,
+               ics.describe(row.serves, row.status, bool(row.is_estimated)))
+        for row in frame.itertuples()]
+    name = ics.who(student["student_id"], student.get("name"), privacy)
+    return ics.calendar_bytes(entries, f"Match plan: {name}")
+
+
+def cohort_calendar_ics(flagged: FlaggedCohort, days: int, privacy: bool = False,
+                        con: duckdb.DuckDBPyConnection | None = None) -> bytes:
+    """The cohort calendar (`cohort_calendar`) as an iCalendar file: each step an all-day
+    event titled with the step and the student, the advisor in its description."""
+    relation = cohort_calendar(flagged, days, con)
+    columns = relation.columns
+    entries = []
+    for values in relation.fetchall():
+        row = dict(zip(columns, values, strict=True))
+        status = STATUS_LABELS[row["status"]]
+        title = PLAN_ITEMS_BY_ID[row["item"]].short
+        entries.append(_entry(
+            flagged.as_of, row["student_id"], row["item"], row["match_year"],
+            row["due_date"], row["end_date"], row["status"] == "overdue",
+            title + " - " + ics.who(row["student_id"], row["name"], privacy),
+            f"Advisor: {row['advisor']}.\n" + ics.describe(
+                _in_words(PLAN_ITEMS_BY_ID[row["item"]].serves), status,
+                bool(row["is_estimated"]))))
+    return ics.calendar_bytes(entries, f"Cohort calendar, {days} days from "
+                                       f"{format_date(flagged.as_of)}")
+
+
+def _entry(as_of: dt.date, student_id: str, item: str, match_year: int | None,
+           due: dt.date, end: dt.date | None, overdue: bool, what: str,
+           description: str) -> ics.Entry:
+    """A step as a calendar event. An overdue step is put on the evaluation date, where the
+    advisor will see it, saying since when it is overdue: its own day is already past."""
+    if overdue:
+        return ics.Entry(student_id, item, match_year, as_of, None,
+                         f"Overdue since {format_date(due)}: {what}", description)
+    return ics.Entry(student_id, item, match_year, due, end, what, description)
+
+
+def _optional_date(value) -> dt.date | None:
+    return None if value is None or pd.isna(value) else _as_date(value)
 
 
 # --- the closest path to a lower risk level -----------------------------------------------

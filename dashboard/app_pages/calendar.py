@@ -83,9 +83,19 @@ if event and event.selection.rows:
     st.session_state["student_row"] = int(shown.iloc[event.selection.rows[0]]["source_row"])
     st.switch_page("app_pages/student.py")
 
-st.download_button(
-    "Download this calendar (CSV)",
-    data=lambda: csv_bytes(plan.cohort_calendar(flagged, days, flagged.con.cursor())),
-    file_name=f"calendar-{flagged.as_of.isoformat()}-{days}-days.csv", mime="text/csv",
-    key="calendar_download", icon=":material/download:",
-)
+with st.container(horizontal=True):
+    st.download_button(
+        "Download this calendar (CSV)",
+        data=lambda: csv_bytes(plan.cohort_calendar(flagged, days, flagged.con.cursor())),
+        file_name=f"calendar-{flagged.as_of.isoformat()}-{days}-days.csv", mime="text/csv",
+        key="calendar_download", icon=":material/download:",
+    )
+    privacy = state.privacy_mode()
+    st.download_button(
+        "Add to a calendar app (.ics)",
+        data=lambda: plan.cohort_calendar_ics(flagged, days, privacy, flagged.con.cursor()),
+        file_name=f"calendar-{flagged.as_of.isoformat()}-{days}-days.ics",
+        mime="text/calendar", key="calendar_download_ics", icon=":material/event:",
+        help="Every step in the list as an all-day event, for Outlook, Google Calendar or "
+             "Apple Calendar; overdue steps are put on today. Importing next week's file "
+             "updates the same events. Names are left out in privacy mode.")

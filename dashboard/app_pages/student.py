@@ -143,6 +143,15 @@ with dated_tab:
                      key="student_plan_table",
                      column_config={"date": "When", "what": "What",
                                     "status": "Status", "serves": "Serves"})
+        st.download_button(
+            "Add the plan to a calendar app (.ics)",
+            data=lambda: plan.student_plan_ics(flagged.on_own_cursor(), student, privacy),
+            file_name=advice.summary_file_name(student, flagged.as_of).replace(
+                "advising-summary-", "match-plan-").removesuffix(".html") + ".ics",
+            mime="text/calendar", key="student_plan_ics",
+            icon=":material/event:",
+            help="Each open step as an all-day event (overdue ones on today), for the "
+                 "student's or your own calendar; next week's file updates the same events.")
     path = plan.closest_path(flagged, student)
     if student["risk_level"] in ("high", "moderate"):
         st.subheader("Closest path to a lower risk level")
