@@ -1,6 +1,6 @@
 """`cohort-advisor flag INPUT [-o OUTPUT] [--config FILE] [--sheet NAME] [--issues FILE]
 [--as-of DATE] [--mapping FILE]`, and the workspace's `snapshot`, `snapshots` and `changes`
-for scheduled jobs (README "Command line").
+for scheduled jobs (docs/reference.md "Command line").
 
 Exit 0 when the file was processed (data issues included), 2 when the input, the config or an
 output path was refused, or when anything else stopped the run. The user never sees a

@@ -1,4 +1,5 @@
-"""Thresholds and calendar (README "Settings"): one row per setting, TOML loading, validation.
+"""Thresholds and calendar (docs/reference.md "Settings"): one row per setting, TOML
+loading, validation.
 
 Every setting is a dataclass field whose metadata holds its label, help and group, so the
 Settings page, the exports' Settings sheet and the README read the same row.

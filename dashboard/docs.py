@@ -1,7 +1,7 @@
-"""The README's field, rule and settings tables, made from the schema, the rule catalogue, the
-rule query and the settings.
+"""The tables of docs/reference.md (fields, rules, settings, the sample), made from the schema,
+the rule catalogue, the rule query and the settings.
 
-    python -m dashboard.docs     # prints the tables; tests/test_catalogue.py keeps the README
+    python -m dashboard.docs     # prints the tables; tests/test_catalogue.py keeps the docs
                                  # in step
 """
 

@@ -304,7 +304,7 @@ def column_fits(raw: RawCohort, headers: list[str]) -> dict[str, dict[str, float
 
 
 def detect_mapping(raw: RawCohort) -> Detection:
-    """The mapping a person would make of this file: headers first (README "Input"), then
+    """The mapping a person would make of this file: headers first (docs/reference.md "Input"), then
     values for a header that fits two fields, and `First Name` + `Last Name` for the name."""
     matched = match_headers(raw.headers)
     mapping = dict(matched.mapping)
@@ -545,7 +545,7 @@ def _footer_columns(raw: RawCohort, id_key: str) -> list[duckdb.Expression]:
 def _date_order(con: duckdb.DuckDBPyConnection, raw: RawCohort, mapping: dict[str, str]
                 ) -> tuple[str, tuple | None]:
     """The order of the Step 2 CK date column's a/b/yyyy dates (`dmy`, `mdy` or `mixed`),
-    decided by its values (README "Input"), and the note that says so once: (row, column,
+    decided by its values (docs/reference.md "Input"), and the note that says so once: (row, column,
     value, problem), or None when the column holds no such date."""
     day_first_default = raw.delimiter == ";" or raw.decimal_comma
     column = mapping.get("step2ck_date")

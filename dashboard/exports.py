@@ -1,4 +1,4 @@
-"""CSV and XLSX exports that a spreadsheet opens as data, never as formulas (README "Exports").
+"""CSV and XLSX exports that a spreadsheet opens as data, never as formulas (docs/advisor-guide.md).
 
 Text cells are neutralised in DuckDB (the `excel_safe` macro) before they reach a writer;
 headers, which come from the uploaded file too, go through `safe_text`, the same rule in Python.

@@ -1,4 +1,5 @@
-"""The canonical cohort schema and the header spellings that map to it (README "Input")."""
+"""The canonical cohort schema and the header spellings that map to it (docs/reference.md,
+"Input")."""
 
 from __future__ import annotations
 
@@ -128,7 +129,7 @@ _SYMBOLS = re.compile(r"[/\\\-_.()&:,;'\"\[\]+*|?!<>=]+")
 _COUNT_WORDS = frozenset({"no", "num", "count", "total", "#", "nr", "qty"})
 _STOP_WORDS = frozenset({"of", "the", "a", "an", "in", "for", "and"})
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
-# Abbreviations registrars write, as the words they stand for (README "Input").
+# Abbreviations registrars write, as the words they stand for (docs/reference.md "Input").
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "yr": ("year",), "exp": ("expected",), "expt": ("expected",), "surg": ("surgery",),
     "gen": ("general",), "prs": ("plastic", "surgery"), "gs": ("general", "surgery"),

@@ -1,4 +1,5 @@
-"""Upload bytes -> a raw table of text cells with spreadsheet row numbers (README "Input").
+"""Upload bytes -> a raw table of text cells with spreadsheet row numbers (docs/reference.md,
+"Input").
 
 Nothing here interprets a value: every cell stays text, typing happens in SQL
 (`queries/canonical_students.sql`). This module only decides what the file is, how to

@@ -3,7 +3,7 @@
 Each rule's condition and severity run in `queries/flagging/rule_states.sql`, one column per
 rule id in this order; every per-rule list (flags, unknown, counts, risk level, export columns,
 prevalence) is derived from this tuple (`dashboard/flagging.py`). The wording paraphrases the
-guidance the product is built on (README "The guidance"); `guidance` names its section.
+guidance the product is built on (docs/reference.md "The guidance"); `guidance` names its section.
 """
 
 from __future__ import annotations

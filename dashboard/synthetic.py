@@ -44,7 +44,7 @@ HEADERS = (
 def synthetic_cohort(rows: int, seed: int = 7, first_match_year: int = 2027) -> pa.Table:
     """A cohort table with the headers an advisor's spreadsheet would carry.
 
-    The figures follow what US-IMG plastics hopefuls tend to have (README "Sample data"):
+    The figures follow what US-IMG plastics hopefuls tend to have (docs/reference.md "Sample data"):
     applicants of `first_match_year` mostly with a Step 2 CK score and letters in hand, the
     classes behind them with less, and about one cell in twenty-five written the way a
     registrar writes it (`230 (unofficial)`, `Gen Surg`, `10/15/27`, `n/a`).

@@ -1,4 +1,4 @@
-"""A Banner-style registrar workbook made here, for the import tests (README "Input"): 90
+"""A Banner-style registrar workbook made here, for the import tests (docs/reference.md "Input"): 90
 students on the second sheet under two title lines, a totals row, a hidden row, separate
 first and last names (three Kowalskis), Roman-numeral and abbreviated headers with
 qualifiers, and the same cohort a week later with one column renamed and the others moved."""

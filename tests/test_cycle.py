@@ -1,5 +1,5 @@
 """SPEC v3's cycle, read as an advisor reads a week of it: one small cohort evaluated on seven
-dates of the 2027 Match (README "Plan to the Match"), and a property over generated cohorts and
+dates of the 2027 Match (docs/advisor-guide.md), and a property over generated cohorts and
 dates that no exported next step is past its use or off the student's strategy."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from dashboard.exports import export_relation, write_csv
 from tests.conftest import load_rows
 
 D = dt.date
-README = __import__("pathlib").Path(__file__).resolve().parent.parent / "README.md"
+REFERENCE = (__import__("pathlib").Path(__file__).resolve().parent.parent / "docs"
+             / "reference.md")
 
 BASE = {"class_year": "2027", "stage": "M4", "step1_result": "pass", "step1_attempts": "1",
         "step2ck_score": "250", "step2ck_date": "2026-05-01", "practice_scores": "250;252",
@@ -133,9 +134,9 @@ def test_a_booked_exam_after_the_students_own_match_is_said(exported):
     assert row["next_step"].startswith("Bring the booked Step 2 CK sitting forward")
 
 
-def test_the_readme_says_which_rule_puts_each_sample_student_at_risk():
-    assert sample_reasons_table() in README.read_text(encoding="utf-8"), (
-        "run `python -m dashboard.docs` and paste into README.md")
+def test_the_reference_says_which_rule_puts_each_sample_student_at_risk():
+    assert sample_reasons_table() in REFERENCE.read_text(encoding="utf-8"), (
+        "run `python -m dashboard.docs` and paste into docs/reference.md")
 
 
 STAGES = ["M1", "M2", "M3", "M4", "graduate", None]

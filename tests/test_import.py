@@ -1,4 +1,5 @@
-"""Import (README "Input"): formats, encodings, header synonyms, values, data issues, refusals."""
+"""Import (docs/reference.md, "Input"): formats, encodings, header synonyms, values, data
+issues, refusals."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The dated plan to the Match (README "Plan to the Match"): which items apply, their dates with
+"""The dated plan to the Match (docs/advisor-guide.md): which items apply, their dates with
 and without configured calendars, their status before and after each date, and the closest
 path to a lower risk level."""
 
@@ -455,7 +455,7 @@ def test_a_missed_task_comes_before_a_calendar_event(changes, item, due, materia
 
 def test_a_missed_next_step_reads_overdue_in_tables_and_reports():
     """The Students table, the cohort report and the XLSX Summary say a next step's date has
-    passed; the CSV keeps the step's plain label beside its date (README "Plan to the Match")."""
+    passed; the CSV keeps the step's plain label beside its date (docs/advisor-guide.md)."""
     from dashboard.cohort_report import cohort_report_html
     from dashboard.exports import csv_bytes, export_relation, xlsx_bytes
     from dashboard.reports import StudentFilter, student_page

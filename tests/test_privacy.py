@@ -1,5 +1,5 @@
 """Privacy mode finds the file's personal columns by header, in English, Spanish and French,
-and by their values' shape (README "Privacy and deployment")."""
+and by their values' shape (docs/deployment.md)."""
 
 from __future__ import annotations
 
