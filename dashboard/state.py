@@ -380,7 +380,7 @@ class Loaded:
     cohort: Cohort | None
     error: str | None
     flagged: FlaggedCohort | None = None
-    mapping_origin: str = "detected"  # detected, remembered (with its date), chosen, snapshot
+    mapping_origin: str = "detected"  # detected, remembered, chosen, snapshot
     remembered: RememberedColumns | None = None  # the memory the mapping was applied from
     matched_cohort: str | None = None  # the saved cohort whose students these are, if any
     flag_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock, repr=False,
@@ -451,7 +451,7 @@ def _load(source: Source, chosen: dict[str, str] | None, has_override: bool,
                                                   remembered.gone)
                 try:
                     mapping = validate_mapping(raw, mapping)
-                    origin = remembered.origin()
+                    origin = "remembered"  # whose and when: `remembered.origin()`
                 except MappingError:
                     # a memory without the id: as for a new file
                     mapping, notes, remembered = None, [], None

@@ -177,7 +177,7 @@ def test_a_mapping_chosen_once_is_reapplied_to_the_next_file(own_workspace):
     restart(own_workspace)
     again = upload(start("app_pages/import_data.py"), "week2.csv", WEEK2)
     assert next(box for box in again.selectbox if box.label == "Advisor").value == ""
-    assert any("the mapping you last used for these columns" in c.value for c in again.caption)
+    assert "Read with the mapping you last used for these columns" in " ".join(texts(again))
     again.switch_page("app_pages/overview.py").run()  # the session keeps the upload
     assert any("Columns read with the mapping you last used" in t.value for t in again.text)
     again.switch_page("app_pages/import_data.py").run()
@@ -193,36 +193,36 @@ def test_a_mapping_chosen_once_is_reapplied_to_the_next_file(own_workspace):
 def test_one_advisors_mapping_reaches_another_only_when_shared(monkeypatch, own_workspace):
     from dashboard import access
 
-    who = {"email": "ana@example.edu"}
+    who = {"email": ""}
     monkeypatch.setattr(access, "signed_in_email", lambda: who["email"])
-    at = upload(start("app_pages/import_data.py"), "week1.csv", WEEK1)
-    next(box for box in at.selectbox if box.label == "Advisor").set_value("")
-    button(at, "Apply mapping").click().run()
-    assert not at.exception, at.exception
 
-    who["email"] = "ben@example.edu"
-    restart(own_workspace)
-    ben = upload(start("app_pages/import_data.py"), "week2.csv", WEEK2)
-    assert next(box for box in ben.selectbox if box.label == "Advisor").value == "Advisor"
-    ben.switch_page("app_pages/overview.py").run()
-    assert not any("Columns read with" in t.value for t in ben.text)
+    def session_of(email: str, name: str, data: bytes) -> AppTest:
+        """A new server session signed in as `email`, with `name` uploaded."""
+        who["email"] = email
+        restart(own_workspace)
+        return upload(start("app_pages/import_data.py"), name, data)
 
-    who["email"] = "ana@example.edu"  # Ana shares it
-    restart(own_workspace)
-    at = upload(start("app_pages/import_data.py"), "week1.csv", WEEK1)
-    next(box for box in at.selectbox if box.label == "Advisor").set_value("")
-    at.checkbox(key=next(c.key for c in at.checkbox if c.key.startswith("import_share_"))
-                ).check()
-    button(at, "Apply mapping").click().run()
-    assert not at.exception, at.exception
+    def ana_leaves_advisor_unread(shared: bool) -> None:
+        at = session_of("ana@example.edu", "week1.csv", WEEK1)
+        next(box for box in at.selectbox if box.label == "Advisor").set_value("")
+        if shared:
+            at.checkbox(key=next(c.key for c in at.checkbox
+                                 if c.key.startswith("import_share_"))).check()
+        button(at, "Apply mapping").click().run()
+        assert not at.exception, at.exception
 
-    who["email"] = "ben@example.edu"
-    restart(own_workspace)
-    ben = upload(start("app_pages/import_data.py"), "week2.csv", WEEK2)
-    assert next(box for box in ben.selectbox if box.label == "Advisor").value == ""
-    ben.switch_page("app_pages/overview.py").run()
-    assert any("the mapping ana@example.edu shared with this workspace" in t.value
-               for t in ben.text)
+    def bens_banners(advisor_column: str) -> list[str]:
+        ben = session_of("ben@example.edu", "week2.csv", WEEK2)
+        assert next(box for box in ben.selectbox
+                    if box.label == "Advisor").value == advisor_column
+        ben.switch_page("app_pages/overview.py").run()
+        return [t.value for t in ben.text if "Columns read with" in t.value]
+
+    ana_leaves_advisor_unread(shared=False)
+    assert bens_banners(advisor_column="Advisor") == []  # Ana's own, not Ben's
+    ana_leaves_advisor_unread(shared=True)
+    [banner] = bens_banners(advisor_column="")
+    assert "the mapping ana@example.edu shared with this workspace" in banner
     actions = state._open_workspace(str(own_workspace)).access_log()["action"].tolist()
     assert actions.count("remember_mapping") == 1 and actions.count("share_mapping") == 1
 

@@ -83,14 +83,21 @@ def test_an_empty_file_is_created_at_the_latest_version(tmp_path):
     again.close()
 
 
-def test_a_version_1_file_is_migrated_and_keeps_its_data(tmp_path):
-    path = tmp_path / "old.duckdb"
+def older_workspace(path: Path, version: int, statement: str) -> Workspace:
+    """A workspace file left at `version` holding what `statement` inserts, then opened (and
+    so migrated) by this version of the code."""
     con = duckdb.connect(str(path))
-    assert migrate(con, to_version=1) == 1
-    con.execute("insert into notes (cohort, student_id, author, written_at, body) "
-                "values ('Class of 2026', 'S1', 'local', now()::timestamp, 'kept')")
+    assert migrate(con, to_version=version) == version
+    con.execute(statement)
     con.close()
-    opened = Workspace(path)
+    return Workspace(path)
+
+
+def test_a_version_1_file_is_migrated_and_keeps_its_data(tmp_path):
+    opened = older_workspace(
+        tmp_path / "old.duckdb", 1,
+        "insert into notes (cohort, student_id, author, written_at, body) "
+        "values ('Class of 2026', 'S1', 'local', now()::timestamp, 'kept')")
     assert opened.version == len(migrations())
     [note] = opened.notes("Class of 2026")
     assert (note.student_id, note.body, note.status) == ("S1", "kept", "open")
@@ -446,13 +453,10 @@ def test_a_remembered_mapping_is_the_advisors_own_unless_shared(workspace):
 
 
 def test_a_version_4_memory_stays_with_the_advisor_who_saved_it(tmp_path):
-    path = tmp_path / "v4.duckdb"
-    con = duckdb.connect(str(path))
-    assert migrate(con, to_version=4) == 4
-    con.execute("insert into remembered_columns values ('learner', 'Learner', 'student_id', "
-                "timestamp '2026-11-01 09:00', 'ana@school.edu')")
-    con.close()
-    opened = Workspace(path)
+    opened = older_workspace(
+        tmp_path / "v4.duckdb", 4,
+        "insert into remembered_columns values ('learner', 'Learner', 'student_id', "
+        "timestamp '2026-11-01 09:00', 'ana@school.edu')")
     assert opened.remembered_mapping(["Learner"], "ana@school.edu")[0] == {
         "student_id": "Learner"}
     assert opened.remembered_columns(["Learner"], "ben@school.edu") is None

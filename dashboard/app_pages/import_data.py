@@ -74,10 +74,13 @@ ORIGINS = {"detected": "detected from the column names",
            "chosen": "chosen on this page, and remembered for your next file with these "
                      "columns",
            "snapshot": "the one the snapshot was saved with"}
-st.caption("How each column of the file was matched to a field Cohort Advisor reads: "
-           + ORIGINS.get(loaded.mapping_origin, loaded.mapping_origin) + "."
+st.caption("How each column of the file was matched to a field Cohort Advisor reads"
+           + (f": {ORIGINS[loaded.mapping_origin]}." if loaded.mapping_origin in ORIGINS
+              else ".")
            + ("" if source.snapshot is not None
               else " Change any match and apply; every page is recomputed."))
+if loaded.remembered is not None:  # names an advisor's email: plain text, never Markdown
+    st.text(f"Read with {loaded.remembered.origin()}.")
 
 
 def mapping_form() -> None:
