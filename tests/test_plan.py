@@ -705,8 +705,9 @@ def test_between_the_first_review_and_match_day_the_plan_follows_the_season(mate
     low = plan_rows_of({}, D(2026, 11, 25), materialise)
     assert "match_week_soap" not in low and "rank_list" in low
     # Match week: SOAP is the next step of a student at risk, Match Day of one who is not.
-    assert next_of_one({"parallel_plan": "no"}, D(2027, 3, 10), materialise)["next_item"] \
-        == "match_week_soap"
+    soap = next_of_one({"parallel_plan": "no"}, D(2027, 3, 10), materialise)
+    # Due on the Monday the student learns whether they matched, not the Thursday SOAP ends.
+    assert (soap["next_item"], soap["next_step_due"]) == ("match_week_soap", D(2027, 3, 15))
     assert next_of_one({}, D(2027, 3, 10), materialise)["next_item"] == "match_day"
     # The day after Match Day: what to do if unmatched.
     row = next_of_one({"parallel_plan": "no"}, D(2027, 3, 20), materialise)

@@ -465,9 +465,12 @@ create or replace macro plan_ahead(item, kind, due_date, end_date, is_estimated,
 -- How plan items compare when the next step is picked (queries/planning/next_steps.sql): by
 -- date (a season under way by its end), then by weight (its place in `weights`, what programs
 -- weigh most first); or, for missed tasks, by weight first. The last date the step still
--- helps this Match and whether its date is estimated ride along.
-create or replace macro step_by_date(step, weights) as
-    {'by_date': coalesce(step.end_date, step.due_date),
+-- helps this Match and whether its date is estimated ride along. A calendar event still to
+-- come is due on its first day (SOAP from the Monday of Match week, when the student learns
+-- whether they matched), one under way by its last.
+create or replace macro step_by_date(step, weights, as_of) as
+    {'by_date': case when step.kind = 'event' and step.due_date >= as_of then step.due_date
+        else coalesce(step.end_date, step.due_date) end,
      'weight': list_position(weights, step.item), 'item': step.item,
      'useful_until': step_useful_until(step), 'is_estimated': step.is_estimated};
 

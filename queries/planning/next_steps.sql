@@ -16,7 +16,8 @@ plans as (
 -- ($weights: the sub-I and the letters before the reminder to submit). Then a missed task
 -- while it can still be made up (the letters until interviews end, say), before a calendar
 -- event: the interview season is everyone's, a missing letter is this student's. A season
--- (sub-Is, interviews) counts by its last day: one under way is due by its end.
+-- (sub-Is, interviews) under way is due by its last day; a calendar event still to come, on
+-- its first (SOAP from the Monday of Match week).
 picks as (
     select
         plans.source_row,
@@ -31,14 +32,14 @@ picks as (
             lambda step: step_by_weight(step, $weights::varchar[]))) as screened_missed,
         list_min(list_transform(
             list_filter(plan, lambda step: step.status = 'due' and step.kind <> 'event'),
-            lambda step: step_by_date(step, $weights::varchar[]))) as soonest_due,
+            lambda step: step_by_date(step, $weights::varchar[], $as_of::date))) as soonest_due,
         list_min(list_transform(
             list_filter(plan, lambda step: step.status = 'overdue'
                 and is_usable(step, $as_of::date)),
             lambda step: step_by_weight(step, $weights::varchar[]))) as missed,
         list_min(list_transform(
             list_filter(plan, lambda step: step.kind = 'event'),
-            lambda step: step_by_date(step, $weights::varchar[]))) as next_event,
+            lambda step: step_by_date(step, $weights::varchar[], $as_of::date))) as next_event,
         len(list_filter(plan, lambda step: step.status = 'overdue')) as count_overdue
     from plans
     join students using (source_row)
