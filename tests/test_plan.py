@@ -412,6 +412,11 @@ def test_a_missing_step1_pass_comes_before_everything_due():
         "step1_pass", D(2026, 8, 24))
     # v3 design: a blank Step 1 in the final year is a result to confirm.
     assert next_of({"step1_result": None}, D(2026, 3, 1)) == ("step1_confirm", D(2026, 8, 24))
+    # In the clinical year too (Step 1 comes before clerkships); before it, the exam to pass.
+    assert next_of({"step1_result": None, "class_year": "2028", "stage": "M3"},
+                   D(2026, 3, 1)) == ("step1_confirm", D(2026, 6, 30))
+    assert next_of({"step1_result": None, "class_year": "2029", "stage": "M2"},
+                   D(2026, 3, 1)) == ("step1_pass", D(2027, 6, 30))
     assert next_of({"step1_result": None, "step1_attempts": "2"}, D(2026, 3, 1)) == (
         "step1_retake", D(2026, 8, 24))
     assert next_of({"step1_result": "fail", "class_year": "2029", "stage": "M2"},

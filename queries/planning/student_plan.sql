@@ -94,9 +94,11 @@ final as (
             case
                 when condition_step1_fail then plan_item('step1_pass', 'task',
                     date_step1_due, null, true, 'not_applicable', date_exam_deadline)
-                -- From the final year a blank Step 1 is a result to confirm, not an exam to
-                -- plan: ECFMG must confirm a pass by the rank order list deadline.
-                else plan_task(case when step1_result is null and not is_before_final
+                -- From the clinical year a blank Step 1 is a result to confirm, not an exam
+                -- to plan (schools abroad have their students sit it before clerkships):
+                -- ECFMG must confirm a pass by the rank order list deadline.
+                else plan_task(case when step1_result is null
+                        and coalesce(stage, 'applying') <> 'preclinical'
                         then 'step1_confirm' else 'step1_pass' end, step1_result = 'pass',
                     date_step1_due, null,
                     not is_before_final and not is_exam_deadline_configured,
