@@ -72,7 +72,8 @@ PLAN_ITEMS: tuple[PlanItem, ...] = (
              "US_PLASTICS_LORS_MISSING", "task", "Two US plastics letters"),
     PlanItem("surgery_letter", "Have a general surgery letter uploaded (a US general surgery "
              "sub-I earns it)", "SURGERY_LOR_MISSING", "task", "Surgery letter"),
-    PlanItem("backup_plan", "Decide the backup application (usually general surgery)",
+    PlanItem("backup_plan", "Decide the backup application: general surgery beside "
+             "integrated plastics, or preliminary surgery beside a general surgery first plan",
              "NO_PARALLEL_PLAN", "task", "Decide the backup"),
     PlanItem("plastics_broad_list", "Build a broad integrated plastics list, with a general "
              "surgery backup list", "strategy: aggressive integrated", "reminder",
@@ -96,8 +97,9 @@ PLAN_ITEMS: tuple[PlanItem, ...] = (
              "this Match (new letters, research or a preliminary year, the exams early)",
              "guidance: Option 2: Prelim Surgery Year + Re-application", "reminder",
              "If unmatched: re-apply"),
-    PlanItem("interview_season", "Interview season: answer invitations at once (plastics "
-             "programs send first invitations on one coordinated day)", "NRMP timeline",
+    PlanItem("interview_season", "Interview season: answer each invitation the day it "
+             "arrives, as interview days fill fast (integrated plastics programs send their "
+             "first invitations on one coordinated day)", "NRMP timeline",
              "event", "Interview season"),
     PlanItem("nrmp_registration", "Register for the Match with the NRMP (late fee after this "
              "date)", "NRMP calendar", "event", "NRMP registration"),
