@@ -30,7 +30,7 @@ from dashboard.fields import (
     value_decided_fields,
 )
 from dashboard.flagging import FLAGGED_TABLE, FlaggedCohort, flag_students
-from dashboard.importer import CohortFileError, RawCohort
+from dashboard.importer import CohortFileError, RawCohort, RecordsUnaccounted
 from dashboard.plan import build_plans
 from dashboard.sql import connect, drop_relation, load_query
 
@@ -507,7 +507,7 @@ def load_cohort(raw: RawCohort, mapping: dict[str, str] | None = None,
         raise CohortFileError(
             f"{raw.file_name}: reading needed more than {memory_limit} of memory and was "
             "stopped; split the cohort into smaller files") from None
-    except duckdb.Error:
+    except (duckdb.Error, RecordsUnaccounted):
         fallback = raw.python_fallback()
         if fallback is raw:
             raise
@@ -591,6 +591,17 @@ def _date_order(con: duckdb.DuckDBPyConnection, raw: RawCohort, mapping: dict[st
                    f"{read_as:%-d %B %Y}")
 
 
+def _require_every_record(con: duckdb.DuckDBPyConnection, raw: RawCohort) -> None:
+    """DuckDB's reader can leave out a record without an error (a last line longer than its
+    buffer); a count apart from it, made as the file was opened, tells when it did."""
+    if raw.expected_records is None:
+        return
+    [(count,)] = con.execute("select count(*) from canonical_students").fetchall()
+    if count != raw.expected_records:
+        raise RecordsUnaccounted(f"{raw.file_name}: {count:,} records read of "
+                                 f"{raw.expected_records:,}")
+
+
 def _year(text: str) -> int:
     return 2000 + int(text) if len(text) == 2 else int(text)
 
@@ -623,6 +634,9 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None,
     con.executemany("insert into file_columns values ($1, $2)", list(enumerate(raw.headers)))
     date_order, date_note = _date_order(con, raw, mapping)
     con.execute(LOADING_ISSUES_TABLE)
+    if raw.read_issues:
+        con.executemany("insert into loading_issues values ($1, $2, $3, $4, 'unreadable')",
+                        [list(issue) for issue in raw.read_issues])
     if date_note is not None:
         con.execute("insert into loading_issues values ($1, $2, $3, $4, 'interpreted')",
                     list(date_note))
@@ -638,6 +652,7 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None,
             "match_under_way": match_under_way(),
         }).create("canonical_students")
         if raw.numbered_by_position:
+            _require_every_record(con, raw)
             con.execute(load_query("loading/number_by_position"))
     finally:
         if timer:

@@ -33,6 +33,7 @@ from dashboard.workbook import (
     refuse_zip_bomb,
     sheet_parts,
     sheet_records,
+    unsaved_formulas,
 )
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -44,6 +45,11 @@ csv.field_size_limit(64 * 1024 * 1024)
 
 class CohortFileError(Exception):
     """A file that cannot be used at all. The message names the file and the reason."""
+
+
+class RecordsUnaccounted(Exception):
+    """DuckDB's reader returned another number of records than the file holds: the file is
+    read again by `RawCohort.python_fallback`, which accounts for every line."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,12 @@ class RawCohort:
     notes: list[str] = field(default_factory=list)
     delimiter: str | None = None  # a text file's; a semicolon makes undecided dates day-first
     decimal_comma: bool = False  # numbers written 245,5: undecided dates are day-first too
+    # What the reader could not read, found as it read: (row, column, value, problem), each an
+    # unreadable data issue (lines an unbalanced quote merged, formulas without a saved value).
+    read_issues: list[tuple[int, str, str, str]] = field(default_factory=list)
+    # DuckDB's fast path: the records the file holds, the header included, counted apart from
+    # the reader; a different count from the reader sends the file to `python_fallback`.
+    expected_records: int | None = None
 
     @property
     def column_keys(self) -> list[str]:
@@ -120,9 +132,7 @@ class RawCohort:
         raw_bytes = data if isinstance(data, bytes) else Path(data).read_bytes()
         notes: list[str] = []
         text, _ = _decode(raw_bytes, self.file_name, notes)
-        records = csv.reader(io.StringIO(text, newline=""), delimiter=self.source.delimiter)
-        with _no_gc_pauses():
-            raw = _raw_from_records(self.file_name, records, sheet=None)
+        raw = _raw_from_text(self.file_name, text, self.source.delimiter)
         raw.notes[:0] = notes
         raw.delimiter, raw.decimal_comma = self.delimiter, self.decimal_comma
         return raw
@@ -165,8 +175,11 @@ def _is_zip(data: bytes) -> bool:
     return data.startswith(ZIP_MAGIC)
 
 
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
 def _refuse_binary(data: bytes, file_name: str) -> None:
-    if b"\x00" in data[:65536]:
+    if b"\x00" in data[:65536] and not data.startswith(UTF16_BOMS):
         raise CohortFileError(
             f"{file_name}: this is not a CSV or Excel file (it contains binary data); "
             "upload a .csv, .tsv, .txt, .xlsx, .xls or .ods file"
@@ -178,8 +191,22 @@ def _decode(data: bytes, file_name: str, notes: list[str] | None = None) -> tupl
 
     A file that is UTF-8 but for a few stray bytes (one cell pasted from an old system) stays
     UTF-8, so its accented names survive; those bytes are read as Windows-1252 and the rows
-    that hold them are named in `notes`."""
+    that hold them are named in `notes`. UTF-16 with a byte order mark (Excel's "Unicode
+    Text" export, tab-delimited) is text too, and `notes` says it was read so."""
     _refuse_binary(data, file_name)
+    if data.startswith(UTF16_BOMS):
+        order = "little-endian" if data.startswith(codecs.BOM_UTF16_LE) else "big-endian"
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise CohortFileError(
+                f"{file_name}: the file begins as UTF-16 text (Excel's 'Unicode Text') but is "
+                "damaged further on; save it again from Excel as 'CSV UTF-8' and upload "
+                "that") from None
+        if notes is not None:
+            notes.append(f"The file is UTF-16 text ({order}, as Excel's 'Unicode Text' "
+                         "saves it); it was read as text.")
+        return text, False
     try:
         return data.decode("utf-8-sig"), True
     except UnicodeDecodeError:
@@ -259,19 +286,146 @@ def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
             raw = RawCohort(file_name, _unique_headers(header[1]), 1,
                             CsvSource(path if path is not None and path.is_file() else data,
                                       delimiter), delimiter=delimiter,
-                            decimal_comma=writes_decimal_commas(head, delimiter))
+                            decimal_comma=writes_decimal_commas(head, delimiter),
+                            expected_records=_fast_path_records(data))
             _require_student_id(raw)
             return raw
     notes: list[str] = []
     text, _ = _decode(data, file_name, notes)
     delimiter, _ = _sniff(text[:HEAD_CHARS], file_name)
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    with _no_gc_pauses():
-        raw = _raw_from_records(file_name, records, sheet=None)
+    raw = _raw_from_text(file_name, text, delimiter)
     raw.notes[:0] = notes
     raw.delimiter, raw.decimal_comma = delimiter, writes_decimal_commas(text[:HEAD_CHARS],
                                                                       delimiter)
     return raw
+
+
+def _fast_path_records(data: bytes) -> int:
+    """The records of a file DuckDB reads whole: one per line (the fast path has no blank
+    line, no lone CR, and no quoted cell over two lines, which DuckDB's reader refuses), trailing
+    line breaks not counted. DuckDB drops a record silently in some cases (a line longer than
+    its buffer); this count, made apart from it, shows when it did."""
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
+    return data.count(b"\n", 0, end) + 1
+
+
+_QUOTED_CELLS: dict[str, re.Pattern[str]] = {}
+
+
+def _quoted_cell(delimiter: str) -> re.Pattern[str]:
+    """A quoted cell as RFC 4180 writes it: opened at the start of a cell, `""` inside, closed
+    by a quote followed (after spaces) by a delimiter or the end of the line. Possessive, so a
+    quote left open costs one pass to the next quote, never a backtrack."""
+    if delimiter not in _QUOTED_CELLS:
+        ends = re.escape(delimiter) + r"\r\n"
+        _QUOTED_CELLS[delimiter] = re.compile(
+            rf'(?<![^{ends}])"(?:[^"]++|"")*+"(?= *+(?:[{ends}]|\Z))')
+    return _QUOTED_CELLS[delimiter]
+
+
+def _line_breaks(text: str, start: int, end: int) -> int:
+    """Line breaks in text[start:end] as Python's csv reader splits lines: CRLF, LF or CR."""
+    return (text.count("\n", start, end) + text.count("\r", start, end)
+            - text.count("\r\n", start, end))
+
+
+def continuation_lines(text: str, delimiter: str) -> set[int]:
+    """The physical lines (1 = the first) that continue a well-formed quoted cell holding a
+    line break: every other line begins a record. A simple pass of its own, so it does not
+    share the reader's mistakes: a quote left open, which the reader follows over the lines
+    after it, closes no well-formed cell here, and those lines stay record starts."""
+    continuing: set[int] = set()
+    if '"' not in text:
+        return continuing
+    line, position = 1, 0
+    for match in _quoted_cell(delimiter).finditer(text):
+        start, end = match.span()
+        inside = _line_breaks(text, start, end)
+        if not inside:
+            continue
+        line += _line_breaks(text, position, start)
+        continuing.update(range(line + 1, line + inside + 1))
+        line, position = line + inside, end
+    return continuing
+
+
+class _TrackedLines:
+    """The lines of a text as the csv reader takes them, keeping the current record's lines."""
+
+    def __init__(self, text: str):
+        self._lines = io.StringIO(text, newline="")
+        self.current: list[str] = []
+
+    def __iter__(self):
+        for line in self._lines:
+            self.current.append(line)
+            yield line
+
+
+def _raw_from_text(file_name: str, text: str, delimiter: str) -> RawCohort:
+    """Read a decoded text file with Python's csv module, and account for its records: every
+    line that begins a record (`continuation_lines`) must begin one the reader returns. Lines
+    the reader took into a cell of the record above are reported, with the student each looks
+    like, as unreadable data issues on that record's row."""
+    continuing = continuation_lines(text, delimiter)
+    lines = _TrackedLines(text)
+    merged: list[tuple[int, list[str], list[str], int]] = []  # row, record, its lines, 1st line
+
+    def accounted(records):
+        first_line = 1
+        for row_number, record in enumerate(records, start=1):
+            count = len(lines.current)
+            if count > 1 and any(line not in continuing
+                                 for line in range(first_line + 1, first_line + count)):
+                merged.append((row_number, record, lines.current, first_line))
+            first_line += count
+            lines.current = []
+            yield record
+
+    records = csv.reader(lines, delimiter=delimiter)
+    with _no_gc_pauses():
+        raw = _raw_from_records(file_name, accounted(records), sheet=None)
+    for row_number, record, record_lines, first_line in merged:
+        if row_number > raw.header_row:
+            raw.read_issues += _merged_line_issues(raw, delimiter, continuing, row_number,
+                                                   record, record_lines, first_line)
+    raw.delimiter = delimiter
+    return raw
+
+
+def _merged_line_issues(raw: RawCohort, delimiter: str, continuing: set[int], row_number: int,
+                        record: list[str], record_lines: list[str], first_line: int
+                        ) -> list[tuple[int, str, str, str]]:
+    """The issues of one record that took in lines beginning records of their own: on each of
+    its cells holding a line break, and on each line taken in, named by the student ID it
+    holds, so that no student merged away looks absent by accident."""
+    id_index = next((index for index, header in enumerate(raw.headers)
+                     if match_field(header) == "student_id"), 0)
+    taken = [(first_line + offset, line) for offset, line in enumerate(record_lines)
+             if offset and first_line + offset not in continuing and line.strip()]
+    ids = []
+    for _, line in taken:
+        cells = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [])
+        if id_index < len(cells) and cells[id_index].strip():
+            ids.append(cells[id_index].strip())
+    cells = [(raw.headers[index], cell) for index, cell in enumerate(record)
+             if index < len(raw.headers) and ("\n" in cell or "\r" in cell)]
+    column = cells[0][0] if cells else raw.headers[min(id_index, len(raw.headers) - 1)]
+    span = (f"line {taken[0][0]}" if len(taken) == 1
+            else f"lines {taken[0][0]}-{taken[-1][0]}")
+    who = (f", which look like the rows of {len(ids)} student(s) (ID "
+           + ", ".join(ids[:10]) + (", ..." if len(ids) > 10 else "") + ")") if ids else ""
+    issues = [(row_number, name, cell,
+               f'an unbalanced quote (") in this cell took in {span} of the file{who}; '
+               "they are missing from the cohort. Fix the quote in the file and upload it "
+               "again") for name, cell in cells or [(column, "")]]
+    for line_number, line in taken:
+        issues.append((row_number, column, line.rstrip("\r\n"),
+                       f"line {line_number} of the file was taken into the cell above by a "
+                       "quote left open: this row is not in the cohort"))
+    return issues
 
 
 _DECIMAL_COMMA = {",": re.compile(r'"-?[0-9]+,[0-9]{1,2}"'),
@@ -381,12 +535,21 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawCohort:
             raise CohortFileError(
                 f"{file_name}: there is no sheet named {sheet!r} (sheets: {listed})")
         try:  # an XLSX's error cells; XLS and ODS give theirs as text
-            errors = error_cells(data, sheet_parts(data).get(sheet)) if _is_zip(data) else {}
+            part = sheet_parts(data).get(sheet) if _is_zip(data) else None
+            errors = error_cells(data, part)
+            formulas = unsaved_formulas(data, part)
         except (WorkbookError, zipfile.BadZipFile, KeyError):
-            errors = {}
+            errors, formulas = {}, {}
         with _no_gc_pauses():  # millions of short-lived cell objects, none of them cyclic
             records = sheet_records(workbook, sheet, errors)
             raw = _raw_from_records(file_name, iter(records), sheet=sheet)
+        raw.read_issues += [
+            (row + 1, raw.headers[column], formula,
+             "a formula with no saved value (the file was written by a program, not saved "
+             "in Excel), so it reads as blank; open and save the file in Excel, then upload "
+             "it again")
+            for (row, column), formula in sorted(formulas.items())
+            if row + 1 > raw.header_row and column < len(raw.headers)]
         others = [name for name in names if name != sheet]
         if others:
             raw.notes.append(f"Read sheet {sheet!r}; the workbook also has "

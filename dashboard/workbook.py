@@ -15,6 +15,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from xml.etree import ElementTree
+from xml.sax.saxutils import unescape
 
 MAX_XLSX_UNPACKED = 512 * 1024 * 1024
 MAX_XLSX_RATIO = 200
@@ -26,6 +27,10 @@ _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>(.*?)</c>', re.S)
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]{1,7})"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
+# A formula cell with no saved result (a workbook written by a script, never opened in
+# Excel): the formula, then no value or an empty one, which the reader gives as a blank.
+_UNSAVED_FORMULA = re.compile(
+    rb'<c\b([^>]*)><f\b[^>]*?(?:/>|>([^<]*)</f>)(?:<v\s*/>|<v>\s*</v>)?</c>')
 
 
 class WorkbookError(Exception):
@@ -176,6 +181,31 @@ def error_cells(data: bytes, part: str | None) -> dict[tuple[int, int], str]:
         letters, digits = ref.groups()
         found[(int(digits) - 1, _column_index(letters.decode()))] = (
             value.group(1).decode("utf-8", "replace") if value else "#VALUE!")
+    return found
+
+
+def unsaved_formulas(data: bytes, part: str | None) -> dict[tuple[int, int], str]:
+    """(row index, column index) from 0 -> the formula (`=1+1`) of each formula cell with no
+    saved value: the reader gives it as blank, which would read as missing without a word."""
+    if part is None:
+        return {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            xml = archive.read(part)
+        except KeyError:
+            return {}
+    if b"<f" not in xml:
+        return {}
+    found = {}
+    for match in _UNSAVED_FORMULA.finditer(xml):
+        attributes, formula = match.groups()
+        ref = _CELL_REF.search(attributes)
+        if ref is None or b't="str"' in attributes or b't="e"' in attributes:
+            continue  # a saved empty text result, or an error cell (`error_cells`)
+        letters, digits = ref.groups()
+        text = unescape(formula.decode("utf-8", "replace")) if formula else ""
+        found[(int(digits) - 1, _column_index(letters.decode()))] = (
+            "=" + text if text else "(a formula shared with the cell above)")
     return found
 
 

@@ -88,6 +88,8 @@ swallowed as (
             || coalesce(campus, '') || coalesce(advisor, ''), chr(10))
     )
     where contains(cell.value, chr(10)) and regexp_matches(cell.value, '[,;\t]')
+        -- a row the reader's own line count already found merged is reported once, by it
+        and source_row not in (select source_row from loading_issues where kind = 'unreadable')
 ),
 
 all_issues as (
