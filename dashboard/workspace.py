@@ -264,7 +264,7 @@ class Workspace:
         if cohort.name_parts and "name" not in saved_mapping:  # a name made of its parts
             saved_mapping["name"] = " + ".join(cohort.name_parts[part] for part in NAME_ORDER
                                                if part in cohort.name_parts)
-        with self.cursor() as cur:
+        with self._writing() as cur:
             cur.execute("begin transaction")
             try:
                 [(snapshot_id,)] = cur.execute(
@@ -532,6 +532,12 @@ class Workspace:
                  "author": author, "at": utc_now(), "body": body, "follow_up": follow_up},
             ).fetchall()
         return note_id
+
+    def delete_note(self, note_id: int) -> None:
+        """Delete one note, then rewrite the file so that nothing of it is left."""
+        with self._writing() as cur:
+            cur.execute("delete from notes where note_id = $id", {"id": note_id})
+        self.compact()
 
     def set_note_status(self, note_id: int, done: bool, by: str) -> None:
         with self.cursor() as cur:

@@ -66,3 +66,17 @@ def test_a_full_disk_during_a_delete_says_so_and_leaves_the_workspace_usable(tmp
     assert done.returncode == 0, done.stderr
     assert "the disk is full" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_a_note_can_be_deleted_and_leaves_nothing_in_the_file(tmp_path):
+    path = tmp_path / "workspace.duckdb"
+    opened = Workspace(path)
+    with opened.cursor() as cur:
+        cur.execute("set force_compression = 'uncompressed'")
+    canary = "Zzyzx-Quillfeather-note"
+    note_id = opened.add_note(COHORT, "S1", "local", canary)
+    kept = opened.add_note(COHORT, "S1", "local", "kept")
+    opened.delete_note(note_id)
+    assert [note.note_id for note in opened.notes(COHORT)] == [kept]
+    opened.close()
+    assert canary.encode() not in path.read_bytes()
