@@ -166,7 +166,11 @@ class Workspace:
         self.path = Path(path).expanduser().resolve()
         self._lock = threading.RLock()
         check_path(self.path)
+        os.umask(0o077)  # the WAL and side files DuckDB creates are the owner's only
+        # A rewrite killed before it was put in place: the workspace itself is intact.
+        self.path.with_name(self.path.name + ".compacting").unlink(missing_ok=True)
         self._con = self._open()
+        _make_private(self.path)
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(":memory:")
@@ -260,7 +264,7 @@ class Workspace:
         if cohort.name_parts and "name" not in saved_mapping:  # a name made of its parts
             saved_mapping["name"] = " + ".join(cohort.name_parts[part] for part in NAME_ORDER
                                                if part in cohort.name_parts)
-        with self.cursor() as cur:
+        with self._writing() as cur:
             cur.execute("begin transaction")
             try:
                 [(snapshot_id,)] = cur.execute(
@@ -431,7 +435,7 @@ class Workspace:
 
     def delete_snapshot(self, snapshot_id: int) -> None:
         """Delete one snapshot, then rewrite the file so that nothing of it is left."""
-        with self.cursor() as cur:
+        with self._writing() as cur:
             cur.execute("begin transaction")
             cur.execute("delete from snapshot_students where snapshot_id = $id",
                         {"id": snapshot_id})
@@ -439,17 +443,34 @@ class Workspace:
             cur.execute("commit")
         self.compact()
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for a write that a full disk may fail: the transaction is rolled back,
+        the file reopened as last committed, and the failure said in words."""
+        with self._lock:
+            try:
+                with self.cursor() as cur:
+                    try:
+                        yield cur
+                    except duckdb.Error:
+                        with contextlib.suppress(duckdb.Error):
+                            cur.execute("rollback")
+                        raise
+            except duckdb.Error as error:
+                self._con.close()
+                self._con = self._open()
+                raise WorkspaceError(disk_message(error, self.path)) from None
+
     def delete_cohort(self, cohort: str) -> None:
         """Delete every snapshot and note of a cohort, then rewrite the file."""
         cohort = cohort_key(cohort)
-        with self.cursor() as cur:
+        with self._writing() as cur:
             cur.execute("begin transaction")
             cur.execute("delete from snapshot_students where snapshot_id in "
                         "(select snapshot_id from snapshots where cohort = $cohort)",
                         {"cohort": cohort})
             cur.execute("delete from snapshots where cohort = $cohort", {"cohort": cohort})
             cur.execute("delete from notes where cohort = $cohort", {"cohort": cohort})
-            cur.execute("delete from access_log where cohort = $cohort", {"cohort": cohort})
             cur.execute("commit")
         self.compact()
 
@@ -463,12 +484,20 @@ class Workspace:
         with self._lock:
             fresh = self.path.with_name(self.path.name + ".compacting")
             fresh.unlink(missing_ok=True)
-            self._con.execute("checkpoint")
-            self._con.execute("attach $path as compacted", {"path": str(fresh)})
             try:
-                self._con.execute("copy from database workspace to compacted")
-            finally:
-                self._con.execute("detach compacted")
+                self._con.execute("checkpoint")
+                self._con.execute("attach $path as compacted", {"path": str(fresh)})
+                try:
+                    self._con.execute("copy from database workspace to compacted")
+                finally:
+                    self._con.execute("detach compacted")
+            except duckdb.Error as error:
+                # DuckDB invalidates a database whose checkpoint failed: reopen it, so that
+                # every session goes on with the file as it was last committed.
+                fresh.unlink(missing_ok=True)
+                self._con.close()
+                self._con = self._open()
+                raise WorkspaceError(disk_message(error, self.path)) from None
             self._con.close()
             try:
                 os.chmod(fresh, stat.S_IMODE(self.path.stat().st_mode))  # as private as before
@@ -503,6 +532,12 @@ class Workspace:
                  "author": author, "at": utc_now(), "body": body, "follow_up": follow_up},
             ).fetchall()
         return note_id
+
+    def delete_note(self, note_id: int) -> None:
+        """Delete one note, then rewrite the file so that nothing of it is left."""
+        with self._writing() as cur:
+            cur.execute("delete from notes where note_id = $id", {"id": note_id})
+        self.compact()
 
     def set_note_status(self, note_id: int, done: bool, by: str) -> None:
         with self.cursor() as cur:
@@ -700,6 +735,24 @@ class Workspace:
                 "(select count(*) from value_readings)").fetchall()
         return dict(zip(("cohorts", "snapshots", "notes", "mappings", "readings"), counts,
                         strict=True))
+
+
+def disk_message(error: BaseException, path: Path) -> str:
+    """Words for a failed write of the workspace: a full disk (ENOSPC, or EFBIG for a file
+    over its size limit) said as such."""
+    text = str(error)
+    if re.search(r"no space left|file too large|disk is full", text, re.IGNORECASE):
+        return (f"the disk is full: the workspace {path} could not be written. Free some "
+                "space and try again; nothing was lost")
+    return f"the workspace {path} could not be written"
+
+
+def _make_private(path: Path) -> None:
+    """The workspace and its WAL readable by their owner only."""
+    for name in (path, Path(str(path) + ".wal")):
+        with contextlib.suppress(OSError):
+            if name.exists():
+                os.chmod(name, 0o600)
 
 
 DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file

@@ -1,0 +1,82 @@
+"""Workspace faults: a full disk during a delete, a rewrite killed half-way, file modes, and
+an access log that a deletion leaves whole."""
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+
+from dashboard.workspace import Workspace
+from tests.test_workspace import COHORT, flagged_of, student
+
+
+def test_deleting_a_cohort_keeps_its_access_log_rows(tmp_path):
+    opened = Workspace(tmp_path / "workspace.duckdb")
+    opened.save_snapshot(flagged_of([student("S1")]), COHORT, "local")
+    opened.log_access("a@example.edu", "open_student", COHORT, "S1")
+    opened.log_access("a@example.edu", "delete_cohort", COHORT)
+    opened.delete_cohort(COHORT)
+    assert list(opened.access_log()["action"]) == ["delete_cohort", "open_student"]
+    opened.close()
+
+
+def test_the_workspace_and_its_wal_are_the_owners_only(tmp_path):
+    path = tmp_path / "workspace.duckdb"
+    opened = Workspace(path)
+    opened.add_note(COHORT, "S1", "local", "private")
+    wal = path.with_name(path.name + ".wal")
+    for name in (path, wal):
+        if name.exists():
+            assert stat.S_IMODE(name.stat().st_mode) == 0o600, name
+    opened.close()
+    path.chmod(0o644)
+    Workspace(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_rewrite_killed_before_it_was_put_in_place_leaves_no_side_file(tmp_path):
+    path = tmp_path / "workspace.duckdb"
+    Workspace(path).close()
+    stale = path.with_name(path.name + ".compacting")
+    stale.write_bytes(b"half a file")
+    Workspace(path).close()
+    assert not stale.exists()
+
+
+FULL_DISK = """
+import resource, signal, sys
+from dashboard.workspace import Workspace, WorkspaceError
+from tests.test_workspace import COHORT, flagged_of, student
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail with EFBIG
+opened = Workspace(sys.argv[1])
+opened.save_snapshot(flagged_of([student(f"S{i}") for i in range(300)]), COHORT, "local")
+opened.add_note(COHORT, "S1", "local", "note " * 500)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+try:
+    opened.delete_cohort(COHORT)
+except WorkspaceError as error:
+    print(error)
+print(len(opened.snapshots()), flush=True)  # the workspace still answers
+"""
+
+
+def test_a_full_disk_during_a_delete_says_so_and_leaves_the_workspace_usable(tmp_path):
+    done = subprocess.run([sys.executable, "-c", FULL_DISK, str(tmp_path / "w.duckdb")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "the disk is full" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_a_note_can_be_deleted_and_leaves_nothing_in_the_file(tmp_path):
+    path = tmp_path / "workspace.duckdb"
+    opened = Workspace(path)
+    with opened.cursor() as cur:
+        cur.execute("set force_compression = 'uncompressed'")
+    canary = "Zzyzx-Quillfeather-note"
+    note_id = opened.add_note(COHORT, "S1", "local", canary)
+    kept = opened.add_note(COHORT, "S1", "local", "kept")
+    opened.delete_note(note_id)
+    assert [note.note_id for note in opened.notes(COHORT)] == [kept]
+    opened.close()
+    assert canary.encode() not in path.read_bytes()
