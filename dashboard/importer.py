@@ -282,12 +282,15 @@ def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
         delimiter, header = _sniff(head, file_name)
         if header is not None and header[0] == 1:
             _refuse_outsized_header(header[1], file_name)
+            records = _fast_path_records(data)
+            if records - 1 > MAX_ROWS:
+                raise _too_many_rows(file_name)
             # DuckDB checks the rest is UTF-8 as it reads; if not, `python_fallback` decodes it.
             raw = RawCohort(file_name, _unique_headers(header[1]), 1,
                             CsvSource(path if path is not None and path.is_file() else data,
                                       delimiter), delimiter=delimiter,
                             decimal_comma=writes_decimal_commas(head, delimiter),
-                            expected_records=_fast_path_records(data))
+                            expected_records=records)
             _require_student_id(raw)
             return raw
     notes: list[str] = []
@@ -618,8 +621,15 @@ def _raw_from_records(file_name: str, records, sheet: str | None) -> RawCohort:
     for row_number, record in enumerate(all_records, start=header_row + 1):
         if not any(cell.strip() for cell in record):
             continue  # an empty line is no student, but it keeps its row number
+        if len(record) > MAX_COLUMNS:
+            raise CohortFileError(
+                f"{file_name}: row {row_number:,} has {len(record):,} cells; a cohort file "
+                f"holds at most {MAX_COLUMNS} columns. Check that row (a delimiter typed into "
+                "a cell, or the wrong delimiter) and upload the file again")
         rows.append(record)
         row_numbers.append(row_number)
+        if len(rows) > MAX_ROWS:
+            raise _too_many_rows(file_name)
 
     width = max([len(header), *map(len, rows)])
     headers = _unique_headers(header + [""] * (width - len(header)))
@@ -644,6 +654,13 @@ def _raw_from_records(file_name: str, records, sheet: str | None) -> RawCohort:
 
 MAX_COLUMNS = 500
 MAX_HEADER_CHARS = 1000
+MAX_ROWS = 2_000_000  # twice the largest cohort the benchmarks run; checked as rows are read
+
+
+def _too_many_rows(file_name: str) -> CohortFileError:
+    return CohortFileError(
+        f"{file_name}: the file has more than {MAX_ROWS:,} rows of data; a cohort file holds at "
+        "most that many. Split it, or remove the rows that are not students, and upload it again")
 
 
 def _refuse_outsized_header(header: list[str], file_name: str) -> None:
