@@ -191,6 +191,31 @@ def save_note(cohort: str, student_id: str, row: int) -> None:
     log_access("write_note", student_id=student_id)
 
 
+def set_note_status(note_id: int, student_id: str, done: bool) -> None:
+    """The Mark done / Reopen button's callback, logged."""
+    _change_note(lambda found: found.set_note_status(note_id, done, author()),
+                 "mark_note_done" if done else "reopen_note", student_id, note_id)
+
+
+def delete_note(note_id: int, student_id: str) -> None:
+    """The Delete note button's callback: the note is gone from the workspace file, and the
+    access log keeps that it was deleted (by whom, the note's number; never its text)."""
+    _change_note(lambda found: found.delete_note(note_id), "delete_note", student_id, note_id)
+
+
+def _change_note(change, action: str, student_id: str, note_id: int) -> None:
+    found = workspace()
+    if found is None:
+        st.session_state["student_note_problem"] = workspace_problem() or ""
+        return
+    try:
+        change(found)
+    except WorkspaceError as error:
+        st.session_state["student_note_problem"] = str(error)
+        return
+    log_access(action, student_id=student_id, detail=f"note {note_id}")
+
+
 def snapshot_of_upload() -> SnapshotInfo | None:
     """The latest snapshot of the session's cohort read from this very file, if any."""
     found = workspace()

@@ -221,13 +221,20 @@ with notes_tab:
                         else "overdue" if note.follow_up < flagged.as_of else "open"))
                 st.text(line)
                 st.text(note.body)  # typed text: never Markdown
+                buttons = st.columns([1, 1, 4])
                 if note.follow_up:
                     done = note.status == "done"
-                    if st.button("Reopen" if done else "Mark done",
-                                 key=f"student_note_status_{note.note_id}",
-                                 icon=":material/undo:" if done else ":material/check:"):
-                        workspace.set_note_status(note.note_id, not done, state.author())
-                        st.rerun()
+                    buttons[0].button("Reopen" if done else "Mark done",
+                                      key=f"student_note_status_{note.note_id}",
+                                      icon=":material/undo:" if done else ":material/check:",
+                                      on_click=state.set_note_status,
+                                      args=(note.note_id, student["student_id"], not done))
+                with buttons[1].popover("Delete", icon=":material/delete:"):
+                    st.write("Delete this note for everyone? It cannot be brought back; the "
+                             "access log keeps that it was deleted, not its text.")
+                    st.button("Delete the note", key=f"student_note_delete_{note.note_id}",
+                              type="primary", on_click=state.delete_note,
+                              args=(note.note_id, student["student_id"]))
 
         history = workspace.student_history(cohort_name, student["student_id"])
         st.subheader("Across snapshots")
