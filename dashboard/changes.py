@@ -71,6 +71,7 @@ class ChangeSummary:
     scores_changed: int
     ambiguous_ids: int
     rows_without_id: int  # rows of the later file that no ID matches to the earlier one
+    look_alike_ids: int = 0  # joined ids that look like an id that left: to confirm
     fields_no_longer_read: tuple[str, ...] = ()  # read in the earlier version only
     fields_newly_read: tuple[str, ...] = ()  # read in the later version only
 
@@ -124,6 +125,7 @@ class Changes:
         self._sides = (before, after)
         self.con.register("before_students", before)
         self.con.register("after_students", after)
+        self.con.sql(load_query("workspace/look_alike_ids")).create("look_alike_ids")
         self.con.sql(load_query("workspace/changes"), params={
             "rule_ids": [rule.id for rule in RULES],
             "rule_labels": [rule.label for rule in RULES],
@@ -140,6 +142,12 @@ class Changes:
 
     def ambiguous(self) -> duckdb.DuckDBPyRelation:
         return self.con.table("ambiguous_ids")
+
+    def look_alikes(self) -> duckdb.DuckDBPyRelation:
+        """A student who joined and one who left under ids that look alike (`AB0012` and
+        `ab12`): after_id, after_row, before_id, before_row and the problem in words, for
+        the advisor to confirm; they stay a "joined" and a "left" change."""
+        return self.con.table("look_alike_ids")
 
     def details(self, student_ids: list[str]) -> dict[str, str]:
         """What changed for each of these students, in words, in the changes' order."""
@@ -175,6 +183,8 @@ class Changes:
             "select after, count(*) from changes where change = 'flag_cleared' group by after"
         ).fetchall())
         [(ambiguous,)] = self.con.execute("select count(*) from ambiguous_ids").fetchall()
+        [(look_alike,)] = self.con.execute(
+            "select count(distinct after_id) from look_alike_ids").fetchall()
         [(without_id,)] = self.con.execute(
             "select count(*) from after_students where given_student_id is null").fetchall()
         worse, better, needs_data, joined, left, changed, scores = counts
@@ -184,5 +194,6 @@ class Changes:
             flags_raised={rule.id: raised[rule.id] for rule in RULES if rule.id in raised},
             flags_cleared={rule.id: cleared[rule.id] for rule in RULES if rule.id in cleared},
             scores_changed=scores, ambiguous_ids=ambiguous, rows_without_id=without_id,
+            look_alike_ids=look_alike,
             fields_no_longer_read=self.fields_no_longer_read,
             fields_newly_read=self.fields_newly_read)

@@ -39,6 +39,9 @@ def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     # order: past one row group (122,880 rows) the typed table, and so every export, would
     # come out in shuffled blocks instead of spreadsheet order.
     con.execute("set disabled_optimizers = 'in_clause'")
+    from dashboard import identity  # imported here: it needs nothing of this module
+
+    identity.register(con)
     con.execute(load_query("loading/macros"))
     return con
 

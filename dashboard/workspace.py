@@ -30,6 +30,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from dashboard import identity
 from dashboard.changes import compared
 from dashboard.config import Config, ConfigError, config_from_json
 from dashboard.engine import (
@@ -199,6 +200,7 @@ class Workspace:
             raise WorkspaceError(f"workspace {self.path} cannot be opened: it is not a "
                                  "Cohort Advisor workspace, or it is damaged") from None
         con.execute("set enable_progress_bar = false")
+        identity.register(con)  # notes and history find a student by the ID's key
         try:
             if schema_version(con) == 0 and _has_tables(con):
                 raise WorkspaceError(
@@ -548,11 +550,12 @@ class Workspace:
                  "by": by if done else None, "id": note_id})
 
     def notes(self, cohort: str, student_id: str | None = None) -> list[Note]:
-        """A student's notes (or a cohort's), the newest first."""
+        """A student's notes (or a cohort's), the newest first: those written under the same ID
+        but for invisible differences (a no-break space, a tab, full-width digits) too."""
         with self.cursor() as cur:
             rows = cur.execute(
-                "select * from notes where cohort = $cohort "
-                "and ($student_id::varchar is null or student_id = $student_id) "
+                "select * from notes where cohort = $cohort and ($student_id::varchar is null "
+                "or student_key(student_id) = student_key($student_id)) "
                 "order by written_at desc, note_id desc",
                 {"cohort": cohort_key(cohort), "student_id": student_id}).fetchall()
         return [Note(*row) for row in rows]

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import streamlit as st
 
-from dashboard import advice, reports, state
+from dashboard import advice, identity, reports, state
 from dashboard.cohort_report import cohort_report_html
 from dashboard.exports import XLSX_MAX_ROWS, csv_bytes, export_relation, xlsx_bytes
 
@@ -63,17 +63,20 @@ def scoped_notes(cursor) -> pa.Table | None:
     if not with_notes:
         return None
     # Rows without an ID in the file carry a stand-in (ROW-n) that no note belongs to.
+    # By the ID's key: a note written under the ID with a no-break space is the student's.
     names: dict[str, str | None] = {}
-    for student_id, name in scope(cursor).filter(
+    for key, name in scope(cursor).filter(
             duckdb.ColumnExpression("given_student_id").isnotnull()).select(
-            duckdb.ColumnExpression("student_id"), duckdb.ColumnExpression("name")).fetchall():
+            duckdb.FunctionExpression("student_key", duckdb.ColumnExpression("student_id")),
+            duckdb.ColumnExpression("name")).fetchall():
         # A repeated ID names no one: which of its rows would the note be about?
-        names[student_id] = None if student_id in names or hide_personal else name
+        names[key] = None if key in names or hide_personal else name
     notes = workspace.notes_for_export(cohort_name)
-    notes = notes.filter(pc.is_in(notes["student_id"],
-                                  value_set=pa.array(list(names), pa.string())))
-    return notes.add_column(1, "name", pa.array([names[student_id] for student_id in
-                                                 notes["student_id"].to_pylist()], pa.string()))
+    keys = identity.student_keys(notes["student_id"])
+    kept = pc.is_in(keys, value_set=pa.array(list(names), pa.string()))
+    notes = notes.filter(kept)
+    return notes.add_column(1, "name", pa.array([names[key] for key in
+                                                 keys.filter(kept).to_pylist()], pa.string()))
 
 
 def logged(what: str):
@@ -115,10 +118,12 @@ def make_batch() -> bytes:
     students = scope(own.con).limit(BATCH_LIMIT).to_arrow_table().to_pylist()
     notes = {}
     if with_notes:
+        by_key: dict[str, list] = {}
         for note in workspace.notes(cohort_name):
-            notes.setdefault(note.student_id, []).append(note)
-        notes.update({student["student_id"]: [] for student in students
-                      if student["given_student_id"] is None})
+            by_key.setdefault(identity.student_key(note.student_id), []).append(note)
+        notes = {student["student_id"]: by_key.get(identity.student_key(
+            student["student_id"]), []) for student in students
+            if student["given_student_id"] is not None}
     return advice.batch_html(students, own, hide_personal, notes).encode("utf-8")
 
 

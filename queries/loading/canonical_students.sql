@@ -84,8 +84,9 @@ readings as (
 typed as (
     select
         *,
-        case when not is_excel_error(text_student_id) then text_student_id end
-            as given_student_id,
+        -- An id of invisible characters alone (a no-break space, a tab) is no id.
+        case when not is_excel_error(text_student_id) and student_key(text_student_id) <> ''
+            then text_student_id end as given_student_id,
         coalesce(given_student_id, 'ROW-' || source_row) as student_id,
         case when not is_excel_error(text_name) then text_name end as name,
         case when not is_excel_error(text_email) then text_email end as email,

@@ -1,4 +1,4 @@
--- Every cell read with a guess (interpreted) or not read (unreadable), every missing or repeated student id (identity), every footer row and how a column was read (interpreted), by spreadsheet row.
+-- Every cell read with a guess (interpreted) or not read (unreadable), every missing, repeated or look-alike student id (identity), every footer row and how a column was read (interpreted), by spreadsheet row.
 with students as (
     select * from canonical_students
 ),
@@ -24,47 +24,88 @@ missing_ids as (
         'student_id' as field,
         coalesce(raw_student_id, '') as value,
         case when raw_student_id is null then 'no student ID'
-            else 'the student ID is an Excel error value' end
+            when is_excel_error(raw_student_id) then 'the student ID is an Excel error value'
+            else 'the student ID holds only invisible characters (spaces, tabs)' end
             || '; the row is kept as ' || student_id as problem,
         'identity' as kind
     from students
     where given_student_id is null
 ),
 
+-- Each given id as a matching key (dashboard/identity.py): ids that differ only by invisible
+-- characters (a no-break space, a tab, full-width digits) are the same id.
+keyed as (
+    select source_row, student_id, student_key(student_id) as id_key
+    from students
+    where given_student_id is not null
+),
+
 -- The ids given on more than one row, found first: most ids are given once, and only the rows
 -- of a repeated id are looked at again. A repeated id names at most five of its rows, so 5,000
 -- copies stay one short line each.
 repeated_keys as (
-    select student_id
-    from students
-    where given_student_id is not null
-    group by student_id
+    select id_key
+    from keyed
+    group by id_key
     having count(*) > 1
 ),
 
 repeated as (
     select
-        student_id,
+        id_key,
         count(*) as count_rows,
+        count(distinct student_id) > 1 as is_written_differently,
         array_to_string(list_sort(min(source_row, 5)), ', ') as first_rows
-    from students
-    semi join repeated_keys using (student_id)
-    where given_student_id is not null
-    group by student_id
+    from keyed
+    semi join repeated_keys using (id_key)
+    group by id_key
 ),
 
 repeated_ids as (
     select
-        students.source_row,
+        keyed.source_row,
         'student_id' as field,
-        students.student_id as value,
+        keyed.student_id as value,
         'student ID repeated on ' || repeated.count_rows || ' rows ('
             || repeated.first_rows || case when repeated.count_rows > 5 then ', ...' else '' end
-            || '); every row is kept' as problem,
+            || ')' || case when repeated.is_written_differently
+                then ', written differently only by invisible characters (spaces, tabs, '
+                    || 'full-width digits)' else '' end
+            || '; every row is kept' as problem,
         'identity' as kind
-    from students
-    join repeated using (student_id)
-    where students.given_student_id is not null
+    from keyed
+    join repeated using (id_key)
+),
+
+-- Ids that differ only by capital letters, leading zeros, spaces or a look-alike letter of
+-- another alphabet: maybe one student, never merged; each row names the first other one.
+look_alike_keys as (
+    select *, look_alike_key(id_key) as alike_key from keyed
+),
+
+look_alike_groups as (
+    select alike_key
+    from look_alike_keys
+    group by alike_key
+    having count(distinct id_key) > 1
+),
+
+look_alike_rows as (
+    select * from look_alike_keys semi join look_alike_groups using (alike_key)
+),
+
+look_alike_ids as (
+    select
+        this.source_row,
+        'student_id' as field,
+        this.student_id as value,
+        look_alike_problem(this.student_id, arg_min(other.student_id, other.source_row),
+                           'on row ' || min(other.source_row)) as problem,
+        'identity' as kind
+    from look_alike_rows as this
+    join look_alike_rows as other
+        on other.alike_key = this.alike_key and other.id_key <> this.id_key
+    group by this.source_row, this.student_id
 ),
 
 -- A text cell holding line breaks and delimiters: an unbalanced quote may have swallowed the
@@ -100,6 +141,8 @@ all_issues as (
     select * from missing_ids
     union all
     select * from repeated_ids
+    union all
+    select * from look_alike_ids
 ),
 
 -- Footer rows and how whole columns were read (the order of their dates): found as the file

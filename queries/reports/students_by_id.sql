@@ -1,8 +1,15 @@
 -- The students of the loaded file with these ids (the notes' ids): row, name and advisor. An id on more than one row is ambiguous: it gets its advisor only when every row agrees, and no row or name.
-with students as (
-    select * from flagged_students
-    where given_student_id is not null
-        and student_id in (select unnest($student_ids::varchar[]))
+-- Each asked id finds the rows whose id has its key (dashboard/identity.py), and is returned
+-- as asked: a note's id written with a no-break space still finds its student.
+with asked as (
+    select distinct unnest($student_ids::varchar[]) as asked_id
+),
+
+students as (
+    select asked.asked_id as student_id, flagged.* exclude (student_id)
+    from flagged_students as flagged
+    inner join asked on student_key(asked.asked_id) = student_key(flagged.student_id)
+    where flagged.given_student_id is not null
 ),
 
 final as (

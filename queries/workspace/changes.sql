@@ -1,26 +1,47 @@
--- One row per change between two flagged versions of a cohort (`before_students`, `after_students`): students who joined or left, risk level, flags raised or cleared, Step 2 CK, US plastics letters and sub-Is. Ids missing or repeated on either side are left out: they cannot be matched, and `ambiguous_ids.sql` names them. A field read in one version only ($one_sided_fields, with the rules that read it, $one_sided_rules) changes no student: the summary says once that it is no longer, or newly, read.
-with before_once as (
-    select * from before_students
+-- One row per change between two flagged versions of a cohort (`before_students`, `after_students`): students who joined or left, risk level, flags raised or cleared, Step 2 CK, US plastics letters and sub-Is. Ids are matched ignoring invisible differences; ids missing or repeated on either side are left out: they cannot be matched, and `ambiguous_ids.sql` names them. A field read in one version only ($one_sided_fields, with the rules that read it, $one_sided_rules) changes no student: the summary says once that it is no longer, or newly, read.
+-- Ids are matched by their key (dashboard/identity.py): written with a no-break space, a
+-- tab or full-width digits, an id is the same id. Ids that only look alike are never matched:
+-- their "joined" and "left" rows say so (`look_alike_ids`, made first by look_alike_ids.sql).
+with before_keyed as (
+    select *, student_key(student_id) as id_key from before_students
     where given_student_id is not null
-    qualify count(*) over (partition by student_id) = 1
+),
+
+after_keyed as (
+    select *, student_key(student_id) as id_key from after_students
+    where given_student_id is not null
+),
+
+before_once as (
+    select * from before_keyed
+    qualify count(*) over (partition by id_key) = 1
 ),
 
 after_once as (
-    select * from after_students
-    where given_student_id is not null
-    qualify count(*) over (partition by student_id) = 1
+    select * from after_keyed
+    qualify count(*) over (partition by id_key) = 1
 ),
 
 ambiguous as (
-    select student_id from before_students where given_student_id is not null
-    group by student_id having count(*) > 1
+    select id_key from before_keyed group by id_key having count(*) > 1
     union
-    select student_id from after_students where given_student_id is not null
-    group by student_id having count(*) > 1
+    select id_key from after_keyed group by id_key having count(*) > 1
+),
+
+-- The first look-alike of each id that joined or left, in the other file.
+joined_alike as (
+    select after_id, arg_min(after_problem, before_row) as problem
+    from look_alike_ids group by after_id
+),
+
+left_alike as (
+    select before_id, arg_min(before_problem, after_row) as problem
+    from look_alike_ids group by before_id
 ),
 
 paired as (
     select
+        -- The id as the later file writes it (as the earlier one did for a student who left).
         coalesce(after_once.student_id, before_once.student_id) as student_id,
         coalesce(after_once.name, before_once.name) as name,
         before_once.student_id is not null as in_before,
@@ -50,8 +71,8 @@ paired as (
         before_once.us_plastics_subis as before_subis,
         after_once.us_plastics_subis as after_subis
     from before_once
-    full outer join after_once using (student_id)
-    where student_id not in (select student_id from ambiguous)
+    full outer join after_once using (id_key)
+    where id_key not in (select id_key from ambiguous)
 ),
 
 -- Risk levels ranked for "worse" and "better". Needing data is neither; data that came in
@@ -78,12 +99,17 @@ ranked as materialized (
 changes as (
     select student_id, name, sort_row, "row", 1 as kind_order, 'joined' as change,
         null as before, after_risk as after,
-        null as direction, 'new in this cohort file' as detail
-    from ranked where not in_before
+        null as direction,
+        'new in this cohort file' || coalesce('; ' || joined_alike.problem, '') as detail
+    from ranked
+    left join joined_alike on joined_alike.after_id = ranked.student_id
+    where not in_before
     union all
     select student_id, name, sort_row, "row", 1, 'left', before_risk, null,
-        null, 'not in the later file under this ID'
-    from ranked where not in_after
+        null, 'not in the later file under this ID' || coalesce('; ' || left_alike.problem, '')
+    from ranked
+    left join left_alike on left_alike.before_id = ranked.student_id
+    where not in_after
     union all
     select student_id, name, sort_row, "row", 2, 'risk_level', before_risk, after_risk,
         case

@@ -1,7 +1,7 @@
 -- How far an upload's students (`uploaded_students`: student_id, name) are each saved
 -- cohort's, against the cohort's latest snapshot: the upload's students whose id the cohort
--- has, and of those named on both sides, how many carry the same name (ignoring case,
--- accents and spacing). A cohort is the upload's only when most ids and most names agree:
+-- has (by look_alike_key: case, leading zeros and invisible characters aside), and of those
+-- named on both sides, how many carry the same name (ignoring case, accents and spacing). A cohort is the upload's only when most ids and most names agree:
 -- another class numbered 1, 2, 3... shares the ids but not the names.
 with latest as (
     select
@@ -14,7 +14,7 @@ with latest as (
 saved as (
     select
         latest.cohort,
-        upper(trim(snapshot_students.student_id)) as id_key,
+        look_alike_key(snapshot_students.student_id) as id_key,
         snapshot_students.name
     from latest
     inner join snapshot_students using (snapshot_id)
@@ -22,7 +22,7 @@ saved as (
 
 uploaded as (
     select distinct
-        upper(trim(student_id)) as id_key,
+        look_alike_key(student_id) as id_key,
         name
     from uploaded_students
     where student_id is not null

@@ -1,4 +1,4 @@
--- One student across the snapshots of a cohort, oldest first: risk level, Step 2 CK, letters, sub-Is and flags on each as-of date (rows counts how many rows had the id, when it was repeated).
+-- One student (by the ID's key: invisible differences aside) across the snapshots of a cohort, oldest first: risk level, Step 2 CK, letters, sub-Is and flags on each as-of date (rows counts how many rows had the id, when it was repeated).
 with snapshot_rows as (
     select
         snapshots.snapshot_id,
@@ -12,7 +12,7 @@ with snapshot_rows as (
     from snapshots
     inner join snapshot_students as students using (snapshot_id)
     where snapshots.cohort = $cohort
-        and students.student_id = $student_id
+        and student_key(students.student_id) = student_key($student_id)
         and students.given_student_id is not null
 ),
 
