@@ -283,3 +283,35 @@ def test_the_access_log_records_ids_never_values_when_sign_in_is_on(monkeypatch,
     assert note.author == "advisor.one@example.edu"
     assert at.title[0].value == "Access log"
     assert frame_with(at, "action")["action"].tolist() == ["write_note", "open_student"]
+
+
+def test_a_note_is_marked_done_and_deleted_and_the_log_keeps_both(monkeypatch, own_workspace):
+    from dashboard import access
+
+    monkeypatch.setattr(access, "signed_in_email", lambda: "advisor.one@example.edu")
+    at = upload(start(), "week1.csv", WEEK1)
+    at.session_state["workspace_cohort"] = (hashlib.sha256(WEEK1).hexdigest(), "Class of 2027")
+    at.session_state["student_row"] = 3
+    at.switch_page("app_pages/student.py").run()
+    at.text_area(key="student_note_body_3").set_value("Disclosed an exam accommodation")
+    at.date_input(key="student_note_date_3").set_value(AS_OF + dt.timedelta(days=3))
+    button(at, "Save note").click().run()
+    [note] = state._open_workspace(str(own_workspace)).notes("Class of 2027", "A-2")
+
+    button(at, "Mark done").click().run()
+    assert not at.exception, at.exception
+    [done] = state._open_workspace(str(own_workspace)).notes("Class of 2027", "A-2")
+    assert (done.status, done.done_by) == ("done", "advisor.one@example.edu")
+    assert "Reopen" in [b.label for b in at.button]
+
+    button(at, "Delete the note").click().run()
+    assert not at.exception, at.exception
+    assert "Disclosed an exam accommodation" not in texts(at)
+    opened = state._open_workspace(str(own_workspace))
+    assert opened.notes("Class of 2027", "A-2") == []
+    log = opened.access_log()
+    assert log[["action", "student_id", "detail"]].fillna("").values.tolist()[:3] == [
+        ["delete_note", "A-2", f"note {note.note_id}"],
+        ["mark_note_done", "A-2", f"note {note.note_id}"],
+        ["write_note", "A-2", ""]]
+    assert not log.astype(str).apply(lambda c: c.str.contains("accommodation")).any().any()
