@@ -272,13 +272,13 @@ def unread_lines(cohort: Cohort) -> list[str]:
 
 def _open_workspace(arguments: argparse.Namespace, must_exist: bool = False) -> Workspace:
     """The workspace named by --workspace, else the app's default; `must_exist` for the
-    commands that only read one (they never create an empty file)."""
+    commands that only read one (they never create an empty file, and open it read-only)."""
     path = Path(arguments.workspace) if arguments.workspace else default_path()
     if must_exist and not path.exists():
         raise WorkspaceError(f"there is no workspace at {path}")
-    if not arguments.workspace:
+    if not arguments.workspace and not must_exist:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return Workspace(path)
+    return Workspace(path, read_only=must_exist)
 
 
 def snapshot(arguments: argparse.Namespace) -> int:

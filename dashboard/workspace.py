@@ -162,22 +162,28 @@ def config_document(config: Config) -> dict:
 class Workspace:
     """A workspace file, opened (created and migrated as needed) by this process."""
 
-    def __init__(self, path: str | os.PathLike[str]):
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False):
+        """`read_only` for the commands that only read (listing snapshots, what changed):
+        they work on a file this account may read but not write, and never change it."""
         # Resolved: a symbolic link's target is the file that is written, and rewritten.
         self.path = Path(path).expanduser().resolve()
+        self.read_only = read_only
         self._lock = threading.RLock()
         check_path(self.path)
         os.umask(0o077)  # the WAL and side files DuckDB creates are the owner's only
-        # A rewrite killed before it was put in place: the workspace itself is intact.
-        self.path.with_name(self.path.name + ".compacting").unlink(missing_ok=True)
+        if not read_only:
+            # A rewrite killed before it was put in place: the workspace itself is intact.
+            self.path.with_name(self.path.name + ".compacting").unlink(missing_ok=True)
         self._con = self._open()
-        _make_private(self.path)
+        if not read_only:
+            _make_private(self.path)
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(":memory:")
         try:
             # Attached under a fixed name, whatever the file is called.
-            con.execute("attach $path as workspace", {"path": str(self.path)})
+            con.execute("attach $path as workspace (read_only)" if self.read_only
+                        else "attach $path as workspace", {"path": str(self.path)})
             con.execute("use workspace")
         except duckdb.ResourceInUseException:
             con.close()
@@ -206,7 +212,10 @@ class Workspace:
                 raise WorkspaceError(
                     f"workspace {self.path} is a DuckDB database but not a Cohort Advisor "
                     "workspace; it was left as it is. Name a new file for the workspace.")
-            migrate(con)
+            if self.read_only:
+                _require_current(con, self.path)
+            else:
+                migrate(con)
         except BaseException:
             con.close()
             raise
@@ -805,6 +814,20 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     [(version,)] = con.execute("select coalesce(max(version), 0) from schema_version"
                                ).fetchall()
     return version
+
+
+def _require_current(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A file opened only to read is read as it is: its schema must be this version's."""
+    current, known = schema_version(con), len(migrations())
+    if current > known:
+        raise WorkspaceError(
+            f"this workspace was written by a newer Cohort Advisor (schema version {current}; "
+            f"this one knows up to {known}): upgrade Cohort Advisor to open it")
+    if current < known:
+        raise WorkspaceError(
+            f"workspace {path} was written by an older Cohort Advisor (schema version "
+            f"{current}) and cannot be upgraded while it is only read: open it once in the app "
+            "or save a snapshot with an account that may write to it")
 
 
 def migrate(con: duckdb.DuckDBPyConnection, to_version: int | None = None) -> int:

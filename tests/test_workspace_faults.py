@@ -2,12 +2,18 @@
 an access log that a deletion leaves whole."""
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import stat
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 from dashboard.workspace import Workspace
-from tests.test_workspace import COHORT, flagged_of, student
+from tests.conftest import csv_text
+from tests.test_workspace import COHORT, cli, flagged_of, student
 
 
 def test_deleting_a_cohort_keeps_its_access_log_rows(tmp_path):
@@ -80,3 +86,45 @@ def test_a_note_can_be_deleted_and_leaves_nothing_in_the_file(tmp_path):
     assert [note.note_id for note in opened.notes(COHORT)] == [kept]
     opened.close()
     assert canary.encode() not in path.read_bytes()
+
+
+@contextlib.contextmanager
+def as_another_account():
+    """Run as an account that may read but not write the files: as root, an unprivileged
+    effective uid (root ignores file modes); otherwise this account, with the modes set."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(65534)  # nobody
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+def test_read_only_commands_work_on_a_workspace_they_may_not_write():
+    folder = Path(tempfile.mkdtemp())
+    try:
+        path = folder / "ws.duckdb"
+        for day, rows in (("2026-11-18", [student("S1")]),
+                          ("2026-11-25", [student("S1"), student("S2")])):
+            source = folder / f"{day}.csv"
+            source.write_text(csv_text(rows), encoding="utf-8")
+            assert cli("snapshot", str(source), "--workspace", str(path), "--cohort", COHORT,
+                       "--as-of", day).returncode == 0
+        before = path.read_bytes()
+        path.chmod(0o444)
+        folder.chmod(0o555)
+        with as_another_account():
+            listed = cli("snapshots", "--workspace", str(path))
+            changed = cli("changes", "--workspace", str(path), "--cohort", COHORT)
+        assert listed.returncode == 0, listed.stderr
+        assert "2026-11-25" in listed.stdout
+        assert changed.returncode == 0, changed.stderr
+        assert "S2" in changed.stdout and "joined" in changed.stdout
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            ["ws.duckdb", "2026-11-18.csv", "2026-11-25.csv"])
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
