@@ -63,6 +63,16 @@ class WorkspaceBusy(WorkspaceError):
     """Another process has the workspace file open."""
 
 
+class WorkspaceDamaged(WorkspaceError):
+    """A block of the workspace file fails DuckDB's checksum: nothing more is written to it."""
+
+    def __init__(self, path: Path):
+        super().__init__(
+            f"workspace {path} is damaged: part of the file no longer matches what was "
+            "written (its checksum fails), so nothing more will be written to it. Keep the "
+            "file as it is, restore the workspace from a backup, or name a new workspace file")
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -168,6 +178,7 @@ class Workspace:
         # Resolved: a symbolic link's target is the file that is written, and rewritten.
         self.path = Path(path).expanduser().resolve()
         self.read_only = read_only
+        self.damaged = False
         self._lock = threading.RLock()
         check_path(self.path)
         os.umask(0o077)  # the WAL and side files DuckDB creates are the owner's only
@@ -201,8 +212,10 @@ class Workspace:
                                      "may not write to it or to its folder") from None
             raise WorkspaceError(f"workspace {self.path} cannot be opened: it is not a "
                                  "Cohort Advisor workspace, or it is damaged") from None
-        except duckdb.Error:
+        except duckdb.Error as error:
             con.close()
+            if "corrupt database file" in str(error).lower():
+                raise WorkspaceDamaged(self.path) from None
             raise WorkspaceError(f"workspace {self.path} cannot be opened: it is not a "
                                  "Cohort Advisor workspace, or it is damaged") from None
         con.execute("set enable_progress_bar = false")
@@ -235,12 +248,32 @@ class Workspace:
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor of the workspace for one call; calls from threads take turns."""
         with self._lock:
+            if self.damaged:
+                raise WorkspaceDamaged(self.path)
             cursor = self._con.cursor()
             cursor.execute("use workspace")  # a cursor starts in the in-memory database
             try:
                 yield cursor
+            except duckdb.Error as error:
+                if "corrupt database file" in str(error).lower():
+                    self.damaged = True
+                    raise WorkspaceDamaged(self.path) from None
+                raise
             finally:
                 cursor.close()
+
+    def verify(self) -> None:
+        """Read every block of every table, so that a damaged file is found (WorkspaceDamaged)
+        before anything is written to it."""
+        with self.cursor() as cur:
+            tables = [name for (name,) in cur.execute(
+                "select table_name from information_schema.tables where table_catalog = "
+                "'workspace' and table_type = 'BASE TABLE' order by table_name").fetchall()]
+            for name in tables:
+                relation = cur.table(name)
+                relation.aggregate(
+                    "bit_xor(hash(" + ", ".join(f'"{c}"' for c in relation.columns) + "))"
+                ).fetchall()
 
     @property
     def version(self) -> int:
@@ -254,6 +287,7 @@ class Workspace:
         """Save a flagged cohort: its typed rows, data issues, mapping and settings, and the
         SHA-256 of the file it was read from; its mapping is remembered column by column."""
         cohort_name = checked_cohort_name(cohort_name)
+        self.verify()  # never write into a damaged file
         cohort = flagged.cohort
         if not flagged.is_materialised:
             raise ValueError("a snapshot saves a cohort flagged for the dashboard")

@@ -128,3 +128,33 @@ def test_read_only_commands_work_on_a_workspace_they_may_not_write():
     finally:
         folder.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def test_a_damaged_block_is_refused_by_name_and_never_written_to(tmp_path):
+    """A block of the file that fails its checksum: `changes` says the workspace is damaged
+    (not "an unexpected error"), and `snapshot` refuses before writing anything to it."""
+    path, source = tmp_path / "ws.duckdb", tmp_path / "week.csv"
+    source.write_text(csv_text([student(f"S{n}") for n in range(200)]), encoding="utf-8")
+    for day in ("2026-11-18", "2026-11-25"):
+        assert cli("snapshot", str(source), "--workspace", str(path), "--cohort", COHORT,
+                   "--as-of", day).returncode == 0
+    whole = path.read_bytes()
+    block = 256 * 1024
+    for start in range(12288 + 1000, len(whole) - 64, block):  # find a block the data lives in
+        damaged = bytearray(whole)
+        damaged[start:start + 64] = b"\xab" * 64
+        path.write_bytes(bytes(damaged))
+        result = cli("changes", "--workspace", str(path), "--cohort", COHORT)
+        opens = cli("snapshots", "--workspace", str(path)).returncode == 0
+        if opens and "is damaged" in result.stderr:  # a block of rows, not the catalogue's
+            break
+    else:
+        raise AssertionError("no block of the workspace held the snapshots' rows")
+    assert result.returncode == 2 and "unexpected" not in result.stderr
+    assert "restore the workspace from a backup" in result.stderr
+
+    saved = cli("snapshot", str(source), "--workspace", str(path), "--cohort", COHORT,
+                "--as-of", "2026-12-02")
+    assert saved.returncode == 2 and "is damaged" in saved.stderr
+    assert path.read_bytes() == bytes(damaged)
+    assert not path.with_name(path.name + ".wal").exists()
