@@ -191,6 +191,12 @@ def save_note(cohort: str, student_id: str, row: int) -> None:
     log_access("write_note", student_id=student_id)
 
 
+def logged_download(what: str, student_id: str | None = None):
+    """A download button's on_click: the access log records what was downloaded (never its
+    values)."""
+    return lambda: log_access("download", student_id=student_id, detail=what)
+
+
 def set_note_status(note_id: int, student_id: str, done: bool) -> None:
     """The Mark done / Reopen button's callback, logged."""
     _change_note(lambda found: found.set_note_status(note_id, done, author()),
@@ -307,6 +313,7 @@ def remember_privacy() -> None:
     found = workspace()
     if found is not None:
         found.save_privacy(privacy)
+    log_access("privacy_on" if privacy else "privacy_off")
 
 
 def privacy_mode() -> bool:
@@ -331,10 +338,22 @@ def config() -> Config:
 
 
 def set_config(new: Config, remember: bool = True) -> None:
+    before = st.session_state.get("settings_config")
     st.session_state["settings_config"] = new
     found = workspace()
     if remember and found is not None and current_source().snapshot is None:
         found.save_config(new)
+    if before != new:
+        log_access("change_settings", detail=_changed_settings(before, new))
+
+
+def _changed_settings(before: Config | None, after: Config) -> str:
+    """The thresholds a change set, as `name: old -> new` (settings are no student data)."""
+    if before is None:
+        return "settings set"
+    old, new = dataclasses.asdict(before.thresholds), dataclasses.asdict(after.thresholds)
+    changed = [f"{name}: {old[name]} -> {new[name]}" for name in new if old.get(name) != new[name]]
+    return "; ".join(changed) or "calendar or other settings"
 
 
 def as_of() -> dt.date:
@@ -343,6 +362,8 @@ def as_of() -> dt.date:
 
 
 def set_as_of(new: dt.date | None) -> None:
+    if st.session_state.get("settings_as_of") != new:
+        log_access("change_as_of", detail=new.isoformat() if new else "today")
     st.session_state["settings_as_of"] = new
 
 

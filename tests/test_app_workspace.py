@@ -315,3 +315,20 @@ def test_a_note_is_marked_done_and_deleted_and_the_log_keeps_both(monkeypatch, o
         ["mark_note_done", "A-2", f"note {note.note_id}"],
         ["write_note", "A-2", ""]]
     assert not log.astype(str).apply(lambda c: c.str.contains("accommodation")).any().any()
+
+
+def test_settings_and_privacy_changes_are_in_the_access_log(monkeypatch, own_workspace):
+    """A change of settings or of privacy mode is logged with what changed. (AppTest cannot
+    click a download button, so the downloads' on_click logging has no test yet.)"""
+    from dashboard import access
+
+    monkeypatch.setattr(access, "signed_in_email", lambda: "advisor.one@example.edu")
+    at = start("app_pages/settings.py")
+    at.number_input(key="settings_step2_low").set_value(240)
+    button(at, "Apply").click().run()
+    at.toggle(key="app_privacy").set_value(True).run()
+    assert not at.exception, at.exception
+    log = state._open_workspace(str(own_workspace)).access_log()
+    rows = log[["action", "detail"]].fillna("").values.tolist()
+    assert ["change_settings", "step2_low: 235 -> 240"] in rows
+    assert ["privacy_on", ""] in rows

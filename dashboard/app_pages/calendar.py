@@ -89,6 +89,7 @@ with st.container(horizontal=True):
         data=lambda: csv_bytes(plan.cohort_calendar(flagged, days, flagged.con.cursor())),
         file_name=f"calendar-{flagged.as_of.isoformat()}-{days}-days.csv", mime="text/csv",
         key="calendar_download", icon=":material/download:",
+        on_click=state.logged_download(f"calendar CSV, {days} days"),
     )
     privacy = state.privacy_mode()
     st.download_button(
@@ -96,6 +97,7 @@ with st.container(horizontal=True):
         data=lambda: plan.cohort_calendar_ics(flagged, days, privacy, flagged.con.cursor()),
         file_name=f"calendar-{flagged.as_of.isoformat()}-{days}-days.ics",
         mime="text/calendar", key="calendar_download_ics", icon=":material/event:",
+        on_click=state.logged_download(f"calendar (.ics), {days} days"),
         help="Every step in the list as an all-day event, for Outlook, Google Calendar or "
              "Apple Calendar; overdue steps are put on today. Importing next week's file "
              "updates the same events. Names are left out in privacy mode.")

@@ -167,5 +167,6 @@ st.download_button(
     data=lambda: csv_bytes(loaded.cohort.data_issues(loaded.cohort.con.cursor())),
     file_name=f"data-issues-{dt.date.today().isoformat()}.csv", mime="text/csv",
     key="export_issues", icon=":material/report:",
+    on_click=state.logged_download("data issues CSV"),
 )
 st.caption("Per-student advising summaries download from each student's page.")

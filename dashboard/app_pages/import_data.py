@@ -160,7 +160,7 @@ if proposed:
 st.download_button("Download the mapping in effect (for cohort-advisor flag --mapping FILE)",
                    data=mapping_toml(cohort), file_name="cohort-mapping.toml",
                    mime="application/toml", key="import_mapping_download",
-                   icon=":material/download:")
+                   icon=":material/download:", on_click=state.logged_download("mapping"))
 
 st.header("Data issues")
 issue_frame = issues.df()
@@ -189,7 +189,8 @@ else:
                      "kind": st.column_config.TextColumn("Kind", width=95)})
     st.download_button("Download data issues (CSV)", data=csv_bytes(issues),
                        file_name="data-issues.csv", mime="text/csv",
-                       key="import_issues_download", icon=":material/download:")
+                       key="import_issues_download", icon=":material/download:",
+                       on_click=state.logged_download("data issues CSV"))
 
 st.header("Value readings")
 st.caption("Tell Cohort Advisor what a cell means when it cannot tell, such as 'Applying IM "
@@ -224,6 +225,7 @@ else:
             st.error("That reading cannot be used.")
             st.text(str(error))
         else:
+            state.log_access("add_value_reading", detail=field)  # the field, never the value
             st.session_state.pop("import_reading_written", None)
             st.rerun()
     candidates = unread[unread["column"].isin(
@@ -250,4 +252,5 @@ else:
                      key="import_remove_readings", icon=":material/delete:"):
             for reading in chosen:
                 workspace.remove_value_reading(reading.field, reading.written_key)
+                state.log_access("remove_value_reading", detail=reading.field)
             st.rerun()

@@ -116,6 +116,7 @@ if compared is not None:
                 "Download the changes (CSV)", data=lambda: csv_bytes(found.relation()),
                 file_name=f"changes-since-{since.as_of.isoformat()}.csv", mime="text/csv",
                 key="overview_changes_download", icon=":material/download:",
+                on_click=state.logged_download("changes CSV"),
                 disabled=not change_summary.students_changed)
         if moved:
             st.dataframe(pd.DataFrame(moved, columns=["flag", "raised", "cleared"]),

@@ -150,6 +150,7 @@ with dated_tab:
                 "advising-summary-", "match-plan-").removesuffix(".html") + ".ics",
             mime="text/calendar", key="student_plan_ics",
             icon=":material/event:",
+            on_click=state.logged_download("plan (.ics)", student["student_id"]),
             help="Each open step as an all-day event (overdue ones on today), for the "
                  "student's or your own calendar; next week's file updates the same events.")
     path = plan.closest_path(flagged, student)
@@ -324,4 +325,6 @@ st.download_button(
     data=advice.summary_html(student, flagged, privacy=privacy, notes=notes),
     file_name=advice.summary_file_name(student, flagged.as_of), mime="text/html",
     key="student_summary_download", icon=":material/description:",
+    on_click=state.logged_download("advising summary" + (", with notes" if notes else ""),
+                                   student["student_id"]),
 )
