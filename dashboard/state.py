@@ -134,13 +134,24 @@ def author() -> str:
     return access.signed_in_email() or LOCAL_AUTHOR
 
 
-def log_access(action: str, student_id: str | None = None, detail: str | None = None) -> None:
-    """Record who did what when sign-in is on; a student's id at most, never values."""
+def log_access(action: str, student_id: str | None = None, detail: str | None = None) -> bool:
+    """Record who did what when sign-in is on; a student's id at most, never values. False
+    when sign-in is on and the log could not be written (the workspace unavailable, held by
+    another process, or the disk full): what needs the log must then not go ahead."""
     email = access.signed_in_email()
+    if email is None:
+        return True
     found = workspace()
-    if email is None or found is None:
-        return
-    found.log_access(email, action, cohort_name(), student_id, detail)
+    if found is None:
+        return False
+    try:
+        found.log_access(email, action, cohort_name(), student_id, detail)
+    except WorkspaceError:
+        return False
+    except Exception:  # noqa: BLE001 - a log write that failed for any reason is not written
+        log.warning("the access log could not be written", exc_info=True)
+        return False
+    return True
 
 
 def cohort_name() -> str | None:

@@ -332,3 +332,22 @@ def test_settings_and_privacy_changes_are_in_the_access_log(monkeypatch, own_wor
     rows = log[["action", "detail"]].fillna("").values.tolist()
     assert ["change_settings", "step2_low: 235 -> 240"] in rows
     assert ["privacy_on", ""] in rows
+
+
+def test_no_student_page_opens_when_the_access_log_cannot_be_written(monkeypatch, tmp_path):
+    from dashboard import access
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the workspace's folder should be")
+    monkeypatch.setenv("COHORT_ADVISOR_WORKSPACE", str(blocker / "workspace.duckdb"))
+    monkeypatch.setattr(access, "signed_in_email", lambda: "advisor.one@example.edu")
+    at = upload(start(), "week1.csv", WEEK1)
+    at.session_state["student_row"] = 3
+    at.switch_page("app_pages/student.py").run()
+    assert not at.exception, at.exception
+    assert any("access log cannot be written" in e.value for e in at.error)
+    assert not any("A-2" in text for text in texts(at))  # nothing of the student shown
+
+    monkeypatch.setattr(access, "signed_in_email", lambda: None)  # sign-in off: no log needed
+    at.switch_page("app_pages/student.py").run()
+    assert not any("access log" in e.value for e in at.error)

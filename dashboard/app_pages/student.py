@@ -47,7 +47,12 @@ picked = st.selectbox(
 st.session_state["student_row"] = picked
 student = reports.student_record(flagged, picked)
 if st.session_state.get("student_logged") != (loaded.source.digest, picked):
-    state.log_access("open_student", student_id=student["student_id"])
+    if not state.log_access("open_student", student_id=student["student_id"]):
+        # Sign-in is on, so every opened student must be in the access log: no log, no page.
+        st.error("This student's page cannot open: the access log cannot be written. "
+                 "Ask whoever runs Cohort Advisor to check the workspace (see the sidebar).")
+        st.text(state.workspace_problem() or "")
+        st.stop()
     st.session_state["student_logged"] = (loaded.source.digest, picked)
 workspace = state.workspace()
 cohort_name = state.cohort_name()
