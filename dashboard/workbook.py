@@ -161,15 +161,20 @@ def _parse(archive: zipfile.ZipFile, name: str):
         raise WorkbookError("the workbook's sheet list is damaged") from None
 
 
-def error_cells(data: bytes, part: str | None) -> dict[tuple[int, int], str]:
-    """(row index, column index) from 0 -> the error text (`#N/A`) of each error cell."""
+def _sheet_xml(data: bytes, part: str | None) -> bytes:
+    """A sheet's XML as stored in the workbook; empty when the sheet has no part of its own."""
     if part is None:
-        return {}
+        return b""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         try:
-            xml = archive.read(part)
+            return archive.read(part)
         except KeyError:
-            return {}
+            return b""
+
+
+def error_cells(data: bytes, part: str | None) -> dict[tuple[int, int], str]:
+    """(row index, column index) from 0 -> the error text (`#N/A`) of each error cell."""
+    xml = _sheet_xml(data, part)
     if b't="e"' not in xml:
         return {}
     found = {}
@@ -187,13 +192,7 @@ def error_cells(data: bytes, part: str | None) -> dict[tuple[int, int], str]:
 def unsaved_formulas(data: bytes, part: str | None) -> dict[tuple[int, int], str]:
     """(row index, column index) from 0 -> the formula (`=1+1`) of each formula cell with no
     saved value: the reader gives it as blank, which would read as missing without a word."""
-    if part is None:
-        return {}
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        try:
-            xml = archive.read(part)
-        except KeyError:
-            return {}
+    xml = _sheet_xml(data, part)
     if b"<f" not in xml:
         return {}
     found = {}
