@@ -289,7 +289,6 @@ def snapshot(arguments: argparse.Namespace) -> int:
     as_of = arguments.as_of or dt.date.today()
     raw = _read_input(arguments)  # read first: a refused file leaves no workspace behind
     with _open_workspace(arguments) as workspace:
-        workspace.verify()  # a damaged file is refused before anything is written to it
         info = _save_snapshot(arguments, workspace, raw, config, as_of)
     print(f"cohort-advisor: saved snapshot {info.snapshot_id} of {info.cohort!r} as of "
           f"{info.as_of:%Y-%m-%d} in {workspace.path}", file=sys.stderr)
