@@ -18,7 +18,7 @@ import pyarrow as pa
 from dashboard.fields import FIELD_NAMES
 from dashboard.flagging import FLAGGED_TABLE, FlaggedCohort
 from dashboard.rules import RULES, RULES_BY_ID
-from dashboard.sql import connect, load_query
+from dashboard.sql import connect, create_table
 
 COMPARED_COLUMNS = ("source_row", "given_student_id", "student_id", "name", "risk_level",
                     "flags", "unknown", "step2ck_score", "us_plastics_lors", "us_plastics_subis")
@@ -125,16 +125,16 @@ class Changes:
         self._sides = (before, after)
         self.con.register("before_students", before)
         self.con.register("after_students", after)
-        self.con.sql(load_query("workspace/look_alike_ids")).create("look_alike_ids")
-        self.con.sql(load_query("workspace/changes"), params={
+        create_table(self.con, "look_alike_ids", "workspace/look_alike_ids")
+        create_table(self.con, "changes", "workspace/changes", {
             "rule_ids": [rule.id for rule in RULES],
             "rule_labels": [rule.label for rule in RULES],
             "rule_fields": [list(rule.fields) for rule in RULES],
             "known_fields": list(KNOWN_FIELDS),
             "one_sided_fields": sorted(one_sided),
             "one_sided_rules": [rule.id for rule in RULES if one_sided & set(rule.fields)],
-        }).create("changes")
-        self.con.sql(load_query("workspace/ambiguous_ids")).create("ambiguous_ids")
+        })
+        create_table(self.con, "ambiguous_ids", "workspace/ambiguous_ids")
 
     def relation(self) -> duckdb.DuckDBPyRelation:
         """One row per change, in the later file's order (students who left at the end)."""

@@ -32,7 +32,7 @@ from dashboard.fields import (
 from dashboard.flagging import FLAGGED_TABLE, FlaggedCohort, flag_students
 from dashboard.importer import CohortFileError, RawCohort, RecordsUnaccounted
 from dashboard.plan import build_plans
-from dashboard.sql import connect, drop_relation, load_query
+from dashboard.sql import connect, create_table, drop_relation, load_query
 
 VARCHAR = duckdb.sqltype("VARCHAR")
 
@@ -645,12 +645,12 @@ def _load(raw: RawCohort, mapping: dict[str, str], time_limit: float | None,
         timer.start()
     try:
         raw.relation(con).select(*projection).create_view("raw_canonical")
-        con.sql(load_query("loading/canonical_students"), params={
+        create_table(con, "canonical_students", "loading/canonical_students", {
             "value_readings": [reading.as_param() for reading in readings],
             "date_order": date_order,
             "class_year_is_graduation": graduation_year_header(mapping.get("class_year", "")),
             "match_under_way": match_under_way(),
-        }).create("canonical_students")
+        })
         if raw.numbered_by_position:
             _require_every_record(con, raw)
             con.execute(load_query("loading/number_by_position"))

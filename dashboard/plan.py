@@ -18,7 +18,7 @@ import pyarrow as pa
 from dashboard import ics
 from dashboard.flagging import RULE_INPUTS, FlaggedCohort, flag_records
 from dashboard.rules import RISK_LEVELS, RULES_BY_ID, format_date
-from dashboard.sql import load_query
+from dashboard.sql import create_table, load_query
 
 
 @dataclass(frozen=True)
@@ -161,17 +161,17 @@ def build_plans(flagged: FlaggedCohort, materialise: bool) -> None:
         # Flag once into the few columns a plan reads, rather than once per plan item.
         con.execute("create or replace table plan_students as select " + PLAN_COLUMNS
                     + " from flagged_students")
-    lists = con.sql(load_query("planning/student_plan"), params=params)
     if materialise:
-        lists.create("student_plan_lists")
-        con.sql(load_query("planning/plan_rows")).create("student_plans")
+        create_table(con, "student_plan_lists", "planning/student_plan", params)
+        create_table(con, "student_plans", "planning/plan_rows")
     else:
         # The CLI: the next steps are picked from the lists as they are built, in one pass.
+        lists = con.sql(load_query("planning/student_plan"), params=params)
         lists.create_view("student_plan_lists", replace=True)
         con.sql(load_query("planning/plan_rows")).create_view("student_plans", replace=True)
-    con.sql(load_query("planning/next_steps"), params={
+    create_table(con, "next_steps", "planning/next_steps", {
         "weights": list(NEXT_STEP_WEIGHTS), "screened": list(SCREENED_ITEMS),
-        "exam_items": list(EXAM_ITEMS), "as_of": flagged.as_of}).create("next_steps")
+        "exam_items": list(EXAM_ITEMS), "as_of": flagged.as_of})
 
 
 def next_step_words(item: str | None, due: dt.date | None, as_of: dt.date,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -44,6 +45,20 @@ def connect(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     identity.register(con)
     con.execute(load_query("loading/macros"))
     return con
+
+
+_TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def create_table(con: duckdb.DuckDBPyConnection, table: str, query: str,
+                 params: dict | None = None) -> None:
+    """Create `table` from the named query, binding it once. (A relation's `.create` binds
+    the query twice, once for the relation and again for the statement; for the typing
+    query, whose macros expand to thousands of expressions, that is a second of planning.)
+    `table` is a name fixed in the code, never one from an upload."""
+    if not _TABLE_NAME.fullmatch(table):
+        raise ValueError(f"not a table name: {table!r}")
+    con.execute(f"create table {table} as\n{load_query(query)}", params or {})
 
 
 _DROP = {  # fixed statements: SQL is never built from strings

@@ -43,17 +43,25 @@ def flag_rows(rows, config: Config | None = None, as_of: dt.date = AS_OF) -> lis
     return [dict(zip(flagged.columns, values, strict=True)) for values in flagged.fetchall()]
 
 
-def flag_each(rows: list[dict], as_of: dt.date = AS_OF) -> list[dict]:
+def flag_each(rows: list[dict], as_of: dt.date | list[dt.date] = AS_OF) -> list[dict]:
     """Flag many independent rows with as few loads as possible: rows with the same columns
-    share a file (no rule looks across rows), rows with different columns get their own."""
+    share a file (no rule looks across rows), rows with different columns get their own.
+    `as_of` is one date for every row or a date per row: a file is loaded once and flagged
+    on each of its rows' dates (flagging never changes the typed rows)."""
+    dates = as_of if isinstance(as_of, list) else [as_of] * len(rows)
     results: list[dict | None] = [None] * len(rows)
     groups: dict[tuple[str, ...], list[int]] = {}
     for index, row in enumerate(rows):
         groups.setdefault(tuple(sorted(row)), []).append(index)
     for indexes in groups.values():
-        flagged = flag_rows([rows[index] for index in indexes], as_of=as_of)
-        for index, result in zip(indexes, flagged, strict=True):
-            results[index] = result
+        cohort = load_rows([rows[index] for index in indexes])
+        for date in sorted({dates[index] for index in indexes}):
+            flagged = cohort.flag(Config(), date).relation()
+            records = [dict(zip(flagged.columns, values, strict=True))
+                       for values in flagged.fetchall()]
+            for index, record in zip(indexes, records, strict=True):
+                if dates[index] == date:
+                    results[index] = record
     return results
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from dashboard.config import Config
 from dashboard.docs import sample_reasons_table
+from dashboard.engine import Cohort
 from dashboard.exports import export_relation, write_csv
 from tests.conftest import load_rows
 
@@ -87,8 +88,9 @@ def _row(name: str) -> dict:
     return row
 
 
-def _export(rows: list[dict], as_of: dt.date) -> list[dict]:
-    flagged = load_rows(rows).flag(Config(), as_of)
+def _export(rows: list[dict] | Cohort, as_of: dt.date) -> list[dict]:
+    """The CLI's CSV of the rows (or of a cohort loaded once) flagged on `as_of`."""
+    flagged = (rows if isinstance(rows, Cohort) else load_rows(rows)).flag(Config(), as_of)
     buffer = io.BytesIO()
     write_csv(export_relation(flagged), buffer, bom=False)
     return list(csv.DictReader(io.StringIO(buffer.getvalue().decode())))
@@ -96,8 +98,9 @@ def _export(rows: list[dict], as_of: dt.date) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def exported() -> dict[dt.date, dict[str, dict]]:
-    rows = [_row(name) for name in COHORT]
-    return {as_of: {row["student_id"]: row for row in _export(rows, as_of)} for as_of in DATES}
+    cohort = load_rows([_row(name) for name in COHORT])
+    return {as_of: {row["student_id"]: row for row in _export(cohort, as_of)}
+            for as_of in DATES}
 
 
 @pytest.mark.parametrize(("student", "as_of"), list(EXPECTED), ids=lambda v: str(v))

@@ -307,15 +307,8 @@ def test_clear_student_is_clear_everywhere():
 
 @pytest.fixture(scope="module")
 def rule_case_results():
-    results = [None] * len(RULE_CASES)
-    by_date: dict[dt.date, list[int]] = {}
-    for index, entry in enumerate(RULE_CASES):
-        by_date.setdefault(_case(entry)[3], []).append(index)
-    for as_of, indexes in by_date.items():
-        rows = flag_each([student(**_case(RULE_CASES[i])[1]) for i in indexes], as_of=as_of)
-        for index, row in zip(indexes, rows, strict=True):
-            results[index] = row
-    return results
+    cases = [_case(entry) for entry in RULE_CASES]
+    return flag_each([student(**case[1]) for case in cases], as_of=[case[3] for case in cases])
 
 
 @pytest.mark.parametrize(

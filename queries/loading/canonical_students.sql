@@ -50,11 +50,10 @@ numbers as (
         score_list_of(text_practice_scores) as practice_score_tokens,
         -- An a/b/yyyy date's parts, found once per cell (read in its column's order below).
         slash_date_parts(text_step2ck_date) as date_parts_step2ck,
+        -- The date written in a score cell, found once: the reading below takes it whole.
         case when text_step2ck_date is null and not plain_number(text_step2ck_score) then
-            date_in_range(coalesce(
-                date_in_order(date_text_in(readable(text_step2ck_score)), 'mixed'),
-                date_in_order(date_text_in(readable(text_step2ck_score)), $date_order)))
-        end as date_step2ck_beside_score,
+            date_text_in(readable(text_step2ck_score))
+        end as date_text_beside_score,
         case when not plain_number(text_class_year) then graduation_year_in(text_class_year)
         end as number_graduation_in_class_year,
         enum_key(text_stage) as key_stage,
@@ -73,11 +72,40 @@ readings as (
         date_in_range(case when date_parts_step2ck.first <> ''
             then date_from_parts(date_parts_step2ck, $date_order)
             else date_of(text_step2ck_date) end) as date_step2ck,
+        date_in_range(coalesce(date_in_order(date_text_beside_score, 'mixed'),
+                               date_in_order(date_text_beside_score, $date_order)))
+            as date_step2ck_beside_score,
         reading_of($value_readings, 'stage', key_stage) as read_stage,
         reading_of($value_readings, 'step1_result', key_step1_result) as read_step1_result,
         reading_of($value_readings, 'research_year', key_research_year) as read_research_year,
         reading_of($value_readings, 'parallel_plan', key_parallel_plan) as read_parallel_plan
     from numbers
+),
+
+-- The two enum fields other fields are read from, read once: a field read in the same select
+-- as the fields that use it would be copied into each of them (DuckDB expands an alias in
+-- place), and the typing query would take several times as long to plan.
+enums as (
+    select
+        *,
+        coalesce(stage_of(key_stage), read_stage, stage_of(first_word_key(text_stage)),
+                 stage_of(first_two_words_key(text_stage))) as enum_stage,
+        coalesce(step1_of(key_step1_result), read_step1_result,
+                 step1_of(first_word_key(text_step1_result)),
+                 step1_of(first_two_words_key(text_step1_result)),
+                 step1_in_words(readable(text_step1_result))) as enum_step1_result
+    from readings
+),
+
+-- The attempts a Step 1 cell names (`P - 2nd attempt`), when the attempts cell is blank or
+-- says fewer: a pass so written is never a first-attempt pass.
+attempts as (
+    select
+        *,
+        case when step1_of(key_step1_result) is null then
+            step1_attempts_written(readable(text_step1_result), enum_step1_result)
+        end as written_step1_attempts
+    from enums
 ),
 
 -- Each field typed; `plain_*` says the whole cell was the value, with nothing to interpret.
@@ -93,33 +121,24 @@ typed as (
         case when number_graduation_in_class_year is null
             then whole_in(number_class_year, 2000, 2099) end as class_year,
         plain_number(text_class_year) as plain_class_year,
-        coalesce(stage_of(key_stage), read_stage, stage_of(first_word_key(text_stage)),
-                 stage_of(first_two_words_key(text_stage))) as stage,
+        enum_stage as stage,
         stage_of(key_stage) is not null as plain_stage,
         -- The year a graduate graduated: the class year column under a graduation-year
         -- header ($class_year_is_graduation), or `Grad 2026` written in a cell.
         coalesce(case when $class_year_is_graduation then class_year end,
                  number_graduation_in_class_year,
-                 case when stage = 'applying' and not plain_stage
+                 case when enum_stage = 'applying' and not plain_stage
                      then graduation_year_in(text_stage) end)
             as graduation_year,
-        $class_year_is_graduation and stage = 'applying' and class_year < $match_under_way
+        $class_year_is_graduation and enum_stage = 'applying' and class_year < $match_under_way
             as is_graduate_class_year,
         coalesce(footer_text(row_first_cell), false)
             or (text_student_id is null and coalesce(row_only_numbers, false))
             as is_footer_candidate,
         case when not is_excel_error(text_campus) then text_campus end as campus,
         case when not is_excel_error(text_advisor) then text_advisor end as advisor,
-        coalesce(step1_of(key_step1_result), read_step1_result,
-                 step1_of(first_word_key(text_step1_result)),
-                 step1_of(first_two_words_key(text_step1_result)),
-                 step1_in_words(readable(text_step1_result))) as step1_result,
+        enum_step1_result as step1_result,
         step1_of(key_step1_result) is not null as plain_step1_result,
-        -- The attempts a Step 1 cell names (`P - 2nd attempt`), when the attempts cell is
-        -- blank or says fewer: a pass so written is never a first-attempt pass.
-        case when not plain_step1_result then
-            step1_attempts_written(readable(text_step1_result), step1_result)
-        end as written_step1_attempts,
         greatest(whole_in(number_step1_attempts, 0, 999), written_step1_attempts)
             as step1_attempts,
         plain_number(text_step1_attempts) as plain_step1_attempts,
@@ -154,7 +173,7 @@ typed as (
                  backup_of(first_two_words_key(text_parallel_plan))) as parallel_plan,
         coalesce(number_boolean(text_parallel_plan), boolean_of(key_parallel_plan),
                  mark_of(text_parallel_plan)) is not null as plain_parallel_plan
-    from readings
+    from attempts
 ),
 
 checked as (
@@ -335,11 +354,11 @@ checked as (
     from typed
 ),
 
--- The working columns (text_*, number_*, key_*, plain_*) stay behind; extra_* go on.
+-- The working columns (text_*, number_*, key_*, plain_*, enum_*...) stay behind; extra_* go on.
 final as (
     select
         columns(lambda name: not regexp_matches(
-            name, '^(text|number|key|plain|date|read|written)_|^practice_score_tokens$'
+            name, '^(text|number|key|plain|date|read|written|enum)_|^practice_score_tokens$'
                 || '|^is_graduate_class_year$')),
         text_student_id as raw_student_id
     from checked
