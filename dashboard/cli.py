@@ -43,6 +43,7 @@ from dashboard.workspace import (
     SnapshotInfo,
     Workspace,
     WorkspaceError,
+    default_folder,
     default_path,
 )
 
@@ -277,7 +278,7 @@ def _open_workspace(arguments: argparse.Namespace, must_exist: bool = False) -> 
     if must_exist and not path.exists():
         raise WorkspaceError(f"there is no workspace at {path}")
     if not arguments.workspace and not must_exist:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        default_folder()
     return Workspace(path, read_only=must_exist)
 
 

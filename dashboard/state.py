@@ -45,6 +45,7 @@ from dashboard.workspace import (
     SnapshotInfo,
     Workspace,
     WorkspaceError,
+    default_folder,
     default_path,
 )
 
@@ -94,9 +95,8 @@ def workspace_path() -> Path:
     configured = configured or os.environ.get(WORKSPACE_ENV)
     if configured:
         return Path(str(configured)).expanduser()
-    path = default_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+    default_folder()
+    return default_path()
 
 
 @st.cache_resource(show_spinner=False)

@@ -181,6 +181,8 @@ class Workspace:
         self.damaged = False
         self._lock = threading.RLock()
         check_path(self.path)
+        if not read_only:
+            check_folder(self.path.parent)
         os.umask(0o077)  # the WAL and side files DuckDB creates are the owner's only
         if not read_only:
             # A rewrite killed before it was put in place: the workspace itself is intact.
@@ -825,6 +827,21 @@ def check_path(path: Path) -> None:
                                  "DuckDB database file); it was left as it is")
 
 
+def check_folder(folder: Path) -> None:
+    """Refuse to write a workspace in a folder other accounts may read or write: they could
+    list its files, and replace or delete the workspace (the file itself is 0600). The
+    default folder is created 0700; a shared server names a private one."""
+    if os.name != "posix":  # elsewhere the folder's access list decides, not mode bits
+        return
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o077:
+        raise WorkspaceError(
+            f"workspace folder {folder} can be opened by other accounts on this machine (its "
+            f"mode is {mode:04o}); a workspace holds student records, so its folder must be "
+            f"the owner's only: run `chmod 700 {folder}`, or name a workspace file in a "
+            "private folder")
+
+
 def _has_tables(con: duckdb.DuckDBPyConnection) -> bool:
     [(count,)] = con.execute(
         "select count(*) from information_schema.tables "
@@ -904,4 +921,14 @@ def default_path() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("cohort-advisor", appauthor=False) / "workspace.duckdb"
+
+
+def default_folder() -> Path:
+    """The default workspace's folder, created if need be and made the owner's only (it is
+    this app's own folder; one made by an earlier version was 0755)."""
+    folder = default_path().parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix":
+        folder.chmod(0o700)
+    return folder
 

@@ -11,7 +11,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from dashboard.workspace import Workspace
+import pytest
+
+from dashboard.workspace import Workspace, WorkspaceError, default_folder, default_path
 from tests.conftest import csv_text
 from tests.test_workspace import COHORT, cli, flagged_of, student
 
@@ -38,6 +40,38 @@ def test_the_workspace_and_its_wal_are_the_owners_only(tmp_path):
     path.chmod(0o644)
     Workspace(path).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_folder_other_accounts_may_open_is_refused_for_writing(tmp_path):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    for mode in (0o755, 0o750, 0o711, 0o1777):
+        folder.chmod(mode)
+        with pytest.raises(WorkspaceError, match=rf"folder {folder} can be opened by other "
+                           rf"accounts.*mode is {mode:04o}.*chmod 700"):
+            Workspace(folder / "workspace.duckdb")
+        assert list(folder.iterdir()) == []  # nothing was created
+    source = tmp_path / "week.csv"
+    source.write_text(csv_text([student("S1")]), encoding="utf-8")
+    refused = cli("snapshot", str(source), "--workspace", str(folder / "ws.duckdb"),
+                  "--cohort", COHORT)
+    assert refused.returncode == 2 and "chmod 700" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    folder.chmod(0o700)
+    Workspace(folder / "workspace.duckdb").close()
+    folder.chmod(0o755)  # reading never creates a file: a read-only command still works
+    Workspace(folder / "workspace.duckdb", read_only=True).close()
+
+
+def test_the_default_folder_is_made_the_owners_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_path().parent == tmp_path / "data" / "cohort-advisor"
+    assert default_folder() == default_path().parent
+    assert stat.S_IMODE(default_path().parent.stat().st_mode) == 0o700
+    default_path().parent.chmod(0o755)  # as an earlier version made it
+    default_folder()
+    assert stat.S_IMODE(default_path().parent.stat().st_mode) == 0o700
+    Workspace(default_path()).close()
 
 
 def test_a_rewrite_killed_before_it_was_put_in_place_leaves_no_side_file(tmp_path):
