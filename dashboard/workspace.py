@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import re
 import stat
@@ -53,6 +54,8 @@ LOCAL_AUTHOR = "local"
 SHARED = ""  # the owner of a remembered mapping shared with every advisor of the workspace
 NOTE_LIMIT = 5_000  # characters in one note
 COHORT_NAME_LIMIT = 100
+
+log = logging.getLogger("cohort_advisor.workspace")
 
 
 class WorkspaceError(Exception):
@@ -190,6 +193,7 @@ class Workspace:
         self._con = self._open()
         if not read_only:
             _make_private(self.path)
+            self._finish_rewrite()
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(":memory:")
@@ -482,13 +486,12 @@ class Workspace:
 
     def delete_snapshot(self, snapshot_id: int) -> None:
         """Delete one snapshot, then rewrite the file so that nothing of it is left."""
-        with self._writing() as cur:
+        with self._deleting() as cur:
             cur.execute("begin transaction")
             cur.execute("delete from snapshot_students where snapshot_id = $id",
                         {"id": snapshot_id})
             cur.execute("delete from snapshots where snapshot_id = $id", {"id": snapshot_id})
             cur.execute("commit")
-        self.compact()
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -511,7 +514,7 @@ class Workspace:
     def delete_cohort(self, cohort: str) -> None:
         """Delete every snapshot and note of a cohort, then rewrite the file."""
         cohort = cohort_key(cohort)
-        with self._writing() as cur:
+        with self._deleting() as cur:
             cur.execute("begin transaction")
             cur.execute("delete from snapshot_students where snapshot_id in "
                         "(select snapshot_id from snapshots where cohort = $cohort)",
@@ -519,7 +522,45 @@ class Workspace:
             cur.execute("delete from snapshots where cohort = $cohort", {"cohort": cohort})
             cur.execute("delete from notes where cohort = $cohort", {"cohort": cohort})
             cur.execute("commit")
-        self.compact()
+
+    @property
+    def _rewrite_owed(self) -> Path:
+        return self.path.with_name(self.path.name + ".rewrite-owed")
+
+    @contextlib.contextmanager
+    def _deleting(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A deletion, written as `_writing` writes, then the file rewritten (`compact`) so
+        that nothing of the deleted rows is left. From just before the deletion until the
+        rewrite is in place, a marker beside the file says a rewrite is owed: a process killed
+        in between (kill -9, a power cut) leaves it, and the next opening rewrites the file
+        before anything else is done."""
+        with self._lock:
+            owed = self._rewrite_owed
+            with open(owed, "w", encoding="utf-8") as marker:
+                marker.write("A deletion was committed; the file is rewritten on opening so "
+                             "that nothing of it is left.\n")
+                marker.flush()
+                os.fsync(marker.fileno())
+            try:
+                with self._writing() as cur:
+                    yield cur
+            except BaseException:
+                owed.unlink(missing_ok=True)  # rolled back: nothing was deleted
+                raise
+            self.compact()  # a failure (a full disk) keeps the marker: retried on opening
+            owed.unlink(missing_ok=True)
+
+    def _finish_rewrite(self) -> None:
+        """The rewrite a killed deletion owes, done on opening; when it cannot be done now
+        (a full disk), the workspace opens all the same and the next opening tries again."""
+        if not self._rewrite_owed.exists():
+            return
+        try:
+            self.compact()
+        except WorkspaceError as error:
+            log.warning("the rewrite owed after a deletion could not be done: %s", error)
+            return
+        self._rewrite_owed.unlink(missing_ok=True)
 
     def compact(self) -> None:
         """Rewrite the database into a new file and put it in place of the old one.
@@ -582,9 +623,8 @@ class Workspace:
 
     def delete_note(self, note_id: int) -> None:
         """Delete one note, then rewrite the file so that nothing of it is left."""
-        with self._writing() as cur:
+        with self._deleting() as cur:
             cur.execute("delete from notes where note_id = $id", {"id": note_id})
-        self.compact()
 
     def set_note_status(self, note_id: int, done: bool, by: str) -> None:
         with self.cursor() as cur:

@@ -108,6 +108,65 @@ def test_a_full_disk_during_a_delete_says_so_and_leaves_the_workspace_usable(tmp
     assert "Traceback" not in done.stderr
 
 
+KILLED_DELETE = """
+import os, signal, sys
+import dashboard.workspace as workspace
+from tests.test_workspace import COHORT
+opened = workspace.Workspace(sys.argv[1])
+def killed(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+point = sys.argv[2]
+if point == "after the commit":  # the rows deleted, the file not yet rewritten
+    opened.compact = killed
+elif point == "before the rewrite is put in place":
+    workspace.os.replace = killed
+elif point == "after the rewrite is put in place":  # the old WAL left, not yet reopened
+    opened._open = killed
+getattr(opened, sys.argv[3])(*sys.argv[4:])
+"""
+
+
+@pytest.mark.parametrize("what", ["delete_cohort", "delete_note"])
+@pytest.mark.parametrize("point", ["after the commit", "before the rewrite is put in place",
+                                   "after the rewrite is put in place"])
+def test_a_delete_killed_at_any_point_leaves_nothing_once_reopened(tmp_path, point, what):
+    path = tmp_path / "workspace.duckdb"
+    canary = "Zzyzx-Quillfeather-killed"
+    opened = Workspace(path)
+    with opened.cursor() as cur:  # plain storage, so that the canary is findable in the file
+        cur.execute("set force_compression = 'uncompressed'")
+    opened.save_snapshot(flagged_of([student("S1", Name=canary)]), COHORT, "local")
+    opened.save_snapshot(flagged_of([student("S2")]), "Class of 2028", "local")
+    opened.add_note(COHORT, "S1", "local", "a note on " + canary)
+    opened.add_note("Class of 2028", "S2", "local", "kept note")
+    with opened.cursor() as cur:
+        cur.execute("checkpoint")
+    opened.close()
+    assert canary.encode() in path.read_bytes()
+    argument = COHORT
+    if what == "delete_note":  # the only copy of the canary left is the note's
+        with Workspace(path) as reopened:
+            reopened.delete_cohort(COHORT)
+            with reopened.cursor() as cur:
+                cur.execute("set force_compression = 'uncompressed'")
+            argument = str(reopened.add_note("Class of 2028", "S2", "local", canary))
+            with reopened.cursor() as cur:
+                cur.execute("checkpoint")
+        assert canary.encode() in path.read_bytes()
+    killed = subprocess.run([sys.executable, "-c", KILLED_DELETE, str(path), point, what,
+                             argument], capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -9, killed.stderr
+    assert path.with_name(path.name + ".rewrite-owed").exists()
+
+    reopened = Workspace(path)  # owes the rewrite: done before anything else
+    assert not path.with_name(path.name + ".rewrite-owed").exists()
+    assert [note.body for note in reopened.notes("Class of 2028")] == ["kept note"]
+    assert [info.cohort for info in reopened.snapshots()] == ["Class of 2028"]
+    reopened.close()
+    assert canary.encode() not in path.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["workspace.duckdb"]
+
+
 def test_a_note_can_be_deleted_and_leaves_nothing_in_the_file(tmp_path):
     path = tmp_path / "workspace.duckdb"
     opened = Workspace(path)
