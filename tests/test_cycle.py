@@ -78,7 +78,8 @@ EXPECTED = {
 }
 
 PLASTICS_ONLY = {"plastics_letters", "subi_season", "vslo_applications", "mentors_found",
-                 "psca_submitted", "plastics_broad_list", "plastics_targeted_list"}
+                 "psca_submitted", "plastics_broad_list", "plastics_targeted_list",
+                 "research_started"}
 
 
 def _row(name: str) -> dict:

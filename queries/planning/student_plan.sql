@@ -114,9 +114,13 @@ final as (
                     case when step1_attempts >= 4 then $as_of::date else date_step1_due end,
                     null, not is_before_final and not is_exam_deadline_configured,
                     date_exam_deadline, $as_of::date) end,
-            plan_task('research_started',
+            -- Plastics research serves the integrated application; a general-surgery-first
+            -- plan puts the surgery letter and the programs first (research comes in the
+            -- preliminary year, after this Match).
+            case when not is_gs_first then plan_task('research_started',
                 publications > 0 or presentations > 0 or research_year,
-                make_date(match_year - 2, 7, 1), null, true, date_interviews_end, $as_of::date),
+                make_date(match_year - 2, 7, 1), null, true, date_interviews_end, $as_of::date)
+            end,
             -- Before the final year, unless a US plastics letter or sub-I shows mentors found.
             case when is_before_final and not is_gs_first
                 and not coalesce(us_plastics_lors > 0 or us_plastics_subis > 0, false) then
