@@ -89,12 +89,12 @@ PLAN_ITEMS: tuple[PlanItem, ...] = (
              "reminder", "Submit the PSCA + signals"),
     PlanItem("applications_submitted", "Submit ERAS applications before programs begin "
              "reviewing", "guidance: Timeline Planning", "reminder", "Submit ERAS"),
-    PlanItem("reapplication_plan", "Plan the re-application for this Match: the missing exam "
+    PlanItem("reapplication_plan", "Plan the re-application for the next Match: the missing exam "
              "early, a research year or US clinical work, new letters",
              "EXAMS_MISS_MATCH; guidance: Option 2: Prelim Surgery Year + Re-application",
              "reminder", "Plan the re-application"),
     PlanItem("if_unmatched", "If the student did not match: plan the re-application for "
-             "this Match (new letters, research or a preliminary year, the exams early)",
+             "the next Match (new letters, research or a preliminary year, the exams early)",
              "guidance: Option 2: Prelim Surgery Year + Re-application", "reminder",
              "If unmatched: re-apply"),
     PlanItem("interview_season", "Interview season: answer each invitation the day it "
