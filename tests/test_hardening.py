@@ -321,3 +321,17 @@ def test_two_runs_that_reflag_at_once_both_get_the_cohort_flagged():
     [(low,)] = loaded.flagged.on_own_cursor().relation().filter(
         "flags like '%STEP2_LOW%'").aggregate("count(*)").fetchall()
     assert low > 0
+
+
+def test_the_server_settings_keep_students_private_and_sessions_working():
+    """The shipped `.streamlit/config.toml`: reachable from this machine only, no error
+    details (a traceback can hold a student's values), and no re-import of a module changed
+    on disk under running sessions (their cohorts hold objects of the old classes: every page
+    of those sessions failed until the next upload, seen in a real browser)."""
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit"
+                            / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "localhost"
+    assert config["server"]["fileWatcherType"] == "none"
+    assert config["client"]["showErrorDetails"] is False
