@@ -450,3 +450,11 @@ def test_a_header_only_file_and_outsized_values_do_not_break_pages():
     assert not at.exception
     assert not [e for e in at.error if "Something went wrong" in e.value]
     assert max(len(t.value) for t in at.text) < 5_000  # what is drawn is capped
+
+
+def test_the_export_settings_read_as_words():
+    at = start("app_pages/export.py")
+    [table] = [frame.value for frame in at.dataframe]  # the page's one table
+    schedule = table.loc[table["setting"] == "Passing score, by exam date", "value"].tolist()
+    assert schedule == ["209 from 1 Jul 2014; 214 from 1 Jul 2022; 218 from 1 Jul 2025"]
+    assert not any("datetime" in value or value.startswith("(") for value in table["value"])
