@@ -89,7 +89,8 @@ class ChangeSummary:
         return said
 
     def headline(self) -> str:
-        """One line such as: 4 students worse, 9 better, 3 new flags of Step 2 CK low."""
+        """One line such as: 4 students worse, 9 better, 3 new flags of Step 2 CK low, 2 flags
+        cleared."""
         from dashboard.ui import counted
 
         parts = [*self.reading_changes(),
@@ -100,6 +101,8 @@ class ChangeSummary:
             parts.append(f"{self.joined:,} joined, {self.left:,} left")
         for rule_id, count in self.flags_raised.items():
             parts.append(counted(count, "new flag") + f" of {RULES_BY_ID[rule_id].label}")
+        if cleared := sum(self.flags_cleared.values()):  # the good news said too
+            parts.append(counted(cleared, "flag") + " cleared")
         return ", ".join(parts)
 
 

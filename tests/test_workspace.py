@@ -275,6 +275,9 @@ def test_the_change_summary_counts_students_and_flags():
     assert "2 students worse" in summary.headline()
     assert "2 new flags of" in summary.headline()
     assert sorted(found.changed_ids()) == ["A", "B", "C"]
+    assert "cleared" not in summary.headline()
+    recovered = Changes(flagged_summary(flagged_of(after)), flagged_summary(flagged_of(before)))
+    assert recovered.summary(AS_OF).headline().endswith(", 2 flags cleared")
 
 
 # Notes ---------------------------------------------------------------------------------
