@@ -351,3 +351,18 @@ def test_no_student_page_opens_when_the_access_log_cannot_be_written(monkeypatch
     monkeypatch.setattr(access, "signed_in_email", lambda: None)  # sign-in off: no log needed
     at.switch_page("app_pages/student.py").run()
     assert not any("access log" in e.value for e in at.error)
+
+
+def test_a_blank_count_in_the_history_reads_not_given(own_workspace):
+    at = upload(start(), "week1.csv", csv_text([
+        student("B-1", **{"Step 2 CK": "", "US Plastics Sub-Is": ""})]).encode())
+    at.switch_page("app_pages/workspace.py").run()
+    next(t for t in at.text_input if t.label == "Cohort name").set_value("Class of 2027")
+    button(at, "Save as snapshot").click().run()
+    at.session_state["student_row"] = 2
+    at.switch_page("app_pages/student.py").run()
+    assert not at.exception, at.exception
+    history = frame_with(at, "us_plastics_subis")
+    assert history[["step2ck_score", "us_plastics_lors", "us_plastics_subis"]].to_dict(
+        "records") == [{"step2ck_score": "not given", "us_plastics_lors": "2",
+                        "us_plastics_subis": "not given"}]

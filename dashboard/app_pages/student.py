@@ -264,7 +264,11 @@ with notes_tab:
                 risk=timeline["risk_level"].map(lambda level: RISK_LABELS.get(level, "")),
                 flags=timeline["flags"].map(
                     lambda flags: "; ".join(RULES_BY_ID[r].label for r in (flags or "").split(";")
-                                            if r in RULES_BY_ID)))
+                                            if r in RULES_BY_ID)),
+                # A blank count in words, never a grey "None" that reads as nothing wrong.
+                **{column: timeline[column].map(
+                    lambda value: "not given" if pd.isna(value) else f"{int(value)}")
+                   for column in ("step2ck_score", "us_plastics_lors", "us_plastics_subis")})
             st.dataframe(table[["as_of", "snapshot", "risk", "step2ck_score",
                                 "us_plastics_lors", "us_plastics_subis", "flags"]],
                          hide_index=True, key="student_history_table",
