@@ -42,7 +42,8 @@ hide_personal = st.checkbox("Hide names and emails in the export",
 workspace = state.workspace()
 cohort_name = state.cohort_name()
 with_notes = bool(workspace and cohort_name) and st.checkbox(
-    "Include the advisors' notes", value=False, key="export_with_notes",
+    "Include the advisors' notes (Excel Notes sheet, summaries, a notes CSV; not the main "
+    "CSV)", value=False, key="export_with_notes",
     help="A Notes sheet in the Excel file, a notes section in each advising summary, and a "
     "notes CSV below. Notes are written by advisors about students: share them as you would "
     "the students' records. Hiding names does not reach into a note's text.")
