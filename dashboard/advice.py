@@ -355,12 +355,10 @@ def _plan_html(student: dict, flagged: FlaggedCohort, with_path: bool = True) ->
     return parts
 
 
-def _setting_words(value: object) -> str:
-    """A threshold as a reader reads it: a schedule of passing scores by exam date as
+def _setting_words(field, value: object) -> str:
+    """A threshold as a reader reads it: a schedule (the passing scores by exam date) as
     "209 from 1 Jul 2014; 214 from 1 Jul 2022; ...", anything else as written."""
-    if isinstance(value, tuple) and all(
-            isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], dt.date)
-            for entry in value):
+    if field.metadata.get("kind") == "schedule":
         return "; ".join(f"{score} from {format_date(date)}" for date, score in value)
     return str(value)
 
@@ -371,7 +369,7 @@ def settings_lines(flagged: FlaggedCohort) -> list[tuple[str, str]]:
 
     thresholds = flagged.config.thresholds
     lines = [("Rules evaluated on", format_date(flagged.as_of))]
-    lines += [(f.metadata["label"], _setting_words(getattr(thresholds, f.name)))
+    lines += [(f.metadata["label"], _setting_words(f, getattr(thresholds, f.name)))
               for f in fields(Thresholds)]
     lines.append(("Days from a Step 2 CK sitting to its score",
                   str(flagged.config.calendar.score_release_days)))

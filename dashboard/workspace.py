@@ -277,9 +277,8 @@ class Workspace:
                 "'workspace' and table_type = 'BASE TABLE' order by table_name").fetchall()]
             for name in tables:
                 relation = cur.table(name)
-                relation.aggregate(
-                    "bit_xor(hash(" + ", ".join(f'"{c}"' for c in relation.columns) + "))"
-                ).fetchall()
+                relation.aggregate([duckdb.FunctionExpression("bit_xor", duckdb.FunctionExpression(
+                    "hash", *map(duckdb.ColumnExpression, relation.columns)))]).fetchall()
 
     @property
     def version(self) -> int:
