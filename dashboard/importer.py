@@ -16,6 +16,7 @@ import io
 import itertools
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,11 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DELIMITERS = (",", ";", "\t")
 # Python's csv module stops at 128 KiB per cell by default; a pasted essay must still load.
 csv.field_size_limit(64 * 1024 * 1024)
+
+
+# Told (rows read so far, rows in the file) as a long file is read row by row.
+Progress = Callable[[int, int], None]
+PROGRESS_ROWS = 20_000
 
 
 class CohortFileError(Exception):
@@ -124,7 +130,7 @@ class RawCohort:
         )
         return reader.project("null::bigint as source_row, *")
 
-    def python_fallback(self) -> RawCohort:
+    def python_fallback(self, progress: Progress | None = None) -> RawCohort:
         """The same file read by Python's csv module, for what DuckDB's reader refuses."""
         if isinstance(self.source, pa.Table):
             return self
@@ -132,16 +138,18 @@ class RawCohort:
         raw_bytes = data if isinstance(data, bytes) else Path(data).read_bytes()
         notes: list[str] = []
         text, _ = _decode(raw_bytes, self.file_name, notes)
-        raw = _raw_from_text(self.file_name, text, self.source.delimiter)
+        raw = _raw_from_text(self.file_name, text, self.source.delimiter, progress)
         raw.notes[:0] = notes
         raw.delimiter, raw.decimal_comma = self.delimiter, self.decimal_comma
         return raw
 
 
 def read_cohort(
-    data: bytes | str | Path, file_name: str | None = None, sheet: str | None = None
+    data: bytes | str | Path, file_name: str | None = None, sheet: str | None = None,
+    progress: Progress | None = None,
 ) -> RawCohort:
-    """Open an upload (bytes) or a path as a raw cohort, or raise CohortFileError."""
+    """Open an upload (bytes) or a path as a raw cohort, or raise CohortFileError. `progress`
+    is told, every `PROGRESS_ROWS` rows, how far a row-by-row read has got."""
     path: Path | None = None
     if isinstance(data, (str, Path)):
         path = Path(data)
@@ -159,11 +167,11 @@ def read_cohort(
     if not data or data.isspace():
         raise CohortFileError(f"{file_name}: the file is empty")
     if is_workbook(data):  # XLSX and ODS (zip files) and XLS (OLE2): the same rules
-        return _read_xlsx(data, file_name, sheet)
+        return _read_xlsx(data, file_name, sheet, progress)
     if sheet is not None:
         raise CohortFileError(f"{file_name}: a sheet was named, but this is not a workbook "
                               "(XLSX, XLS or ODS)")
-    return _read_text(data, file_name, path)
+    return _read_text(data, file_name, path, progress)
 
 
 def is_workbook(data: bytes) -> bool:
@@ -275,7 +283,8 @@ def _duckdb_reads_it_as_a_spreadsheet_would(data: bytes) -> bool:
     return not (starts_blank or has_blank_line or has_lone_cr)
 
 
-def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
+def _read_text(data: bytes, file_name: str, path: Path | None,
+               progress: Progress | None = None) -> RawCohort:
     head = _utf8_head(data)
     if head is not None and _duckdb_reads_it_as_a_spreadsheet_would(data):
         _refuse_binary(data, file_name)
@@ -296,7 +305,7 @@ def _read_text(data: bytes, file_name: str, path: Path | None) -> RawCohort:
     notes: list[str] = []
     text, _ = _decode(data, file_name, notes)
     delimiter, _ = _sniff(text[:HEAD_CHARS], file_name)
-    raw = _raw_from_text(file_name, text, delimiter)
+    raw = _raw_from_text(file_name, text, delimiter, progress)
     raw.notes[:0] = notes
     raw.delimiter, raw.decimal_comma = delimiter, writes_decimal_commas(text[:HEAD_CHARS],
                                                                       delimiter)
@@ -367,7 +376,8 @@ class _TrackedLines:
             yield line
 
 
-def _raw_from_text(file_name: str, text: str, delimiter: str) -> RawCohort:
+def _raw_from_text(file_name: str, text: str, delimiter: str,
+                   progress: Progress | None = None) -> RawCohort:
     """Read a decoded text file with Python's csv module, and account for its records: every
     line that begins a record (`continuation_lines`) must begin one the reader returns. Lines
     the reader took into a cell of the record above are reported, with the student each looks
@@ -389,7 +399,8 @@ def _raw_from_text(file_name: str, text: str, delimiter: str) -> RawCohort:
 
     records = csv.reader(lines, delimiter=delimiter)
     with _no_gc_pauses():
-        raw = _raw_from_records(file_name, accounted(records), sheet=None)
+        raw = _raw_from_records(file_name, accounted(records), sheet=None, progress=progress,
+                                total=_line_breaks(text, 0, len(text)) + 1)
     for row_number, record, record_lines, first_line in merged:
         if row_number > raw.header_row:
             raw.read_issues += _merged_line_issues(raw, delimiter, continuing, row_number,
@@ -518,7 +529,8 @@ def _has_cohort(workbook, name: str) -> bool:
     return find_header(records) is not None
 
 
-def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawCohort:
+def _read_xlsx(data: bytes, file_name: str, sheet: str | None,
+               progress: Progress | None = None) -> RawCohort:
     from python_calamine import CalamineError
 
     workbook = _open_workbook(data, file_name)
@@ -545,7 +557,8 @@ def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawCohort:
             errors, formulas = {}, {}
         with _no_gc_pauses():  # millions of short-lived cell objects, none of them cyclic
             records = sheet_records(workbook, sheet, errors)
-            raw = _raw_from_records(file_name, iter(records), sheet=sheet)
+            raw = _raw_from_records(file_name, iter(records), sheet=sheet, progress=progress,
+                                    total=len(records))
         raw.read_issues += [
             (row + 1, raw.headers[column], formula,
              "a formula with no saved value (the file was written by a program, not saved "
@@ -599,9 +612,11 @@ def find_header(records) -> tuple[int, list[str]] | None:
     return None
 
 
-def _raw_from_records(file_name: str, records, sheet: str | None) -> RawCohort:
+def _raw_from_records(file_name: str, records, sheet: str | None,
+                      progress: Progress | None = None, total: int = 0) -> RawCohort:
     """Build the raw table from parsed records: the header found among the first rows, the
-    rows after it with their spreadsheet row numbers (blank rows keep theirs)."""
+    rows after it with their spreadsheet row numbers (blank rows keep theirs). `total` is the
+    rows the file holds, as far as `progress` is told."""
     records = iter(records)
     head = list(itertools.islice(records, 0, 1000))
     found = find_header(head)
@@ -619,6 +634,8 @@ def _raw_from_records(file_name: str, records, sheet: str | None) -> RawCohort:
     row_numbers: list[int] = []
     all_records = itertools.chain(head[header_row:], records)
     for row_number, record in enumerate(all_records, start=header_row + 1):
+        if progress is not None and not row_number % PROGRESS_ROWS:
+            progress(row_number, max(total, row_number))
         if not any(cell.strip() for cell in record):
             continue  # an empty line is no student, but it keeps its row number
         if len(record) > MAX_COLUMNS:

@@ -36,7 +36,7 @@ from dashboard.engine import (
 )
 from dashboard.flagging import FlaggedCohort
 from dashboard.importer import CohortFileError, SheetInfo, is_workbook, read_cohort
-from dashboard.isolation import read_workbook, workbook_sheets
+from dashboard.isolation import read_upload, workbook_sheets
 from dashboard.reports import StudentFilter
 from dashboard.sql import sample_cohort_bytes
 from dashboard.workspace import (
@@ -492,11 +492,15 @@ def _load(source: Source, chosen: dict[str, str] | None, has_override: bool,
     if source.snapshot is not None:
         return _load_snapshot(source)
     try:
-        with st.spinner(f"Loading {source.file_name}: reading, checking every cell, flagging..."):
-            if is_workbook(source.data):  # parsed in a capped child process
-                raw = read_workbook(source.data, source.file_name, sheet=sheet)
-            else:
-                raw = read_cohort(source.data, source.file_name, sheet=sheet)
+        # Fixed words: a file's name is the uploader's text, and these elements render Markdown.
+        with st.spinner("Loading the file: reading, checking every cell, flagging..."):
+            if source.is_sample:  # the bundled file, ours
+                raw = read_cohort(source.data, source.file_name)
+            else:  # parsed in a capped child process
+                bar = st.empty()
+                raw = read_upload(source.data, source.file_name, sheet=sheet,
+                                  on_progress=functools.partial(_show_progress, bar))
+                bar.empty()
             mapping, origin = chosen, "chosen" if chosen else "detected"
             detection = detect_mapping(raw)
             found = workspace()
@@ -519,6 +523,10 @@ def _load(source: Source, chosen: dict[str, str] | None, has_override: bool,
         return Loaded(source, None, str(error))
     return Loaded(source, cohort, None, mapping_origin=origin, mapping_notes=notes,
                   remembered=remembered, matched_cohort=_matching_cohort(cohort))
+
+
+def _show_progress(bar, rows: int, total: int) -> None:
+    bar.progress(min(rows / total, 1.0), text=f"Reading row {rows:,} of about {total:,}")
 
 
 def _matching_cohort(cohort: Cohort) -> str | None:
