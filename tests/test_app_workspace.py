@@ -318,8 +318,7 @@ def test_a_note_is_marked_done_and_deleted_and_the_log_keeps_both(monkeypatch, o
 
 
 def test_settings_and_privacy_changes_are_in_the_access_log(monkeypatch, own_workspace):
-    """A change of settings or of privacy mode is logged with what changed. (AppTest cannot
-    click a download button, so the downloads' on_click logging has no test yet.)"""
+    """A change of settings or of privacy mode is logged with what changed."""
     from dashboard import access
 
     monkeypatch.setattr(access, "signed_in_email", lambda: "advisor.one@example.edu")
@@ -332,6 +331,47 @@ def test_settings_and_privacy_changes_are_in_the_access_log(monkeypatch, own_wor
     rows = log[["action", "detail"]].fillna("").values.tolist()
     assert ["change_settings", "step2_low: 235 -> 240"] in rows
     assert ["privacy_on", ""] in rows
+
+
+def click_every_download(at: AppTest, page: str) -> list[str]:
+    """Click each download button of `page` in turn; their labels."""
+    at.switch_page(page).run()
+    labels = [found.label for found in at.get("download_button")]
+    for index in range(len(labels)):
+        at.get("download_button")[index].click().run()
+        assert not at.exception, at.exception
+    return labels
+
+
+def test_every_download_is_in_the_access_log_with_what_was_downloaded(monkeypatch,
+                                                                      own_workspace):
+    """Each download button's on_click writes one `download` (or, on the Export page, `export`)
+    row naming what was taken (and the student, for a student's plan), never the values in
+    it."""
+    from dashboard import access
+
+    monkeypatch.setattr(access, "signed_in_email", lambda: "advisor.one@example.edu")
+    at = upload(start(), "week1.csv", WEEK1)
+    at.session_state["student_row"] = 2
+    at.session_state["calendar_days"] = 90  # the window in which these students have steps
+    clicked = {page: click_every_download(at, f"app_pages/{page}.py")
+               for page in ("export", "calendar", "student", "import_data")}
+    assert all(clicked.values()), {page: len(labels) for page, labels in clicked.items()}
+    log = state._open_workspace(str(own_workspace)).access_log()
+    downloads = log[log["action"].isin(["download", "export"])]
+    details = downloads["detail"].tolist()
+    # Every button is logged but the blank template, which holds no student's data.
+    with_data = [label for labels in clicked.values() for label in labels
+                 if not label.startswith("Download a template")]
+    assert len(details) == len(with_data) == 10, (clicked, details)
+    for what in ("CSV, 3 students", "XLSX, 3 students", "advising summaries, 3 students",
+                 "cohort report, 3 students", "calendar CSV, 90 days", "advising summary",
+                 "calendar (.ics), 90 days", "plan (.ics)", "mapping", "data issues CSV"):
+        assert what in details, (what, details)
+    of_student = downloads[downloads["detail"].isin(["plan (.ics)", "advising summary"])]
+    assert of_student["student_id"].tolist() == ["A-1", "A-1"]  # row 2, the first student
+    assert set(downloads["who"]) == {"advisor.one@example.edu"}
+    assert not log.astype(str).apply(lambda c: c.str.contains("Student A-")).any().any()
 
 
 def test_no_student_page_opens_when_the_access_log_cannot_be_written(monkeypatch, tmp_path):
