@@ -101,17 +101,27 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
+NARROW, WIDE = {"width": 1280, "height": 720}, {"width": 1440, "height": 900}
+
+
+def shoot_sizes(page, name: str) -> None:
+    """A flow runs at 1280x720, the smaller of the screens advisors use; each of its
+    screenshots is taken there and again at 1440x900 (the page laid out anew, then back)."""
+    shoot(page, f"{name}-1280x720")
+    page.set_viewport_size(WIDE)
+    page.wait_for_timeout(400)
+    shoot(page, f"{name}-1440x900")
+    page.set_viewport_size(NARROW)
+    page.wait_for_timeout(400)
+
+
 def open_page(page, title: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
     wait_idle(page)
 
 
-@pytest.mark.parametrize("viewport", [(1440, 900), (1280, 720)], ids=["1440x900", "1280x720"])
-def test_advisor_monday(server, browser, viewport):
-    width, height = viewport
-    size = f"{width}x{height}"
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  accept_downloads=True)
+def test_advisor_monday(server, browser):
+    context = browser.new_context(viewport=NARROW, accept_downloads=True)
     page = context.new_page()
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
@@ -119,18 +129,18 @@ def test_advisor_monday(server, browser, viewport):
     wait_idle(page, timeout=60_000)
     page.get_by_text("Cohort overview").wait_for()
     assert page.get_by_text("sample cohort").first.is_visible()
-    shoot(page, f"01-overview-sample-{size}")
+    shoot_sizes(page, "01-overview-sample")
 
     # Upload the messy cohort.
     page.locator("input[type=file]").set_input_files(str(MESSY))
     wait_idle(page, timeout=60_000)
     page.get_by_test_id("stMetric").first.get_by_text("9", exact=True).wait_for()
-    shoot(page, f"02-overview-messy-{size}")
+    shoot_sizes(page, "02-overview-messy")
 
     open_page(page, "Import")
     page.get_by_text("9 students loaded; 2 cells unreadable; 1 cell interpreted; "
                      "1 repeated ID; 1 row without an ID").wait_for()
-    shoot(page, f"03-import-{size}")
+    shoot_sizes(page, "03-import")
 
     # Filter to the students at risk and open the first one.
     open_page(page, "Students")
@@ -138,20 +148,20 @@ def test_advisor_monday(server, browser, viewport):
     wait_idle(page)
     caption = page.get_by_text("students match, most urgent first").inner_text()
     assert caption.startswith("6 of 9 students match")
-    shoot(page, f"04-students-at-risk-{size}")
+    shoot_sizes(page, "04-students-at-risk")
     grid = page.get_by_test_id("stDataFrame").first
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)  # the first row's selection cell
     wait_idle(page)
     page.get_by_text("Download advising summary (HTML)").wait_for()
     assert page.get_by_role("heading", name="Student").is_visible()
-    shoot(page, f"05-student-{size}")
+    shoot_sizes(page, "05-student")
     page.get_by_role("tab", name="Flags and missing data").click()
     wait_idle(page)
-    shoot(page, f"06-student-flags-{size}")
+    shoot_sizes(page, "06-student-flags")
     page.get_by_role("tab", name="What if").click()
     wait_idle(page)
-    shoot(page, f"07-student-what-if-{size}")
+    shoot_sizes(page, "07-student-what-if")
 
     # The export holds the at-risk students, formula-safe.
     open_page(page, "Export")
@@ -167,7 +177,7 @@ def test_advisor_monday(server, browser, viewport):
     assert notes["A-104"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
     names = {row["name"] for row in rows}
     assert "![x](http://127.0.0.1:9/p.png)" in names and "José Martínez" in names
-    shoot(page, f"08-export-{size}")
+    shoot_sizes(page, "08-export")
 
     # Markdown and HTML in names loaded nothing: every request went to the app itself.
     assert all(url.startswith(server) or url.startswith("data:") or url.startswith("blob:")
@@ -193,14 +203,11 @@ def click_chart(page, chart, offset, until) -> None:
             return
 
 
-@pytest.mark.parametrize("viewport", [(1440, 900), (1280, 720)], ids=["1440x900", "1280x720"])
-def test_registrar_workbook(server, browser, viewport):
+def test_registrar_workbook(server, browser):
     """A workbook as a registrar exports it: a read-me sheet first, a title row, symbols in
     the headers, free text in the cells, two-digit years, an error cell."""
-    width, height = viewport
-    size = f"{width}x{height}"
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  accept_downloads=True)
+    width, height = NARROW["width"], NARROW["height"]
+    context = browser.new_context(viewport=NARROW, accept_downloads=True)
     page = context.new_page()
     page.goto(server)
     wait_idle(page, timeout=60_000)
@@ -208,7 +215,7 @@ def test_registrar_workbook(server, browser, viewport):
     wait_idle(page, timeout=60_000)
     page.get_by_text("Step 1 could not be checked for 1 student").wait_for()
     page.get_by_test_id("stMetric").first.get_by_text("6", exact=True).wait_for()
-    shoot(page, f"11-registrar-overview-{size}")
+    shoot_sizes(page, "11-registrar-overview")
     # A click on the "high" bar lists those students under the counts, in sight.
     risk_chart = page.get_by_test_id("stVegaLiteChart").first
     picked = page.get_by_text("students picked", exact=False)
@@ -216,7 +223,7 @@ def test_registrar_workbook(server, browser, viewport):
     picked.wait_for()
     assert picked.inner_text() == "3 students picked: risk level High"
     assert picked.bounding_box()["y"] < height  # in the viewport, not a scroll away
-    shoot(page, f"11-registrar-overview-picked-{size}")
+    shoot_sizes(page, "11-registrar-overview-picked")
     # A click beside the short "low" bar (a third of the axis), short of the legend, clears
     # the pick and the filter it set (the chart moved down, under the list).
     click_chart(page, risk_chart, lambda box: (70 + 0.8 * (box["width"] - 190), 147),
@@ -225,19 +232,19 @@ def test_registrar_workbook(server, browser, viewport):
     open_page(page, "Import")
     page.get_by_text("sheet: Roster").wait_for()
     page.get_by_text("read as a title and skipped", exact=False).wait_for()
-    shoot(page, f"12-registrar-import-{size}")
+    shoot_sizes(page, "12-registrar-import")
     open_page(page, "Students")
     page.get_by_text("At risk", exact=True).click()
     wait_idle(page)
     assert page.get_by_text("students match, most urgent first").inner_text().startswith(
         "5 of 6 students match")
-    shoot(page, f"13-registrar-students-{size}")
+    shoot_sizes(page, "13-registrar-students")
     grid = page.get_by_test_id("stDataFrame").first
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
     wait_idle(page)
     page.get_by_text("read with a guess", exact=False).wait_for()
-    shoot(page, f"14-registrar-student-{size}")
+    shoot_sizes(page, "14-registrar-student")
     page.get_by_role("tab", name="Plan to the Match").click()
     wait_idle(page)
     page.get_by_text("Plan to the Match", exact=True).last.wait_for()
@@ -245,7 +252,7 @@ def test_registrar_workbook(server, browser, viewport):
     timeline.scroll_into_view_if_needed()
     box = timeline.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= width  # nothing cut at the right
-    shoot(page, f"15-registrar-plan-{size}")
+    shoot_sizes(page, "15-registrar-plan")
     open_page(page, "Export")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download Excel (XLSX)").click()
@@ -260,7 +267,7 @@ def test_registrar_workbook(server, browser, viewport):
                         ("Cohort report, whole cohort (HTML)", "report")):
         with page.expect_download() as download:
             page.get_by_role("button", name=label).click()
-        path = ARTIFACTS / f"16-{name}-{size}.html"
+        path = ARTIFACTS / f"16-{name}.html"
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         download.value.save_as(path)
         viewer = context.new_page()
@@ -269,7 +276,7 @@ def test_registrar_workbook(server, browser, viewport):
         viewer.goto(path.as_uri())
         viewer.wait_for_timeout(500)
         assert all(url.startswith(("file:", "data:")) for url in fetched), fetched
-        shoot(viewer, f"16-{name}-{size}")
+        shoot_sizes(viewer, f"16-{name}")
         viewer.close()
     context.close()
 
