@@ -399,8 +399,9 @@ def _raw_from_text(file_name: str, text: str, delimiter: str,
 
     records = csv.reader(lines, delimiter=delimiter)
     with _no_gc_pauses():
+        total = 0 if progress is None else _line_breaks(text, 0, len(text)) + 1
         raw = _raw_from_records(file_name, accounted(records), sheet=None, progress=progress,
-                                total=_line_breaks(text, 0, len(text)) + 1)
+                                total=total)
     for row_number, record, record_lines, first_line in merged:
         if row_number > raw.header_row:
             raw.read_issues += _merged_line_issues(raw, delimiter, continuing, row_number,

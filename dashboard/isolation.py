@@ -169,12 +169,6 @@ def read_upload(data: bytes, file_name: str, sheet: str | None = None,
     return _run("read", data, file_name, sheet, limits or Limits(), on_progress)
 
 
-def read_workbook(data: bytes, file_name: str, sheet: str | None = None,
-                  limits: Limits | None = None) -> RawCohort:
-    """`read_cohort` for a workbook, in a capped child process."""
-    return read_upload(data, file_name, sheet, limits)
-
-
 def workbook_sheets(data: bytes, file_name: str, limits: Limits | None = None) -> list:
     """`list_sheets`, in a capped child process."""
     return _run("sheets", data, file_name, None, limits or Limits())

@@ -242,7 +242,7 @@ def test_a_workbook_is_read_in_a_capped_process_and_the_server_keeps_working():
 
     import xlsxwriter
 
-    from dashboard.isolation import Limits, read_workbook
+    from dashboard.isolation import Limits, read_upload
 
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
@@ -263,14 +263,14 @@ def test_a_workbook_is_read_in_a_capped_process_and_the_server_keeps_working():
     beside = threading.Thread(target=another_advisor)
     beside.start()
     try:
-        read_workbook(big, "big.xlsx", limits=Limits(memory_mb=150))
+        read_upload(big, "big.xlsx", limits=Limits(memory_mb=150))
     except CohortFileError as error:
         assert "needed more than 150 MB" in str(error) or "could not be read" in str(error)
     else:
         raise AssertionError("a 150 MB cap did not stop the read")
     beside.join()
     assert others == [2, 2, 2]
-    raw = read_workbook(big, "big.xlsx")  # under the default cap it reads
+    raw = read_upload(big, "big.xlsx")  # under the default cap it reads
     assert raw.sheet == "Cohort" and raw.headers == ["Student ID", "Notes"]
 
 
